@@ -1,0 +1,111 @@
+import { CompiledQuery, Kysely, MysqlDialect, type MysqlPool } from 'kysely'
+import mysql, { type PoolConnection, type TypeCast } from 'mysql2'
+import { mariadbDialect, mysqlDialect } from '../../dialect/mysql/dialect.js'
+import { PoolExhaustedError } from '../../errors.js'
+import type { ResolvedOptions } from '../options.js'
+import type { Engine } from './types.js'
+
+/** TINYINT(1) is MySQL's boolean; BIGINT becomes an exact bigint, as on PostgreSQL. */
+const typeCast: TypeCast = (field, next) => {
+  if (field.type === 'TINY' && field.length === 1) {
+    const v = field.string()
+    return v === null ? null : v !== '0'
+  }
+  if (field.type === 'LONGLONG') {
+    const v = field.string()
+    return v === null ? null : BigInt(v)
+  }
+  return next()
+}
+
+export async function openMysql(url: string, options: ResolvedOptions): Promise<Engine> {
+  const { pool: p } = options
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: p.max,
+    maxIdle: Math.max(p.min, 0) || p.max,
+    idleTimeout: p.idleTimeoutMs,
+    connectTimeout: options.connectTimeoutMs,
+    timezone: 'Z',
+    dateStrings: ['DATE'],
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    multipleStatements: false,
+    stringifyObjects: true,
+    charset: 'utf8mb4',
+    typeCast,
+  })
+  // Idle connection errors are emitted on the connection; never let them crash the process.
+  pool.on('connection', (conn) => {
+    conn.on('error', (err) => options.logger?.warn({ err }, 'ff-storage: MySQL connection failed'))
+  })
+
+  let flavour: 'mysql' | 'mariadb' | undefined
+  const guarded: MysqlPool = {
+    getConnection(callback) {
+      let settled = false
+      const timer = setTimeout(() => {
+        settled = true
+        callback(
+          new PoolExhaustedError(`No MySQL connection became free within ${p.acquireTimeoutMs} ms (pool max ${p.max})`),
+          undefined as unknown as PoolConnection,
+        )
+      }, p.acquireTimeoutMs)
+      pool.getConnection((err, conn) => {
+        clearTimeout(timer)
+        if (settled) {
+          conn?.release()
+          return
+        }
+        settled = true
+        callback(err, conn)
+      })
+    },
+    end: (callback) => pool.end(callback),
+  }
+
+  const kysely = new Kysely({
+    dialect: new MysqlDialect({
+      pool: guarded,
+      async onCreateConnection(connection) {
+        if (flavour === undefined) {
+          const { rows } = await connection.executeQuery<{ v: string }>(CompiledQuery.raw('select version() as v'))
+          flavour = /mariadb/i.test(rows[0]?.v ?? '') ? 'mariadb' : 'mysql'
+        }
+        const set = [
+          "time_zone = '+00:00'",
+          "sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION')",
+        ]
+        if (options.statementTimeoutMs !== undefined) {
+          set.push(
+            flavour === 'mariadb'
+              ? `max_statement_time = ${Number(options.statementTimeoutMs) / 1000}`
+              : `max_execution_time = ${Math.trunc(Number(options.statementTimeoutMs))}`,
+          )
+        }
+        if (options.idleInTransactionTimeoutMs !== undefined && flavour === 'mariadb') {
+          set.push(`idle_transaction_timeout = ${Math.ceil(Number(options.idleInTransactionTimeoutMs) / 1000)}`)
+        }
+        await connection.executeQuery(CompiledQuery.raw(`set session ${set.join(', ')}`))
+      },
+    }),
+  })
+  // Open the first connection now: it tells MySQL from MariaDB.
+  await kysely.connection().execute(async () => {})
+  const all = pool as unknown as {
+    _allConnections?: { length: number }
+    _freeConnections?: { length: number }
+    _connectionQueue?: { length: number }
+  }
+  return {
+    dialect: flavour === 'mariadb' ? mariadbDialect : mysqlDialect,
+    kysely,
+    poolStats: () => ({
+      total: all._allConnections?.length ?? 0,
+      idle: all._freeConnections?.length ?? 0,
+      waiting: all._connectionQueue?.length ?? 0,
+      max: p.max,
+    }),
+  }
+}

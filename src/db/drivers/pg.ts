@@ -1,0 +1,73 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { postgresDialect } from '../../dialect/postgres/dialect.js'
+import { ConnectionError, PoolExhaustedError } from '../../errors.js'
+import type { ResolvedOptions } from '../options.js'
+import type { Engine } from './types.js'
+
+const parseTextArray = pg.types.getTypeParser(1009 as never) as (text: string) => (string | null)[]
+const TYPE_PARSERS: Record<number, (text: string) => unknown> = {
+  20: (text) => BigInt(text), // int8 → bigint (exact), as PGlite returns it
+  1016: (text) => parseTextArray(text).map((v) => (v === null ? null : BigInt(v))), // int8[]
+  1082: (text) => text, // date stays 'YYYY-MM-DD'
+  1114: (text) => new Date(`${text.replace(' ', 'T')}Z`), // timestamp without tz read as UTC
+}
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    return TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format ?? 'text')
+  },
+}
+
+export function openPostgres(url: string, options: ResolvedOptions): Engine {
+  const { pool: p } = options
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: p.max,
+    min: p.min,
+    idleTimeoutMillis: p.idleTimeoutMs,
+    connectionTimeoutMillis: Math.max(p.acquireTimeoutMs, 1),
+    application_name: 'ff-storage',
+    types,
+    ...(options.statementTimeoutMs !== undefined && { statement_timeout: options.statementTimeoutMs }),
+    ...(options.idleInTransactionTimeoutMs !== undefined && {
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
+    }),
+  } as pg.PoolConfig)
+  // An idle client losing its connection must not crash the process; the pool drops it.
+  pool.on('error', (err) => options.logger?.warn({ err }, 'ff-storage: idle PostgreSQL connection failed'))
+
+  const guarded = {
+    async connect() {
+      const full = pool.totalCount >= p.max
+      try {
+        return await pool.connect()
+      } catch (cause) {
+        if (cause instanceof Error && /timeout exceeded when trying to connect/i.test(cause.message)) {
+          if (full || pool.totalCount >= p.max) {
+            throw new PoolExhaustedError(
+              `No PostgreSQL connection became free within ${p.acquireTimeoutMs} ms (pool max ${p.max})`,
+              { cause },
+            )
+          }
+          throw new ConnectionError(`Could not open a PostgreSQL connection within ${p.acquireTimeoutMs} ms`, {
+            cause,
+          })
+        }
+        throw cause
+      }
+    },
+    end: () => pool.end(),
+  }
+
+  return {
+    dialect: postgresDialect,
+    kysely: new Kysely({ dialect: new PostgresDialect({ pool: guarded as unknown as pg.Pool }) }),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: p.max,
+    }),
+  }
+}

@@ -1,0 +1,77 @@
+/** A pino-compatible logger: any object with these methods (pino, or `console` wrapped). */
+export interface Logger {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface PoolOptions {
+  /** Connections kept open when idle (default 0). */
+  readonly min?: number
+  /** Upper bound on open connections (default 10). */
+  readonly max?: number
+  /** How long an operation may wait for a free connection before `PoolExhaustedError` (default 5,000 ms). */
+  readonly acquireTimeoutMs?: number
+  /** Idle connections above `min` are closed after this long (default 30,000 ms). */
+  readonly idleTimeoutMs?: number
+}
+
+export interface RetryOptions {
+  /** Total attempts, first included (default 3; 1 disables retries). */
+  readonly attempts?: number
+  /** First backoff in ms (default 20); doubles each attempt, with full jitter. */
+  readonly baseDelayMs?: number
+  /** Upper bound of one backoff (default 1,000 ms). */
+  readonly maxDelayMs?: number
+}
+
+export interface ConnectOptions {
+  /** `postgres://…`, `mysql://…`, `mariadb://…`, `pglite:<dir>`; absent → PGlite in memory. */
+  readonly url?: string
+  readonly pool?: PoolOptions
+  /** Server-side limit per statement; exceeding it raises `QueryTimeoutError` (not on PGlite). */
+  readonly statementTimeoutMs?: number
+  /** Limit on opening a connection, and on the initial reachability check (default 10,000 ms). */
+  readonly connectTimeoutMs?: number
+  /** Sessions idle inside an open transaction longer than this are ended by the server (PostgreSQL, MySQL). */
+  readonly idleInTransactionTimeoutMs?: number
+  readonly logger?: Logger
+  /** Statements slower than this are logged at warn level as slow (default 500 ms). */
+  readonly slowQueryMs?: number
+  /** Retry policy for transient failures of whole operations. */
+  readonly retry?: RetryOptions
+}
+
+export const DEFAULT_POOL = {
+  min: 0,
+  max: 10,
+  acquireTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+} as const
+
+export interface ResolvedOptions {
+  readonly pool: Required<PoolOptions>
+  readonly statementTimeoutMs: number | undefined
+  readonly connectTimeoutMs: number
+  readonly idleInTransactionTimeoutMs: number | undefined
+  readonly logger: Logger | undefined
+  readonly slowQueryMs: number
+  readonly retry: Required<RetryOptions>
+}
+
+export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  return {
+    pool: { ...DEFAULT_POOL, ...definedOnly(options.pool ?? {}) },
+    statementTimeoutMs: options.statementTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs,
+    logger: options.logger,
+    slowQueryMs: options.slowQueryMs ?? 500,
+    retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 1_000, ...definedOnly(options.retry ?? {}) },
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,45 @@
+import type { DialectAdapter, QueryCompiler } from 'kysely'
+import type { FFStorageError } from '../errors.js'
+
+/** The SQL family decides the SQL text we generate; the variant only adds capabilities and quirks. */
+export type SqlFamily = 'postgres' | 'mysql'
+export type EngineName = 'postgres' | 'pglite' | 'mysql' | 'mariadb'
+
+/** What an engine can do. Callers branch on these flags, never on the engine's name. */
+export interface Capabilities {
+  /** `INSERT/UPDATE/DELETE … RETURNING` and data-modifying CTEs (one round trip per write). */
+  readonly returning: boolean
+  /** DDL runs inside a transaction and rolls back with it. */
+  readonly transactionalDdl: boolean
+  /** `CREATE INDEX … WHERE predicate`. */
+  readonly partialIndexes: boolean
+  /** Native array column types (`text[]`). */
+  readonly nativeArrays: boolean
+  /** One connection only: every operation and transaction is queued on it. */
+  readonly singleConnection: boolean
+  /** A server-side statement timeout can be set per session. */
+  readonly statementTimeout: boolean
+}
+
+export interface StatementContext {
+  readonly sql?: string
+  readonly parameters?: readonly unknown[]
+}
+
+/**
+ * An engine, as plain collaborators and flags: no I/O happens here (STYLE: a dialect is a plain
+ * object of collaborators). Variants (PGlite, MariaDB) override only what differs.
+ */
+export interface Dialect {
+  readonly name: EngineName
+  readonly family: SqlFamily
+  readonly capabilities: Capabilities
+  createAdapter(): DialectAdapter
+  createQueryCompiler(): QueryCompiler
+  /** Quote an identifier (`"name"` / `` `name` ``), doubling embedded quote characters. */
+  quoteId(name: string): string
+  /** Turn values into what the driver binds safely (e.g. objects → JSON text on MySQL). */
+  prepareParameter(value: unknown): unknown
+  /** Convert a driver error into our typed error, keeping the statement and the cause. */
+  convertError(error: unknown, context: StatementContext): FFStorageError
+}

@@ -1,0 +1,44 @@
+import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
+import type { Dialect } from '../dialect.js'
+import { convertMysqlError } from './errors.js'
+
+export const quoteMysqlId = (name: string): string => `\`${name.replaceAll('`', '``')}\``
+
+/**
+ * mysql2 expands plain objects into `key = value` lists and arrays into value lists when it
+ * interpolates `?`: a caller's object must never become SQL. Objects and arrays are bound as JSON
+ * text, bigint as its decimal text.
+ */
+export function prepareMysqlParameter(value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    return JSON.stringify(value)
+  }
+  return value
+}
+
+/** MySQL 8 through `mysql2`. */
+export const mysqlDialect: Dialect = Object.freeze({
+  name: 'mysql',
+  family: 'mysql',
+  capabilities: Object.freeze({
+    returning: false,
+    transactionalDdl: false,
+    partialIndexes: false,
+    nativeArrays: false,
+    singleConnection: false,
+    statementTimeout: true,
+  }),
+  createAdapter: () => new MysqlAdapter(),
+  createQueryCompiler: () => new MysqlQueryCompiler(),
+  quoteId: quoteMysqlId,
+  prepareParameter: prepareMysqlParameter,
+  convertError: convertMysqlError,
+})
+
+/** MariaDB 10.6+: the MySQL dialect with its own variant name (overrides added where they differ). */
+export const mariadbDialect: Dialect = Object.freeze({
+  ...mysqlDialect,
+  name: 'mariadb',
+})

@@ -1,0 +1,36 @@
+import { PostgresAdapter, PostgresQueryCompiler } from 'kysely'
+import type { Dialect } from '../dialect.js'
+import { convertPostgresError } from './errors.js'
+
+export const quotePostgresId = (name: string): string => `"${name.replaceAll('"', '""')}"`
+
+/** PostgreSQL 14+ through `pg`. */
+export const postgresDialect: Dialect = Object.freeze({
+  name: 'postgres',
+  family: 'postgres',
+  capabilities: Object.freeze({
+    returning: true,
+    transactionalDdl: true,
+    partialIndexes: true,
+    nativeArrays: true,
+    singleConnection: false,
+    statementTimeout: true,
+  }),
+  createAdapter: () => new PostgresAdapter(),
+  createQueryCompiler: () => new PostgresQueryCompiler(),
+  quoteId: quotePostgresId,
+  prepareParameter: (value: unknown) => value,
+  convertError: convertPostgresError,
+})
+
+/** Embedded PostgreSQL (WASM): the PostgreSQL dialect on one queued connection. */
+export const pgliteDialect: Dialect = Object.freeze({
+  ...postgresDialect,
+  name: 'pglite',
+  capabilities: Object.freeze({
+    ...postgresDialect.capabilities,
+    singleConnection: true,
+    // statement_timeout relies on signals the WASM build does not deliver
+    statementTimeout: false,
+  }),
+})

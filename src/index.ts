@@ -1,0 +1,12 @@
+/**
+ * ff-storage: a type-safe data layer for PostgreSQL, MySQL/MariaDB and embedded PGlite.
+ * Public exports only; see README.md and docs/ for the tour.
+ */
+export { sql } from 'kysely'
+export { connect } from './db/connect.js'
+export type { Query, Statement, StatementResult, TransactionOptions } from './db/database.js'
+export { Database } from './db/database.js'
+export type { PoolStats } from './db/drivers/types.js'
+export type { ConnectOptions, Logger, PoolOptions, RetryOptions } from './db/options.js'
+export type { Capabilities, EngineName, SqlFamily } from './dialect/dialect.js'
+export * from './errors.js'

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe } from 'vitest'
+import { type ConnectOptions, connect, type Database, sql } from '../../src/index.js'
+
+export type EngineId = 'pglite' | 'postgres' | 'mariadb'
+
+export const SERVER_URLS: Record<Exclude<EngineId, 'pglite'>, string> = {
+  postgres: process.env.FF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  mariadb: process.env.FF_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test',
+}
+
+/** Engines chosen by the global setup (FF_ENGINES, or PGlite plus the servers that answered). */
+export function selectedEngines(): EngineId[] {
+  const list = process.env.FF_ENGINES_SELECTED ?? 'pglite'
+  return list.split(',').filter(Boolean) as EngineId[]
+}
+
+export interface EngineContext {
+  readonly id: EngineId
+  readonly family: 'postgres' | 'mysql'
+  /** The database for this test file (a fresh database per file and engine). */
+  readonly db: Database
+  /** The URL of this file's database (servers only). */
+  readonly url: string | undefined
+  /** Another connection (its own pool) to the same database; closed after the file. */
+  open(options?: Omit<ConnectOptions, 'url'>): Promise<Database>
+}
+
+/**
+ * Run a suite once per selected engine, each on a database of its own that is dropped afterwards,
+ * so test files can run in parallel.
+ */
+export function describeEngines(
+  title: string,
+  body: (ctx: EngineContext) => void,
+  filter: (id: EngineId) => boolean = () => true,
+): void {
+  for (const id of selectedEngines().filter(filter)) {
+    describe(`${title} [${id}]`, () => {
+      const extra: Database[] = []
+      let admin: Database | undefined
+      let dbName: string | undefined
+      let current: Database | undefined
+      let url: string | undefined
+      const ctx: EngineContext = {
+        id,
+        family: id === 'mariadb' ? 'mysql' : 'postgres',
+        get db() {
+          if (!current) throw new Error('engine database not open yet (use it inside hooks and tests)')
+          return current
+        },
+        get url() {
+          return url
+        },
+        async open(options = {}) {
+          if (id === 'pglite') throw new Error('PGlite has a single connection; use ctx.db')
+          const db = await connect({ ...options, url: url! })
+          extra.push(db)
+          return db
+        },
+      }
+      beforeAll(async () => {
+        if (id === 'pglite') {
+          current = await connect()
+          return
+        }
+        dbName = `ff_t_${randomBytes(5).toString('hex')}`
+        admin = await connect(SERVER_URLS[id])
+        await admin.execute(sql`create database ${sql.id(dbName)}`)
+        url = withDatabase(SERVER_URLS[id], dbName)
+        current = await connect(url)
+      }, 60_000)
+      afterAll(async () => {
+        for (const db of extra) await db.close()
+        await current?.close()
+        if (admin && dbName) {
+          await admin.execute(
+            id === 'postgres'
+              ? sql`drop database if exists ${sql.id(dbName)} with (force)`
+              : sql`drop database if exists ${sql.id(dbName)}`,
+          )
+          await admin.close()
+        }
+      }, 60_000)
+      body(ctx)
+    })
+  }
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url)
+  u.pathname = `/${database}`
+  return u.toString()
+}

@@ -1,0 +1,44 @@
+import { Socket } from 'node:net'
+import { SERVER_URLS } from './engines.js'
+
+const KNOWN = ['pglite', 'postgres', 'mariadb'] as const
+
+function reachable(url: string, timeoutMs = 1_000): Promise<boolean> {
+  const u = new URL(url)
+  return new Promise((resolve) => {
+    const socket = new Socket()
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('error', () => done(false))
+    socket.connect(Number(u.port), u.hostname, () => done(true))
+  })
+}
+
+/**
+ * FF_ENGINES lists the engines to test (every one listed must answer, or the run fails).
+ * Unset: PGlite plus whichever servers answer on their standard local ports.
+ */
+export default async function setup(): Promise<void> {
+  const requested = process.env.FF_ENGINES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  if (requested) {
+    for (const id of requested) {
+      if (!(KNOWN as readonly string[]).includes(id)) {
+        throw new Error(`FF_ENGINES: unknown engine "${id}" (known: ${KNOWN.join(', ')})`)
+      }
+      if (id !== 'pglite' && !(await reachable(SERVER_URLS[id as 'postgres' | 'mariadb']))) {
+        throw new Error(`FF_ENGINES lists ${id}, but ${SERVER_URLS[id as 'postgres' | 'mariadb']} does not answer`)
+      }
+    }
+    process.env.FF_ENGINES_SELECTED = requested.join(',')
+  } else {
+    const found = ['pglite']
+    for (const id of ['postgres', 'mariadb'] as const) if (await reachable(SERVER_URLS[id])) found.push(id)
+    process.env.FF_ENGINES_SELECTED = found.join(',')
+  }
+  console.log(`ff-storage tests: engines ${process.env.FF_ENGINES_SELECTED}`)
+}
