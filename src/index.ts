@@ -10,3 +10,27 @@ export type { PoolStats } from './db/drivers/types.js'
 export type { ConnectOptions, Logger, PoolOptions, RetryOptions } from './db/options.js'
 export type { Capabilities, EngineName, SqlFamily } from './dialect/dialect.js'
 export * from './errors.js'
+export type {
+  FieldDef,
+  Model,
+  ModelConfig,
+  ModelDef,
+  ModelIndex,
+  ModelProblem,
+  TemporalStrategy,
+} from './model/define-model.js'
+export { defineModel, isModel } from './model/define-model.js'
+export type {
+  FieldOptions,
+  FieldSpec,
+  IndexMethod,
+  IndexOptions,
+  ModelReference,
+  ReferentialAction,
+} from './model/field.js'
+export { field } from './model/field.js'
+export type { LogicalType } from './model/logical-type.js'
+export type { ModelInput, ModelKey, ModelPatch, ModelRecord } from './model/types.js'
+export type { ValidateOptions } from './model/validate-model.js'
+export { validateModel } from './model/validate-model.js'
+export { ModelDefinitionError } from './model/zod-types.js'

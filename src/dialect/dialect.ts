@@ -1,5 +1,6 @@
 import type { DialectAdapter, QueryCompiler } from 'kysely'
 import type { FFStorageError } from '../errors.js'
+import type { DdlRenderer, TypeRenderer } from './ddl.js'
 
 /** The SQL family decides the SQL text we generate; the variant only adds capabilities and quirks. */
 export type SqlFamily = 'postgres' | 'mysql'
@@ -42,4 +43,6 @@ export interface Dialect {
   prepareParameter(value: unknown): unknown
   /** Convert a driver error into our typed error, keeping the statement and the cause. */
   convertError(error: unknown, context: StatementContext): FFStorageError
+  readonly types: TypeRenderer
+  readonly ddl: DdlRenderer
 }

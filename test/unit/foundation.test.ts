@@ -162,3 +162,20 @@ describe('withRetry', () => {
     expect(calls).toBe(1)
   })
 })
+
+describe('MySQL constraint names under ANSI_QUOTES', () => {
+  it('reads double-quoted constraint names too', () => {
+    const fk = convertMysqlError(
+      {
+        errno: 1452,
+        sqlMessage:
+          'a foreign key constraint fails ("db"."child", CONSTRAINT "child_parent_fk" FOREIGN KEY ("parent_id"))',
+      },
+      {},
+    )
+    expect(fk.constraint).toBe('child_parent_fk')
+    expect(
+      convertMysqlError({ errno: 4025, sqlMessage: 'CONSTRAINT "t_a_check" failed for "db"."t"' }, {}).constraint,
+    ).toBe('t_a_check')
+  })
+})

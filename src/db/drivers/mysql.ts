@@ -73,9 +73,10 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
           const { rows } = await connection.executeQuery<{ v: string }>(CompiledQuery.raw('select version() as v'))
           flavour = /mariadb/i.test(rows[0]?.v ?? '') ? 'mariadb' : 'mysql'
         }
+        // ANSI_QUOTES: raw SQL fragments in models ("order" >= 0) mean the same on every engine
         const set = [
           "time_zone = '+00:00'",
-          "sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION')",
+          "sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ANSI_QUOTES')",
         ]
         if (options.statementTimeoutMs !== undefined) {
           set.push(

@@ -1,8 +1,10 @@
 import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
 import type { Dialect } from '../dialect.js'
 import { convertMysqlError } from './errors.js'
+import { quoteMysqlId } from './quote.js'
+import { mysqlDdl, mysqlTypes } from './schema.js'
 
-export const quoteMysqlId = (name: string): string => `\`${name.replaceAll('`', '``')}\``
+export { quoteMysqlId }
 
 /**
  * mysql2 expands plain objects into `key = value` lists and arrays into value lists when it
@@ -35,6 +37,8 @@ export const mysqlDialect: Dialect = Object.freeze({
   quoteId: quoteMysqlId,
   prepareParameter: prepareMysqlParameter,
   convertError: convertMysqlError,
+  types: mysqlTypes,
+  ddl: mysqlDdl,
 })
 
 /** MariaDB 10.6+: the MySQL dialect with its own variant name (overrides added where they differ). */

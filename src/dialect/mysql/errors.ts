@@ -74,8 +74,8 @@ export function convertMysqlError(error: unknown, context: StatementContext): FF
 function constraintName(message: string): string | undefined {
   const m =
     /for key '([^']+)'/.exec(message) ??
-    /CONSTRAINT `([^`]+)`/.exec(message) ??
-    /constraint '?`?([\w$]+)`?'? /i.exec(message)
+    /CONSTRAINT [`"]([^`"]+)[`"]/.exec(message) ??
+    /constraint '([^']+)'/i.exec(message)
   if (!m?.[1]) return undefined
   const name = m[1]
   const dot = name.lastIndexOf('.')

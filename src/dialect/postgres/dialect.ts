@@ -1,8 +1,10 @@
 import { PostgresAdapter, PostgresQueryCompiler } from 'kysely'
 import type { Dialect } from '../dialect.js'
 import { convertPostgresError } from './errors.js'
+import { quotePostgresId } from './quote.js'
+import { postgresDdl, postgresTypes } from './schema.js'
 
-export const quotePostgresId = (name: string): string => `"${name.replaceAll('"', '""')}"`
+export { quotePostgresId }
 
 /** PostgreSQL 14+ through `pg`. */
 export const postgresDialect: Dialect = Object.freeze({
@@ -21,6 +23,8 @@ export const postgresDialect: Dialect = Object.freeze({
   quoteId: quotePostgresId,
   prepareParameter: (value: unknown) => value,
   convertError: convertPostgresError,
+  types: postgresTypes,
+  ddl: postgresDdl,
 })
 
 /** Embedded PostgreSQL (WASM): the PostgreSQL dialect on one queued connection. */

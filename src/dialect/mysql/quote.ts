@@ -1,0 +1,2 @@
+/** `` `name` ``, doubling embedded backticks. */
+export const quoteMysqlId = (name: string): string => `\`${name.replaceAll('`', '``')}\``

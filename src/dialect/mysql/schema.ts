@@ -1,0 +1,105 @@
+import type { LogicalType } from '../../model/logical-type.js'
+import type { ColumnDesc, ForeignKeyDesc, IndexDesc, TableDesc } from '../../schema/types.js'
+import { type DdlRenderer, stringLiteral, type TypeRenderer } from '../ddl.js'
+import { quoteMysqlId as q } from './quote.js'
+
+/** Type names as MySQL's information_schema.COLUMNS.COLUMN_TYPE prints them (display widths dropped). */
+export const mysqlTypes: TypeRenderer = {
+  columnType(type: LogicalType): string {
+    switch (type.kind) {
+      case 'string':
+        return type.maxLength === undefined ? 'text' : `varchar(${type.maxLength})`
+      case 'uuid':
+        return 'char(36)'
+      case 'date':
+        return 'date'
+      case 'integer':
+        return type.size === 'int' ? 'int' : 'bigint'
+      case 'bigint':
+        return 'bigint'
+      case 'float':
+        return 'double'
+      case 'decimal':
+        return `decimal(${type.precision},${type.scale})`
+      case 'boolean':
+        return 'tinyint(1)'
+      case 'timestamp':
+        return 'datetime(3)'
+      case 'enum':
+        return `varchar(${Math.max(1, ...type.values.map((v) => v.length))})`
+      case 'json':
+      case 'array':
+        return 'json'
+      case 'native':
+        return type.sql
+    }
+  },
+  literal(value: unknown, type: LogicalType): string {
+    if (value === null) return 'NULL'
+    const kind = type.kind === 'native' ? type.value?.kind : type.kind
+    if (kind === 'json' || kind === 'array') return stringLiteral(JSON.stringify(value), true)
+    if (typeof value === 'boolean') return value ? '1' : '0'
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+    if (value instanceof Date) return stringLiteral(value.toISOString().replace('T', ' ').replace('Z', ''), true)
+    if (kind === 'decimal' && /^-?\d+(\.\d+)?$/.test(String(value))) return String(value)
+    return stringLiteral(String(value), true)
+  },
+  now: 'current_timestamp(3)',
+  serialType: 'bigint',
+}
+
+const qualify = (_schema: string | undefined, name: string): string => q(name)
+const list = (names: readonly string[]): string => names.map(q).join(', ')
+
+function columnSql(c: ColumnDesc): string {
+  const parts = [q(c.name), c.type]
+  if (c.generated !== undefined) parts.push(`GENERATED ALWAYS AS (${c.generated}) STORED`)
+  if (!c.nullable && c.generated === undefined) parts.push('NOT NULL')
+  if (c.nullable && c.generated === undefined) parts.push('NULL')
+  if (c.identity) parts.push('AUTO_INCREMENT')
+  if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`)
+  return parts.join(' ')
+}
+
+function fkSql(fk: ForeignKeyDesc): string {
+  return `CONSTRAINT ${q(fk.name)} FOREIGN KEY (${list(fk.columns)}) REFERENCES ${q(fk.refTable)} (${list(fk.refColumns)}) ON DELETE ${fk.onDelete} ON UPDATE ${fk.onUpdate}`
+}
+
+function indexSql(i: IndexDesc): string {
+  if (i.where !== undefined) {
+    throw new Error(`MySQL has no partial indexes: index ${i.name} has WHERE ${i.where}`)
+  }
+  const method = i.method && i.method !== 'btree' ? ` USING ${i.method.toUpperCase()}` : ''
+  return `${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} (${list(i.columns)})${method}`
+}
+
+/** MySQL and MariaDB: InnoDB, utf8mb4 with binary collation (comparisons as exact as PostgreSQL's). */
+export const mysqlDdl: DdlRenderer = {
+  qualify,
+  createSchema: (name) => `CREATE DATABASE IF NOT EXISTS ${q(name)}`,
+  createTable(t: TableDesc): string[] {
+    const items = t.columns.map((c) => `  ${columnSql(c)}`)
+    if (t.primaryKey) items.push(`  PRIMARY KEY (${list(t.primaryKey.columns)})`)
+    for (const i of t.indexes) items.push(`  ${indexSql(i)}`)
+    for (const fk of t.foreignKeys) items.push(`  ${fkSql(fk)}`)
+    for (const c of t.checks) items.push(`  CONSTRAINT ${q(c.name)} CHECK (${c.expression})`)
+    return [
+      `CREATE TABLE ${q(t.name)} (\n${items.join(',\n')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ]
+  },
+  dropTable: (t) => `DROP TABLE ${q(t.name)}`,
+  addColumn: (t, c) => `ALTER TABLE ${q(t.name)} ADD COLUMN ${columnSql(c)}`,
+  dropColumn: (t, name) => `ALTER TABLE ${q(t.name)} DROP COLUMN ${q(name)}`,
+  alterColumnType: (t, c) => `ALTER TABLE ${q(t.name)} MODIFY COLUMN ${columnSql(c)}`,
+  setNullable: (t, c) => `ALTER TABLE ${q(t.name)} MODIFY COLUMN ${columnSql(c)}`,
+  setDefault: (t, c) =>
+    `ALTER TABLE ${q(t.name)} ALTER COLUMN ${q(c.name)} ${c.default === undefined ? 'DROP DEFAULT' : `SET DEFAULT ${c.default}`}`,
+  createIndex: (t, i) => `ALTER TABLE ${q(t.name)} ADD ${indexSql(i)}`,
+  dropIndex: (t, name) => `ALTER TABLE ${q(t.name)} DROP INDEX ${q(name)}`,
+  addPrimaryKey: (t, pk) => `ALTER TABLE ${q(t.name)} ADD PRIMARY KEY (${list(pk.columns)})`,
+  dropPrimaryKey: (t) => `ALTER TABLE ${q(t.name)} DROP PRIMARY KEY`,
+  addForeignKey: (t, fk) => `ALTER TABLE ${q(t.name)} ADD ${fkSql(fk)}`,
+  dropForeignKey: (t, name) => `ALTER TABLE ${q(t.name)} DROP FOREIGN KEY ${q(name)}`,
+  addCheck: (t, c) => `ALTER TABLE ${q(t.name)} ADD CONSTRAINT ${q(c.name)} CHECK (${c.expression})`,
+  dropCheck: (t, name) => `ALTER TABLE ${q(t.name)} DROP CONSTRAINT ${q(name)}`,
+}

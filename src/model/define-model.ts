@@ -1,0 +1,326 @@
+import { z } from 'zod'
+import { type FieldInput, type FieldOptions, type IndexMethod, isFieldSpec } from './field.js'
+import type { LogicalType } from './logical-type.js'
+import { snakeCase } from './naming.js'
+import { analyzeZod, ModelDefinitionError } from './zod-types.js'
+
+export type TemporalStrategy = 'none' | 'copy_on_change' | 'scd2'
+export const TEMPORAL_STRATEGIES: readonly TemporalStrategy[] = ['none', 'copy_on_change', 'scd2']
+
+/** A model-level index. `columns` are property names (or column names). */
+export interface ModelIndex {
+  readonly columns: readonly string[]
+  readonly name?: string
+  readonly where?: string
+  readonly unique?: boolean
+  readonly method?: IndexMethod
+}
+
+export interface ModelConfig {
+  readonly table: string
+  readonly schema?: string
+  readonly temporal?: TemporalStrategy
+  readonly softDelete?: boolean
+  readonly multiTenant?: boolean
+  readonly tenantField?: string
+  readonly fields: Readonly<Record<string, FieldInput>>
+  readonly indexes?: readonly ModelIndex[]
+  readonly checks?: readonly string[]
+}
+
+export type SqlDefault =
+  | { readonly kind: 'literal'; readonly value: unknown }
+  | { readonly kind: 'expression'; readonly sql: string }
+  | { readonly kind: 'now' }
+
+export type SystemRole =
+  | 'id'
+  | 'tenant'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'createdBy'
+  | 'updatedBy'
+  | 'deletedAt'
+  | 'deletedBy'
+  | 'version'
+  | 'validFrom'
+  | 'validTo'
+
+/** One column of a model, resolved. */
+export interface FieldDef {
+  /** Property name in records. */
+  readonly name: string
+  readonly column: string
+  readonly type: LogicalType
+  readonly nullable: boolean
+  /** May be left out on create. */
+  readonly optional: boolean
+  readonly default: SqlDefault | undefined
+  /** Set for injected system fields. */
+  readonly system: SystemRole | undefined
+  readonly options: FieldOptions
+}
+
+/** A model after `defineModel`: frozen, with every name resolved. */
+export interface ModelDef {
+  readonly table: string
+  readonly schema: string | undefined
+  readonly temporal: TemporalStrategy
+  readonly softDelete: boolean
+  readonly multiTenant: boolean
+  /** Property name of the tenant field when multi-tenant. */
+  readonly tenantField: string | undefined
+  /** Every column in table order: system and user fields. */
+  readonly fields: readonly FieldDef[]
+  readonly userFields: readonly FieldDef[]
+  readonly byName: ReadonlyMap<string, FieldDef>
+  readonly byColumn: ReadonlyMap<string, FieldDef>
+  readonly indexes: readonly ModelIndex[]
+  readonly checks: readonly string[]
+  /** Validates create input (user fields, plus the tenant field when multi-tenant). Strict. */
+  readonly createSchema: z.ZodObject
+  /** Validates update patches: user fields only, all optional. Strict. */
+  readonly patchSchema: z.ZodObject
+  /** System role → field. */
+  readonly system: Readonly<Partial<Record<SystemRole, FieldDef>>>
+}
+
+declare const CONFIG: unique symbol
+
+/** What `defineModel` returns: the resolved definition, typed by its configuration. */
+export interface Model<C extends ModelConfig = ModelConfig> {
+  readonly def: ModelDef
+  readonly [CONFIG]?: C
+}
+
+export const MODEL_BRAND = Symbol.for('ff-storage.model')
+
+const UUID: LogicalType = { kind: 'uuid' }
+const TIMESTAMP: LogicalType = { kind: 'timestamp' }
+
+/**
+ * Declare a model: Zod fields plus database metadata. Fails with `ModelDefinitionError` listing every
+ * mistake that makes the model unusable (see `validateModel` for the full list with warnings).
+ *
+ * @example
+ * export const User = defineModel({
+ *   table: 'users',
+ *   temporal: 'copy_on_change',
+ *   fields: {
+ *     email: field(z.email().max(255), { unique: true }),
+ *     name: z.string().max(255),
+ *   },
+ * })
+ */
+export function defineModel<const C extends ModelConfig>(config: C): Model<C> {
+  const { def, problems } = buildModel(config)
+  const errors = problems.filter((p) => p.level === 'error')
+  if (errors.length > 0 || !def) {
+    throw new ModelDefinitionError(
+      `Model "${String(config?.table)}" is invalid:\n${errors.map((p) => `  - ${p.message}`).join('\n')}`,
+    )
+  }
+  return Object.freeze({ def, [MODEL_BRAND]: true }) as unknown as Model<C>
+}
+
+export function isModel(value: unknown): value is Model {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MODEL_BRAND] === true
+}
+
+export interface ModelProblem {
+  readonly level: 'error' | 'warning'
+  readonly message: string
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/
+
+/** Build the definition and collect every problem found; `def` is undefined when it cannot be built. */
+export function buildModel(config: ModelConfig): { def: ModelDef | undefined; problems: ModelProblem[] } {
+  const problems: ModelProblem[] = []
+  const error = (message: string) => problems.push({ level: 'error', message })
+  if (typeof config !== 'object' || config === null) {
+    error('the model configuration must be an object')
+    return { def: undefined, problems }
+  }
+  if (typeof config.table !== 'string' || !IDENTIFIER.test(config.table)) {
+    error(`table must be a plain identifier (letters, digits, _), got ${JSON.stringify(config.table)}`)
+  } else if (Buffer.byteLength(config.table) > 50) {
+    error(`table name "${config.table}" is longer than 50 bytes (room is needed for _history/_audit and index names)`)
+  }
+  if (config.schema !== undefined && (typeof config.schema !== 'string' || !IDENTIFIER.test(config.schema))) {
+    error(`schema must be a plain identifier, got ${JSON.stringify(config.schema)}`)
+  }
+  const temporal = config.temporal ?? 'none'
+  if (!TEMPORAL_STRATEGIES.includes(temporal)) {
+    error(`unknown temporal strategy ${JSON.stringify(temporal)}; use one of ${TEMPORAL_STRATEGIES.join(', ')}`)
+  }
+  const softDelete = temporal === 'scd2' ? true : (config.softDelete ?? true)
+  if (temporal === 'scd2' && config.softDelete === false) {
+    problems.push({ level: 'warning', message: 'scd2 models always soft-delete; softDelete: false is ignored' })
+  }
+  const multiTenant = config.multiTenant ?? true
+  const tenantField = multiTenant ? (config.tenantField ?? 'tenantId') : undefined
+  if (!multiTenant && config.tenantField !== undefined) {
+    problems.push({ level: 'warning', message: 'tenantField is ignored because multiTenant is false' })
+  }
+  if (typeof config.fields !== 'object' || config.fields === null) {
+    error('fields must be an object of Zod schemas or field(…) specs')
+    return { def: undefined, problems }
+  }
+
+  const sys = (name: string, role: SystemRole, type: LogicalType, nullable: boolean, dflt?: SqlDefault): FieldDef => ({
+    name,
+    column: snakeCase(name),
+    type,
+    nullable,
+    optional: true,
+    default: dflt,
+    system: role,
+    options: {},
+  })
+  const head: FieldDef[] = [sys('id', 'id', UUID, false)]
+  if (tenantField) head.push(sys(tenantField, 'tenant', UUID, false))
+  const tail: FieldDef[] = []
+  if (temporal === 'scd2') {
+    tail.push(
+      sys('version', 'version', { kind: 'integer', size: 'int' }, false),
+      sys('validFrom', 'validFrom', TIMESTAMP, false),
+      sys('validTo', 'validTo', TIMESTAMP, true),
+    )
+  }
+  tail.push(
+    sys('createdAt', 'createdAt', TIMESTAMP, false, { kind: 'now' }),
+    sys('updatedAt', 'updatedAt', TIMESTAMP, false, { kind: 'now' }),
+    sys('createdBy', 'createdBy', UUID, true),
+    sys('updatedBy', 'updatedBy', UUID, true),
+  )
+  if (softDelete) tail.push(sys('deletedAt', 'deletedAt', TIMESTAMP, true), sys('deletedBy', 'deletedBy', UUID, true))
+  const systemNames = new Set([...head, ...tail].map((f) => f.name))
+  const systemColumns = new Set([...head, ...tail].map((f) => f.column))
+
+  const userFields: FieldDef[] = []
+  const zodShape: Record<string, z.ZodType> = {}
+  for (const [name, input] of Object.entries(config.fields)) {
+    const spec = isFieldSpec(input) ? input : undefined
+    const schema = spec ? spec.schema : input
+    const options: FieldOptions = spec?.options ?? {}
+    if (!schema || typeof schema !== 'object' || !('_zod' in schema)) {
+      error(`field "${name}" is neither a Zod schema nor field(schema, options)`)
+      continue
+    }
+    if (!IDENTIFIER.test(name)) error(`field name "${name}" is not a plain identifier`)
+    if (systemNames.has(name)) {
+      error(
+        name === tenantField
+          ? `field "${name}" collides with the tenant field; choose another tenantField or rename the field`
+          : `field "${name}" is a system field managed by the library; rename it`,
+      )
+      continue
+    }
+    const column = options.column ?? snakeCase(name)
+    if (!IDENTIFIER.test(column)) error(`field "${name}": column "${column}" is not a plain identifier`)
+    if (column.startsWith('_ff_')) error(`field "${name}": columns starting with _ff_ are reserved`)
+    if (systemColumns.has(column)) {
+      error(`field "${name}": column "${column}" collides with a system column`)
+      continue
+    }
+    let analyzed: ReturnType<typeof analyzeZod>
+    try {
+      analyzed = analyzeZod(name, schema as z.ZodType, options)
+    } catch (e) {
+      if (e instanceof ModelDefinitionError) {
+        error(e.message)
+        continue
+      }
+      throw e
+    }
+    if (options.onDelete && !options.references) error(`field "${name}": onDelete needs references`)
+    if (options.onUpdate && !options.references) error(`field "${name}": onUpdate needs references`)
+    if (options.onDelete === 'SET NULL' && !analyzed.nullable) {
+      error(`field "${name}": onDelete SET NULL needs a nullable field (.nullable() or .optional())`)
+    }
+    if (options.indexWhere !== undefined && !options.index && !options.unique) {
+      problems.push({ level: 'warning', message: `field "${name}": indexWhere has no effect without index or unique` })
+    }
+    let dflt: SqlDefault | undefined
+    if (options.sqlDefault !== undefined) dflt = { kind: 'expression', sql: options.sqlDefault }
+    else if (analyzed.constantDefault) dflt = { kind: 'literal', value: analyzed.constantDefault.value }
+    userFields.push({
+      name,
+      column,
+      type: analyzed.type,
+      nullable: analyzed.nullable,
+      optional: analyzed.optional || options.sqlDefault !== undefined,
+      default: dflt,
+      system: undefined,
+      options,
+    })
+    zodShape[name] = options.sqlDefault !== undefined ? (schema as z.ZodType).optional() : (schema as z.ZodType)
+  }
+
+  const fields = [...head, ...userFields, ...tail]
+  const seen = new Map<string, string>()
+  for (const f of fields) {
+    const other = seen.get(f.column)
+    if (other !== undefined) error(`fields "${other}" and "${f.name}" map to the same column "${f.column}"`)
+    seen.set(f.column, f.name)
+  }
+  const byName = new Map(fields.map((f) => [f.name, f]))
+  const byColumn = new Map(fields.map((f) => [f.column, f]))
+  const indexes = (config.indexes ?? []).map((idx, i) => {
+    if (!Array.isArray(idx.columns) || idx.columns.length === 0) {
+      error(`indexes[${i}] needs at least one column`)
+      return idx
+    }
+    const columns = idx.columns.map((c) => {
+      const f = byName.get(c) ?? byColumn.get(c)
+      if (!f) error(`indexes[${i}] names unknown field "${c}"`)
+      return f?.column ?? c
+    })
+    return Object.freeze({ ...idx, columns })
+  })
+  for (const c of config.checks ?? []) {
+    if (typeof c !== 'string' || c.trim() === '') error('checks must be non-empty SQL strings')
+  }
+
+  const system: Partial<Record<SystemRole, FieldDef>> = {}
+  for (const f of fields) if (f.system) system[f.system] = f
+  const createShape: Record<string, z.ZodType> = { ...zodShape }
+  if (tenantField) createShape[tenantField] = z.uuid().optional()
+  const def: ModelDef = deepFreeze({
+    table: config.table,
+    schema: config.schema,
+    temporal,
+    softDelete,
+    multiTenant,
+    tenantField,
+    fields,
+    userFields,
+    byName,
+    byColumn,
+    indexes,
+    checks: [...(config.checks ?? [])],
+    createSchema: z.strictObject(createShape),
+    patchSchema: z.strictObject(
+      Object.fromEntries(Object.entries(zodShape).map(([k, s]) => [k, withoutDefault(s).optional()])),
+    ),
+    system,
+  })
+  return { def, problems }
+}
+
+/** Patches never fill defaults: a field left out of a patch stays as it is. */
+function withoutDefault(schema: z.ZodType): z.ZodType {
+  const def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def
+  return (def.type === 'default' || def.type === 'prefault') && def.innerType ? withoutDefault(def.innerType) : schema
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) {
+    if (Array.isArray(v)) {
+      for (const item of v) if (item && typeof item === 'object' && !Object.isFrozen(item)) Object.freeze(item)
+      Object.freeze(v)
+    }
+  }
+  return Object.freeze(o)
+}

@@ -1,0 +1,71 @@
+/**
+ * One schema description, reached from both sides: built from models (`fromModels`) and read from a
+ * live database (`introspect`). Types are the engine's canonical type names; expressions (defaults,
+ * checks, predicates) are SQL text compared after the dialect normalizes them.
+ */
+export type ReferentialAction = 'CASCADE' | 'RESTRICT' | 'SET NULL' | 'SET DEFAULT' | 'NO ACTION'
+
+export interface ColumnDesc {
+  readonly name: string
+  /** Canonical native type (`character varying(255)`, `timestamp(3) with time zone`, `datetime(3)`). */
+  readonly type: string
+  readonly nullable: boolean
+  /** SQL expression text of the default, if any. */
+  readonly default: string | undefined
+  /** Filled by the database (identity / AUTO_INCREMENT). */
+  readonly identity?: boolean
+  /** Expression of a stored generated column. */
+  readonly generated?: string
+}
+
+export interface PrimaryKeyDesc {
+  readonly name: string
+  readonly columns: readonly string[]
+}
+
+export interface ForeignKeyDesc {
+  readonly name: string
+  readonly columns: readonly string[]
+  readonly refSchema: string | undefined
+  readonly refTable: string
+  readonly refColumns: readonly string[]
+  readonly onDelete: ReferentialAction
+  readonly onUpdate: ReferentialAction
+}
+
+export interface CheckDesc {
+  readonly name: string
+  readonly expression: string
+}
+
+export interface IndexDesc {
+  readonly name: string
+  readonly columns: readonly string[]
+  readonly unique: boolean
+  /** Partial-index predicate. */
+  readonly where: string | undefined
+  /** Access method, lower case (`btree`, `gin`, …). */
+  readonly method: string
+}
+
+export type TableRole = 'main' | 'audit' | 'history'
+
+export interface TableDesc {
+  readonly schema: string | undefined
+  readonly name: string
+  readonly columns: readonly ColumnDesc[]
+  readonly primaryKey: PrimaryKeyDesc | undefined
+  readonly foreignKeys: readonly ForeignKeyDesc[]
+  readonly checks: readonly CheckDesc[]
+  readonly indexes: readonly IndexDesc[]
+  /** What the table is for (from models only). */
+  readonly role?: TableRole
+  /** The model that owns the table (from models only). */
+  readonly model?: string
+}
+
+export interface SchemaDesc {
+  readonly tables: readonly TableDesc[]
+}
+
+export const tableKey = (t: Pick<TableDesc, 'schema' | 'name'>): string => (t.schema ? `${t.schema}.${t.name}` : t.name)
