@@ -34,3 +34,18 @@ export type { ModelInput, ModelKey, ModelPatch, ModelRecord } from './model/type
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
 export { ModelDefinitionError } from './model/zod-types.js'
+export type {
+  AuditEntry,
+  CreateManyOptions,
+  FieldFilter,
+  ListOptions,
+  OrderBy,
+  ReadOptions,
+  UpdateOptions,
+  VersionComparison,
+  VersionTimelineEntry,
+  Where,
+  WriteOptions,
+} from './repository/repository.js'
+export { Repository } from './repository/repository.js'
+export type { ScopeOptions } from './scope/scope.js'

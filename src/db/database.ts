@@ -1,6 +1,9 @@
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Dialect } from '../dialect/dialect.js'
 import { ConnectionError, FFStorageError } from '../errors.js'
+import type { Model } from '../model/define-model.js'
+import { Repository } from '../repository/repository.js'
+import type { ScopeOptions } from '../scope/scope.js'
 import type { PoolStats } from './drivers/types.js'
 import type { ResolvedOptions, RetryOptions } from './options.js'
 import { withRetry } from './retry.js'
@@ -179,6 +182,18 @@ export class Database {
       await this.run({ sql: `rollback to savepoint ${name}`, parameters: [] })
       throw error
     }
+  }
+
+  /**
+   * A repository for `model` in a tenant scope: `{ tenantId }` (strict) or `{ tenantIds }`
+   * (permissive), plus the acting `userId`. Multi-tenant models without a scope throw
+   * TenantNotConfiguredError at once. Inside a transaction the repository runs on it.
+   *
+   * @example
+   * const users = db.repository(User, { tenantId: orgId, userId })
+   */
+  repository<M extends Model>(model: M, scope: ScopeOptions = {}): Repository<M> {
+    return new Repository(this, model, scope)
   }
 
   /** Pool gauges: open, idle and waiting connections. */

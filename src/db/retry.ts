@@ -3,6 +3,22 @@ import type { RetryOptions } from './options.js'
 
 export interface RetryEvents {
   onRetry?(error: FFStorageError, attempt: number, delayMs: number): void
+  /** Narrow which transient errors are retried (default: all of them). */
+  retryable?(error: FFStorageError): boolean
+}
+
+const BEFORE_SENDING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/**
+ * For a single autocommit write: retry only when the server cannot have applied it — it reported a
+ * rollback (deadlock, serialization), or the connection was never made.
+ */
+export function safeToRetryStatement(error: FFStorageError): boolean {
+  if (error.code === 'SERIALIZATION') return true
+  if (error.code !== 'CONNECTION') return false
+  const cause = error.cause as { code?: unknown; errors?: { code?: unknown }[] } | undefined
+  const code = cause?.code ?? cause?.errors?.[0]?.code
+  return typeof code === 'string' && BEFORE_SENDING.has(code)
 }
 
 /**
@@ -20,6 +36,7 @@ export async function withRetry<T>(
       return await operation(attempt)
     } catch (error) {
       if (!(error instanceof FFStorageError) || !error.transient || attempt >= policy.attempts) throw error
+      if (events.retryable && !events.retryable(error)) throw error
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
       const delay = Math.round(Math.random() * ceiling)
       events.onRetry?.(error, attempt, delay)

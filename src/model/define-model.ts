@@ -53,6 +53,8 @@ export interface FieldDef {
   readonly column: string
   readonly type: LogicalType
   readonly nullable: boolean
+  /** NULL reads back as `null` (nullable in Zod, or a nullable system field); else as `undefined`. */
+  readonly acceptsNull: boolean
   /** May be left out on create. */
   readonly optional: boolean
   readonly default: SqlDefault | undefined
@@ -173,6 +175,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     column: snakeCase(name),
     type,
     nullable,
+    acceptsNull: nullable,
     optional: true,
     default: dflt,
     system: role,
@@ -250,6 +253,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
       column,
       type: analyzed.type,
       nullable: analyzed.nullable,
+      acceptsNull: analyzed.acceptsNull,
       optional: analyzed.optional || options.sqlDefault !== undefined,
       default: dflt,
       system: undefined,

@@ -13,6 +13,8 @@ export interface ZodColumn {
   readonly type: LogicalType
   /** `.optional()` or `.nullable()` somewhere in the wrapper chain. */
   readonly nullable: boolean
+  /** `.nullable()` somewhere in the wrapper chain: records carry `null` (else `undefined`) for NULL. */
+  readonly acceptsNull: boolean
   /** The value may be left out on create (optional or defaulted). */
   readonly optional: boolean
   /** A `.default()` whose value is a constant (becomes the SQL default). */
@@ -54,6 +56,7 @@ const INT32 = 2 ** 31
  */
 export function analyzeZod(fieldName: string, schema: z.ZodType, options: FieldOptions): ZodColumn {
   let nullable = false
+  let acceptsNull = false
   let optional = false
   let hasDefault = false
   let constantDefault: { value: unknown } | undefined
@@ -63,7 +66,7 @@ export function analyzeZod(fieldName: string, schema: z.ZodType, options: FieldO
     if (def.type === 'optional') {
       nullable = optional = true
     } else if (def.type === 'nullable') {
-      nullable = true
+      nullable = acceptsNull = true
     } else if (def.type === 'default' || def.type === 'prefault') {
       optional = hasDefault = true
       if (def.type === 'default') constantDefault = readConstantDefault(current)
@@ -81,7 +84,7 @@ export function analyzeZod(fieldName: string, schema: z.ZodType, options: FieldO
       : mapped.ok
         ? mapped.type
         : fail(mapped.error)
-  return { type, nullable, optional, hasDefault, ...(constantDefault && { constantDefault }) }
+  return { type, nullable, acceptsNull, optional, hasDefault, ...(constantDefault && { constantDefault }) }
 }
 
 function fail(message: string): never {

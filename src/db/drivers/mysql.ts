@@ -33,6 +33,7 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
     decimalNumbers: false,
     multipleStatements: false,
     stringifyObjects: true,
+    jsonStrings: true, // JSON as text, as MariaDB has it: one decoding path for the family
     charset: 'utf8mb4',
     typeCast,
   })

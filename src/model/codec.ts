@@ -1,0 +1,153 @@
+import type { SqlFamily } from '../dialect/dialect.js'
+import type { FieldDef } from './define-model.js'
+import type { LogicalType } from './logical-type.js'
+
+/** What a logical type holds once wrappers and overrides are looked through. */
+export function valueType(type: LogicalType): LogicalType | undefined {
+  return type.kind === 'native' ? type.value : type
+}
+
+const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/
+
+/**
+ * An exact decimal in the column's scale: `'10.5'` → `'10.50'` for scale 2. Returns an error message
+ * when the value has more fraction digits than the scale or more integer digits than fit.
+ */
+export function normalizeDecimal(value: string, precision: number, scale: number): string | { error: string } {
+  const m = DECIMAL.exec(value.trim())
+  if (!m) return { error: `"${value}" is not a decimal number` }
+  const sign = m[1] === '-' ? '-' : ''
+  const int = m[2]!.replace(/^0+(?=\d)/, '')
+  const frac = (m[3] ?? '').replace(/0+$/, '')
+  if (frac.length > scale) return { error: `"${value}" has more than ${scale} decimal places` }
+  if (int.length > precision - scale && int !== '0') {
+    return { error: `"${value}" has more than ${precision - scale} integer digits` }
+  }
+  const text = scale > 0 ? `${int}.${frac.padEnd(scale, '0')}` : int
+  return /^0(\.0*)?$/.test(text) ? text : `${sign}${text}`
+}
+
+/** Bind a model value for a column (JSON as text; dates as Date; everything else as is). */
+export function encodeValue(f: FieldDef, value: unknown, family: SqlFamily): unknown {
+  if (value === undefined || value === null) return null
+  const t = valueType(f.type)
+  if (!t) return value
+  switch (t.kind) {
+    case 'json':
+      return JSON.stringify(value)
+    case 'array':
+      return family === 'postgres' ? value : JSON.stringify(value)
+    case 'decimal': {
+      const normalized = normalizeDecimal(String(value), t.precision, t.scale)
+      return typeof normalized === 'string' ? normalized : String(value)
+    }
+    default:
+      return value
+  }
+}
+
+/**
+ * Turn what the driver returned into the model's type. PostgreSQL drivers parse json/jsonb;
+ * MySQL-family JSON arrives as text (MariaDB stores it as text; mysql2 runs with jsonStrings).
+ */
+export function decodeValue(f: FieldDef, raw: unknown, family: SqlFamily): unknown {
+  if (raw === null || raw === undefined) return f.acceptsNull ? null : undefined
+  const t = valueType(f.type)
+  if (!t) return raw
+  switch (t.kind) {
+    case 'json':
+      return family === 'mysql' && typeof raw === 'string' ? JSON.parse(raw) : raw
+    case 'array': {
+      const list = family === 'mysql' && typeof raw === 'string' ? (JSON.parse(raw) as unknown[]) : (raw as unknown[])
+      return t.element.kind === 'timestamp' ? list.map((v) => (v === null ? null : new Date(v as string))) : list
+    }
+    case 'integer':
+    case 'float':
+      return typeof raw === 'number' ? raw : Number(raw)
+    case 'bigint':
+      return typeof raw === 'bigint' ? raw : BigInt(raw as string)
+    case 'decimal':
+      return t.asNumber ? Number(raw) : String(raw)
+    case 'boolean':
+      return typeof raw === 'boolean' ? raw : raw === 1 || raw === '1'
+    case 'timestamp':
+      return raw instanceof Date ? raw : new Date(raw as string)
+    case 'date':
+      return raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw)
+    default:
+      return raw
+  }
+}
+
+/**
+ * The JSON form a value takes in the audit trail, the same on every engine: exact decimals and
+ * bigints as strings, timestamps as ISO strings.
+ */
+export function auditJson(f: FieldDef, value: unknown): unknown {
+  if (value === undefined || value === null) return null
+  const t = valueType(f.type)
+  if (!t) return value
+  switch (t.kind) {
+    case 'decimal':
+      return t.asNumber ? value : String(value)
+    case 'bigint':
+      return String(value)
+    case 'timestamp':
+      return (value as Date).toISOString()
+    default:
+      return value
+  }
+}
+
+/** Read an audit value back into the model's type. */
+export function fromAuditJson(f: FieldDef | undefined, value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  if (!f) return value
+  const t = valueType(f.type)
+  if (!t) return value
+  switch (t.kind) {
+    case 'timestamp':
+      return new Date(value as string)
+    case 'bigint':
+      return BigInt(value as string)
+    case 'integer':
+    case 'float':
+      return Number(value)
+    case 'decimal':
+      return t.asNumber ? Number(value) : normalizeOr(String(value), t.precision, t.scale)
+    default:
+      return value
+  }
+}
+
+function normalizeOr(value: string, precision: number, scale: number): string {
+  const n = normalizeDecimal(value, precision, scale)
+  return typeof n === 'string' ? n : value
+}
+
+/** Equality by value: JSON regardless of key order, decimals numerically, dates by instant. */
+export function sameValue(f: FieldDef, a: unknown, b: unknown): boolean {
+  if (a === undefined) a = null
+  if (b === undefined) b = null
+  if (a === null || b === null) return a === b
+  const t = valueType(f.type)
+  if (t?.kind === 'decimal' && !t.asNumber) {
+    return normalizeOr(String(a), 65, t.scale) === normalizeOr(String(b), 65, t.scale)
+  }
+  return deepEqual(a, b)
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime()
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a)) {
+    const bb = b as unknown[]
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]))
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+  if (ka.length !== kb.length) return false
+  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}

@@ -1,0 +1,71 @@
+import type { Dialect } from '../dialect/dialect.js'
+import type { FieldDef, ModelDef } from '../model/define-model.js'
+import { AUDIT_COLUMNS, auditTableName, historyTableName } from '../schema/from-models.js'
+import { type Fragment, id, join, q, raw } from './sql-builder.js'
+
+/** A model as the repository sees it on one engine: tables, columns and casts, resolved once. */
+export class ModelContext {
+  readonly def: ModelDef
+  readonly dialect: Dialect
+  readonly main: Fragment
+  readonly history: Fragment
+  readonly audit: Fragment
+  /** Columns read back into records (every model column). */
+  readonly columns: readonly FieldDef[]
+  readonly userColumns: readonly FieldDef[]
+  readonly pg: boolean
+  readonly #selects = new Map<string, Fragment>()
+
+  constructor(def: ModelDef, dialect: Dialect) {
+    this.def = def
+    this.dialect = dialect
+    this.pg = dialect.family === 'postgres'
+    const table = (name: string) => raw(dialect.ddl.qualify(def.schema, name))
+    this.main = table(def.table)
+    this.history = table(historyTableName(def))
+    this.audit = table(auditTableName(def))
+    this.columns = def.fields
+    this.userColumns = def.userFields
+  }
+
+  /** `"r"."id", "r"."tenant_id", …` for an alias (cached). */
+  select(alias: string): Fragment {
+    let s = this.#selects.get(alias)
+    if (!s) {
+      s = join(this.columns.map((f) => q`${id(alias)}.${id(f.column)}`))
+      this.#selects.set(alias, s)
+    }
+    return s
+  }
+
+  /** The column list without alias. */
+  columnList(fields: readonly FieldDef[] = this.columns): Fragment {
+    return join(fields.map((f) => q`${id(f.column)}`))
+  }
+
+  /** Native type of a field's column, for casts of bound values on PostgreSQL. */
+  castType(f: FieldDef): string {
+    return this.dialect.types.columnType(f.type)
+  }
+
+  /** A bound value with an explicit cast on PostgreSQL (needed where inference has no column). */
+  typed(f: FieldDef, value: unknown): Fragment {
+    return this.pg ? q`CAST(${value} AS ${raw(this.castType(f))})` : q`${value}`
+  }
+
+  field(role: keyof ModelDef['system']): FieldDef {
+    const f = this.def.system[role]
+    if (!f) throw new Error(`model ${this.def.table} has no ${role} field`)
+    return f
+  }
+
+  col(role: keyof ModelDef['system']): string {
+    return this.field(role).column
+  }
+
+  get tenantColumn(): string | undefined {
+    return this.def.system.tenant?.column
+  }
+
+  static readonly AUDIT = AUDIT_COLUMNS
+}

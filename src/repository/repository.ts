@@ -1,0 +1,610 @@
+import type { Database } from '../db/database.js'
+import { NotFoundError, TemporalStrategyError, ValidationError, VersionConflictError } from '../errors.js'
+import { uuidv7 } from '../ids.js'
+import { fromAuditJson, sameValue } from '../model/codec.js'
+import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
+import type { ModelInput, ModelKey, ModelPatch, ModelRecord } from '../model/types.js'
+import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
+import { and, Scope, type ScopeOptions } from '../scope/scope.js'
+import { cteWriter } from '../temporal/cte-writer.js'
+import { txWriter } from '../temporal/tx-writer.js'
+import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
+import { ModelContext } from './context.js'
+import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
+import { compile, type Fragment, id, join, q } from './sql-builder.js'
+import { checkPaging, compileOrderBy, compileWhere, type OrderDirection } from './where.js'
+
+type Row = Record<string, unknown>
+
+/** A filter on one field: a value (equality), null (IS NULL), an array (IN) or operators. */
+export type FieldFilter<V> =
+  | V
+  | null
+  | readonly V[]
+  | {
+      eq?: V | null
+      ne?: V | null
+      gt?: V
+      gte?: V
+      lt?: V
+      lte?: V
+      in?: readonly V[]
+      notIn?: readonly V[]
+      like?: string
+      ilike?: string
+      isNull?: boolean
+    }
+
+export type Where<M extends Model> = { [K in ModelKey<M>]?: FieldFilter<NonNullable<ModelRecord<M>[K]>> }
+export type OrderBy<M extends Model> =
+  | { [K in ModelKey<M>]?: OrderDirection }
+  | readonly { [K in ModelKey<M>]?: OrderDirection }[]
+
+export interface ReadOptions {
+  readonly includeDeleted?: boolean
+  /** scd2 only: read the records as they were at this instant. */
+  readonly asOf?: Date
+}
+
+export interface ListOptions<M extends Model> extends ReadOptions {
+  readonly where?: Where<M>
+  readonly orderBy?: OrderBy<M>
+  readonly limit?: number
+  readonly offset?: number
+}
+
+export interface WriteOptions {
+  /** The acting user for this call (overrides the scope's). */
+  readonly userId?: string
+}
+
+export interface UpdateOptions extends WriteOptions {
+  /** scd2 only: fail with VersionConflictError unless the current version is this one. */
+  readonly expectedVersion?: number
+}
+
+export interface CreateManyOptions extends WriteOptions {
+  /** Rows per statement and transaction (default 1,000; lowered to stay within parameter limits). */
+  readonly batchSize?: number
+}
+
+/** One entry of a copy_on_change audit trail; values decoded to their model types. */
+export interface AuditEntry {
+  readonly auditId: number
+  readonly recordId: string
+  readonly tenantId: string | null
+  readonly fieldName: string | null
+  readonly oldValue: unknown
+  readonly newValue: unknown
+  readonly operation: AuditOperation
+  readonly changedAt: Date
+  readonly changedBy: string | null
+  readonly transactionId: string
+}
+
+export interface VersionTimelineEntry {
+  readonly version: number
+  readonly validFrom: Date
+  readonly validTo: Date | null
+  readonly isCurrent: boolean
+  readonly isDeleted: boolean
+}
+
+export type VersionComparison<M extends Model> = {
+  [K in keyof ModelPatch<M>]-?: { old: unknown; new: unknown; changed: boolean }
+}
+
+const contexts = new WeakMap<ModelDef, Map<string, { ctx: ModelContext; writer: Writer }>>()
+
+function contextFor(def: ModelDef, db: Database): { ctx: ModelContext; writer: Writer } {
+  let byEngine = contexts.get(def)
+  if (!byEngine) {
+    byEngine = new Map()
+    contexts.set(def, byEngine)
+  }
+  let entry = byEngine.get(db.dialect.name)
+  if (!entry) {
+    const ctx = new ModelContext(def, db.dialect)
+    entry = { ctx, writer: db.dialect.capabilities.returning ? cteWriter(ctx) : txWriter(ctx) }
+    byEngine.set(db.dialect.name, entry)
+  }
+  return entry
+}
+
+/**
+ * Typed access to one model's records within a tenant scope. Every read filters on the scope and
+ * (unless `includeDeleted`) on live rows; every write uses the scope's tenant and records history
+ * per the model's temporal strategy, atomically.
+ *
+ * @example
+ * const users = db.repository(User, { tenantId: orgId, userId: adminId })
+ * const u = await users.create({ email: 'a@example.com', name: 'Ada', age: 36 })
+ * await users.update(u.id, { age: 37 })
+ * const trail = await users.getAuditHistory(u.id)
+ */
+export class Repository<M extends Model> {
+  readonly model: M
+  readonly #db: Database
+  readonly #scope: Scope
+  readonly #ctx: ModelContext
+  readonly #writer: Writer
+
+  /** @internal use `db.repository(Model, scope)` */
+  constructor(db: Database, model: M, scope: ScopeOptions = {}) {
+    this.model = model
+    this.#db = db
+    this.#scope = new Scope(model.def, scope)
+    const { ctx, writer } = contextFor(model.def, db)
+    this.#ctx = ctx
+    this.#writer = writer
+  }
+
+  get #def(): ModelDef {
+    return this.model.def
+  }
+
+  // ─── writes ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Create a record; returns it as stored (defaults applied, decimals in column scale). */
+  async create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
+    const [record] = await this.#insert([input], options.userId, [])
+    return record!
+  }
+
+  /** Create many records: one multi-row statement and one transaction per batch. */
+  async createMany(inputs: readonly ModelInput<M>[], options: CreateManyOptions = {}): Promise<ModelRecord<M>[]> {
+    if (!Array.isArray(inputs))
+      throw new ValidationError('createMany takes an array', [
+        { code: 'custom', message: 'expected an array', path: [] },
+      ])
+    if (inputs.length === 0) return []
+    const columns = this.#ctx.columns.length
+    const requested = options.batchSize ?? 1_000
+    if (!Number.isSafeInteger(requested) || requested < 1) {
+      throw new ValidationError('Invalid batchSize', [
+        { code: 'custom', message: 'batchSize must be a positive integer', path: ['batchSize'] },
+      ])
+    }
+    const batch = Math.max(1, Math.min(requested, Math.floor(30_000 / columns)))
+    const prepared = this.#prepare(inputs)
+    const out: ModelRecord<M>[] = []
+    for (let i = 0; i < prepared.length; i += batch) {
+      out.push(...(await this.#insertPrepared(prepared.slice(i, i + batch), options.userId)))
+    }
+    return out
+  }
+
+  async #insert(inputs: readonly unknown[], userId: string | undefined, path: number[]): Promise<ModelRecord<M>[]> {
+    void path
+    return this.#insertPrepared(this.#prepare(inputs), userId)
+  }
+
+  /** Validate every input first, so nothing is written when any of them is invalid. */
+  #prepare(inputs: readonly unknown[]): Map<FieldDef, unknown>[] {
+    const rows: Map<FieldDef, unknown>[] = []
+    const issues: ValidationError['issues'][number][] = []
+    inputs.forEach((input, index) => {
+      try {
+        const { values, tenant } = validateCreate(this.#ctx, input, inputs.length > 1 ? [index] : [])
+        const row = new Map<FieldDef, unknown>([[this.#def.system.id!, uuidv7()]])
+        const tenantId = this.#scope.tenantForCreate(tenant)
+        if (tenantId !== undefined) row.set(this.#def.system.tenant!, tenantId)
+        for (const [f, v] of values) row.set(f, v)
+        rows.push(row)
+      } catch (error) {
+        if (error instanceof ValidationError) issues.push(...error.issues)
+        else throw error
+      }
+    })
+    if (issues.length) throw new ValidationError('Invalid input', issues)
+    return rows
+  }
+
+  async #insertPrepared(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<ModelRecord<M>[]> {
+    const actor = this.#scope.actor(userId)
+    const stored = await this.#writer.insert(this.#db, this.#scope, { rows, actor, transactionId: uuidv7() })
+    return stored.map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
+  }
+
+  /** Apply a patch; writes nothing when nothing changes. NotFoundError when absent or deleted. */
+  async update(id: string, patch: ModelPatch<M>, options: UpdateOptions = {}): Promise<ModelRecord<M>> {
+    requireUuid(id, 'id')
+    if (options.expectedVersion !== undefined) {
+      this.#require('scd2', 'expectedVersion')
+      if (!Number.isSafeInteger(options.expectedVersion)) {
+        throw new ValidationError('Invalid expectedVersion', [
+          { code: 'custom', message: 'expectedVersion must be an integer', path: ['expectedVersion'] },
+        ])
+      }
+    }
+    const set = validatePatch(this.#ctx, patch)
+    const result = await this.#change({
+      id,
+      filter: 'live',
+      set,
+      operation: 'UPDATE',
+      audited: [...set.keys()],
+      actor: this.#scope.actor(options.userId),
+      transactionId: uuidv7(),
+      ...(options.expectedVersion !== undefined && { expectedVersion: options.expectedVersion }),
+    })
+    if (result.state === 'missing') throw new NotFoundError(`${this.#def.table} ${id} not found`)
+    const record = decodeRow(this.#ctx, result.row) as ModelRecord<M>
+    if (options.expectedVersion !== undefined) {
+      const actual = (record as unknown as { version: number }).version
+      const expectedAfter = result.state === 'changed' ? options.expectedVersion + 1 : options.expectedVersion
+      if (actual !== expectedAfter) {
+        throw new VersionConflictError(
+          `${this.#def.table} ${id} is at version ${actual}, not ${options.expectedVersion}`,
+          options.expectedVersion,
+          actual,
+        )
+      }
+    }
+    return record
+  }
+
+  async #change(request: ChangeRequest) {
+    if (request.set.size === 0) {
+      const row = await this.#readOne(request.id, { includeDeleted: request.filter === 'deleted' })
+      return row ? ({ state: 'unchanged', row } as const) : ({ state: 'missing' } as const)
+    }
+    return this.#writer.change(this.#db, this.#scope, request)
+  }
+
+  /** Soft-delete (or hard-delete on models without soft delete). False when absent or already deleted. */
+  async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
+    requireUuid(id, 'id')
+    const actor = this.#scope.actor(options.userId)
+    const s = this.#def.system
+    if (!s.deletedAt) return this.#writer.hardDelete(this.#db, this.#scope, id, actor, uuidv7())
+    const result = await this.#writer.change(this.#db, this.#scope, {
+      id,
+      filter: 'live',
+      set: new Map<FieldDef, unknown>([
+        [s.deletedAt, NOW],
+        [s.deletedBy!, actor],
+      ]),
+      operation: 'DELETE',
+      audited: [s.deletedAt],
+      actor,
+      transactionId: uuidv7(),
+    })
+    return result.state === 'changed'
+  }
+
+  /** Undo a soft delete; returns the record (unchanged if it was not deleted) or null when absent. */
+  async restore(id: string, options: WriteOptions = {}): Promise<ModelRecord<M> | null> {
+    requireUuid(id, 'id')
+    const s = this.#def.system
+    if (!s.deletedAt)
+      throw new TemporalStrategyError(`restore() needs a soft-delete model; ${this.#def.table} has softDelete: false`)
+    const actor = this.#scope.actor(options.userId)
+    const result = await this.#writer.change(this.#db, this.#scope, {
+      id,
+      filter: 'deleted',
+      set: new Map<FieldDef, unknown>([
+        [s.deletedAt, null],
+        [s.deletedBy!, null],
+      ]),
+      operation: 'RESTORE',
+      audited: [s.deletedAt],
+      actor,
+      transactionId: uuidv7(),
+    })
+    if (result.state !== 'missing') return decodeRow(this.#ctx, result.row) as ModelRecord<M>
+    return this.get(id)
+  }
+
+  /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
+  async purge(id: string): Promise<boolean> {
+    requireUuid(id, 'id')
+    return this.#writer.purge(this.#db, this.#scope, id)
+  }
+
+  /** Move a record to another tenant (recorded as TRANSFER / a new version). */
+  async transferOwnership(id: string, newTenantId: string, options: WriteOptions = {}): Promise<ModelRecord<M>> {
+    requireUuid(id, 'id')
+    const tenant = this.#def.system.tenant
+    if (!tenant) throw new TemporalStrategyError(`${this.#def.table} is not multi-tenant: nothing to transfer`)
+    requireUuid(newTenantId, 'newTenantId')
+    const result = await this.#writer.change(this.#db, this.#scope, {
+      id,
+      filter: 'live',
+      set: new Map<FieldDef, unknown>([[tenant, newTenantId]]),
+      operation: 'TRANSFER',
+      audited: [tenant],
+      actor: this.#scope.actor(options.userId),
+      transactionId: uuidv7(),
+    })
+    if (result.state === 'missing') throw new NotFoundError(`${this.#def.table} ${id} not found`)
+    return decodeRow(this.#ctx, result.row) as ModelRecord<M>
+  }
+
+  // ─── reads ────────────────────────────────────────────────────────────────────────────────────
+
+  /** One record, or null. `asOf` (scd2) reads it as it was then. */
+  async get(id: string, options: ReadOptions = {}): Promise<ModelRecord<M> | null> {
+    requireUuid(id, 'id')
+    const row = await this.#readOne(id, options)
+    return row ? (decodeRow(this.#ctx, row) as ModelRecord<M>) : null
+  }
+
+  async #readOne(id: string, options: ReadOptions): Promise<Row | undefined> {
+    const source = this.#source(options.asOf)
+    const where = and([q`r.${id_(this.#def)} = ${id}`, ...this.#scope.read('r', options.includeDeleted)])
+    return (await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)).rows[0]
+  }
+
+  /** Several records by id: a Map in the order of `ids`, null for each one not found. */
+  async getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
+    for (const i of ids) requireUuid(i, 'id')
+    const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
+    if (ids.length === 0) return result
+    const source = this.#source(options.asOf)
+    const where = and([
+      q`r.${id_(this.#def)} IN (${join([...new Set(ids)].map((i) => q`${i}`))})`,
+      ...this.#scope.read('r', options.includeDeleted),
+    ])
+    const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
+    for (const row of rows) {
+      const record = decodeRow(this.#ctx, row) as ModelRecord<M>
+      result.set((record as { id: string }).id, record)
+    }
+    return result
+  }
+
+  /** Records matching `where`, ordered (default `createdAt desc, id`), paged (default 100 from 0). */
+  async list(options: ListOptions<M> = {}): Promise<ModelRecord<M>[]> {
+    const { limit, offset } = checkPaging(options.limit, options.offset)
+    const predicates = [
+      ...this.#scope.read('r', options.includeDeleted),
+      ...compileWhere(this.#ctx, options.where, 'r'),
+    ]
+    const order = compileOrderBy(this.#def, options.orderBy, 'r')
+    const source = this.#source(options.asOf)
+    const { rows } = await this.#run(
+      q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+    )
+    return rows.map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
+  }
+
+  /** How many records match (records, not versions). */
+  async count(options: Omit<ListOptions<M>, 'orderBy' | 'limit' | 'offset'> = {}): Promise<number> {
+    const predicates = [
+      ...this.#scope.read('r', options.includeDeleted),
+      ...compileWhere(this.#ctx, options.where, 'r'),
+    ]
+    const { rows } = await this.#run(
+      q`SELECT count(*) AS n FROM ${this.#source(options.asOf)} WHERE ${and(predicates)}`,
+    )
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  /** The main table, or (scd2 with asOf) the versions valid at that instant, as `r`. */
+  #source(asOf: Date | undefined): Fragment {
+    if (asOf === undefined) return q`${this.#ctx.main} AS r`
+    this.#require('scd2', 'asOf')
+    const at = requireDate(asOf, 'asOf')
+    const s = this.#def.system
+    const from = id(s.validFrom!.column)
+    const to = id(s.validTo!.column)
+    const ctx = this.#ctx
+    return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${from} <= ${at}
+      UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE h.${from} <= ${at} AND h.${to} > ${at}) AS r`
+  }
+
+  // ─── copy_on_change ───────────────────────────────────────────────────────────────────────────
+
+  /** Every audit entry of a record, in the order the changes were applied. */
+  async getAuditHistory(id: string): Promise<AuditEntry[]> {
+    this.#require('copy_on_change', 'getAuditHistory')
+    requireUuid(id, 'id')
+    return this.#audit([q`a.${id_a(A.recordId)} = ${id}`])
+  }
+
+  /** The audit entries of one field of a record. */
+  async getFieldHistory(id: string, field: ModelKey<M>): Promise<AuditEntry[]> {
+    this.#require('copy_on_change', 'getFieldHistory')
+    requireUuid(id, 'id')
+    const f = this.#def.byName.get(field)
+    if (!f || (f.system && f.system !== 'tenant' && f.system !== 'deletedAt')) {
+      throw new ValidationError('Invalid field', [
+        { code: 'custom', message: `"${String(field)}" is not an audited field`, path: ['field'] },
+      ])
+    }
+    return this.#audit([q`a.${id_a(A.recordId)} = ${id}`, q`a.${id_a(A.fieldName)} = ${f.name}`])
+  }
+
+  /** What one user changed, oldest first, optionally within [from, to]. */
+  async getChangesByUser(
+    userId: string,
+    options: { from?: Date; to?: Date; limit?: number } = {},
+  ): Promise<AuditEntry[]> {
+    this.#require('copy_on_change', 'getChangesByUser')
+    requireUuid(userId, 'userId')
+    const predicates = [q`a.${id_a(A.changedBy)} = ${userId}`]
+    if (options.from !== undefined) predicates.push(q`a.${id_a(A.changedAt)} >= ${requireDate(options.from, 'from')}`)
+    if (options.to !== undefined) predicates.push(q`a.${id_a(A.changedAt)} <= ${requireDate(options.to, 'to')}`)
+    const { limit } = checkPaging(options.limit ?? 1_000, 0)
+    return this.#audit(predicates, limit)
+  }
+
+  async #audit(predicates: Fragment[], limit?: number): Promise<AuditEntry[]> {
+    const tenantCol = this.#def.system.tenant?.column
+    const where = and([...predicates, this.#scope.tenantPredicate('a')].filter((p) => p.parts.length > 0))
+    const cols = [
+      A.auditId,
+      A.recordId,
+      ...(tenantCol ? [tenantCol] : []),
+      A.fieldName,
+      A.operation,
+      A.changedAt,
+      A.changedBy,
+      A.transactionId,
+    ]
+    // JSON values as text on every engine, parsed here: one decoding path
+    const asText = (c: string) =>
+      this.#ctx.pg ? q`a.${id(c)}::text AS ${id(c)}` : q`CAST(a.${id(c)} AS CHAR) AS ${id(c)}`
+    const { rows } = await this.#run(
+      q`SELECT ${join(cols.map((c) => q`a.${id(c)}`))}, ${asText(A.oldValue)}, ${asText(A.newValue)} FROM ${this.#ctx.audit} AS a WHERE ${where} ORDER BY a.${id(A.auditId)}${limit !== undefined ? q` LIMIT ${limit}` : q``}`,
+    )
+    return rows.map((r) => {
+      const field = typeof r[A.fieldName] === 'string' ? this.#def.byName.get(r[A.fieldName] as string) : undefined
+      const json = (v: unknown) => fromAuditJson(field, typeof v === 'string' ? JSON.parse(v) : null)
+      return {
+        auditId: Number(r[A.auditId]),
+        recordId: r[A.recordId] as string,
+        tenantId: tenantCol ? (r[tenantCol] as string) : null,
+        fieldName: (r[A.fieldName] as string | null) ?? null,
+        oldValue: json(r[A.oldValue]),
+        newValue: json(r[A.newValue]),
+        operation: r[A.operation] as AuditOperation,
+        changedAt: r[A.changedAt] as Date,
+        changedBy: (r[A.changedBy] as string | null) ?? null,
+        transactionId: r[A.transactionId] as string,
+      }
+    })
+  }
+
+  /** The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal. */
+  async getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
+    this.#require('copy_on_change', 'getStateAt')
+    requireUuid(id, 'id')
+    const when = requireDate(at, 'at')
+    const entries = await this.#audit([q`a.${id_a(A.recordId)} = ${id}`, q`a.${id_a(A.changedAt)} <= ${when}`])
+    const s = this.#def.system
+    let state: Record<string, unknown> | null = null
+    for (const e of entries) {
+      if (e.operation === 'INSERT') {
+        if (!state) {
+          state = { id: e.recordId }
+          if (s.tenant) state[s.tenant.name] = e.tenantId
+          for (const f of this.#def.userFields) state[f.name] = f.acceptsNull ? null : undefined
+          state[s.createdAt!.name] = e.changedAt
+          state[s.createdBy!.name] = e.changedBy
+          if (s.deletedAt) {
+            state[s.deletedAt.name] = null
+            state[s.deletedBy!.name] = null
+          }
+        }
+      } else if (!state) {
+        continue
+      }
+      if (e.operation === 'DELETE' && !s.deletedAt) {
+        state = null
+        continue
+      }
+      if (e.fieldName !== null) {
+        const f = this.#def.byName.get(e.fieldName)
+        if (f) state[f.name] = e.newValue === null && !f.acceptsNull ? undefined : e.newValue
+      }
+      if (e.operation === 'DELETE' && s.deletedBy) state[s.deletedBy.name] = e.changedBy
+      if (e.operation === 'RESTORE' && s.deletedBy) state[s.deletedBy.name] = null
+      state[s.updatedAt!.name] = e.changedAt
+      state[s.updatedBy!.name] = e.changedBy
+    }
+    if (!state) return null
+    if (s.deletedAt && state[s.deletedAt.name] && !options.includeDeleted) return null
+    const ordered: Record<string, unknown> = {}
+    for (const f of this.#def.fields) ordered[f.name] = state[f.name]
+    return ordered as ModelRecord<M>
+  }
+
+  // ─── scd2 ─────────────────────────────────────────────────────────────────────────────────────
+
+  async #versions(recordId: string, version?: number): Promise<ModelRecord<M>[]> {
+    this.#require('scd2', 'version history')
+    requireUuid(recordId, 'id')
+    const s = this.#def.system
+    const ctx = this.#ctx
+    const v = id(s.version!.column)
+    const predicates = [q`r.${id_(this.#def)} = ${recordId}`, this.#scope.tenantPredicate('r')]
+    if (version !== undefined) predicates.push(q`r.${v} = ${version}`)
+    const { rows } = await this.#run(
+      q`SELECT ${ctx.select('r')} FROM (SELECT ${ctx.select('c')} FROM ${ctx.main} AS c UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h) AS r
+        WHERE ${and(predicates.filter((p) => p.parts.length > 0))} ORDER BY r.${v}`,
+    )
+    return rows.map((r) => decodeRow(ctx, r) as ModelRecord<M>)
+  }
+
+  /** Every version of a record, version ascending (deleted versions included). */
+  async getVersionHistory(id: string): Promise<ModelRecord<M>[]> {
+    return this.#versions(id)
+  }
+
+  /** One version, or null. */
+  async getVersion(id: string, version: number): Promise<ModelRecord<M> | null> {
+    if (!Number.isSafeInteger(version)) {
+      throw new ValidationError('Invalid version', [
+        { code: 'custom', message: 'version must be an integer', path: ['version'] },
+      ])
+    }
+    return (await this.#versions(id, version))[0] ?? null
+  }
+
+  /** The current version (also when it is a deleted one), or null. */
+  async getCurrentVersion(id: string): Promise<ModelRecord<M> | null> {
+    this.#require('scd2', 'getCurrentVersion')
+    return this.get(id, { includeDeleted: true })
+  }
+
+  async getVersionCount(id: string): Promise<number> {
+    return (await this.#versions(id)).length
+  }
+
+  async getVersionTimeline(id: string): Promise<VersionTimelineEntry[]> {
+    const versions = (await this.#versions(id)) as unknown as {
+      version: number
+      validFrom: Date
+      validTo: Date | null
+      deletedAt: Date | null
+    }[]
+    return versions.map((v) => ({
+      version: v.version,
+      validFrom: v.validFrom,
+      validTo: v.validTo,
+      isCurrent: v.validTo === null,
+      isDeleted: v.deletedAt !== null,
+    }))
+  }
+
+  /** Field by field: the values in two versions and whether they differ. NotFoundError if either is missing. */
+  async compareVersions(id: string, from: number, to: number): Promise<VersionComparison<M>> {
+    const [a, b] = await Promise.all([this.getVersion(id, from), this.getVersion(id, to)])
+    if (!a || !b) throw new NotFoundError(`${this.#def.table} ${id} has no version ${!a ? from : to}`)
+    const out: Record<string, { old: unknown; new: unknown; changed: boolean }> = {}
+    for (const f of this.#def.userFields) {
+      const o = (a as Record<string, unknown>)[f.name]
+      const n = (b as Record<string, unknown>)[f.name]
+      out[f.name] = { old: o, new: n, changed: !sameValue(f, o, n) }
+    }
+    return out as VersionComparison<M>
+  }
+
+  /** A new version whose data equals `version`'s. */
+  async revertTo(id: string, version: number, options: UpdateOptions = {}): Promise<ModelRecord<M>> {
+    const old = await this.getVersion(id, version)
+    if (!old) throw new NotFoundError(`${this.#def.table} ${id} has no version ${version}`)
+    const patch: Record<string, unknown> = {}
+    for (const f of this.#def.userFields) patch[f.name] = (old as Record<string, unknown>)[f.name]
+    return this.update(id, patch as ModelPatch<M>, options)
+  }
+
+  // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  #require(strategy: ModelDef['temporal'], what: string): void {
+    if (this.#def.temporal !== strategy) {
+      throw new TemporalStrategyError(
+        `${what} needs temporal: '${strategy}'; ${this.#def.table} uses '${this.#def.temporal}'`,
+      )
+    }
+  }
+
+  #run(fragment: Fragment) {
+    return this.#db.run<Row>(compile(fragment, this.#ctx.dialect))
+  }
+}
+
+const id_ = (def: ModelDef) => id(def.system.id!.column)
+const id_a = (name: string) => id(name)

@@ -1,0 +1,197 @@
+import { ValidationError, type ValidationIssue } from '../errors.js'
+import { isUuid } from '../ids.js'
+import { encodeValue, normalizeDecimal, valueType } from '../model/codec.js'
+import type { FieldDef, ModelDef } from '../model/define-model.js'
+import type { ModelContext } from './context.js'
+import { type Fragment, id, join, q, raw } from './sql-builder.js'
+
+export type Operator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'notIn' | 'like' | 'ilike' | 'isNull'
+const OPERATORS = new Set<string>(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'notIn', 'like', 'ilike', 'isNull'])
+
+export type OrderDirection = 'asc' | 'desc'
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
+
+/**
+ * Compile a caller's `where` into predicates on `alias`. Keys must be record properties, operators
+ * known, and values scalars of the field's type; every problem is collected and thrown as one
+ * ValidationError before any SQL is sent.
+ */
+export function compileWhere(ctx: ModelContext, where: unknown, alias: string): Fragment[] {
+  if (where === undefined || where === null) return []
+  const issues: ValidationIssue[] = []
+  if (!isPlainObject(where)) {
+    throw new ValidationError('where must be a plain object', [
+      { code: 'custom', message: 'expected an object', path: ['where'] },
+    ])
+  }
+  const out: Fragment[] = []
+  for (const [key, condition] of Object.entries(where)) {
+    if (condition === undefined) continue
+    const f = ctx.def.byName.get(key)
+    if (!f) {
+      issues.push({ code: 'custom', message: `unknown field "${key}"`, path: ['where', key] })
+      continue
+    }
+    const col = q`${id(alias)}.${id(f.column)}`
+    if (condition === null) {
+      out.push(q`${col} IS NULL`)
+    } else if (Array.isArray(condition)) {
+      const p = predicate(ctx, f, col, 'in', condition, ['where', key], issues)
+      if (p) out.push(p)
+    } else if (isPlainObject(condition)) {
+      const entries = Object.entries(condition).filter(([, v]) => v !== undefined)
+      if (entries.length === 0) issues.push({ code: 'custom', message: 'empty operator object', path: ['where', key] })
+      for (const [op, value] of entries) {
+        if (!OPERATORS.has(op)) {
+          issues.push({ code: 'custom', message: `unknown operator "${op}"`, path: ['where', key, op] })
+          continue
+        }
+        const p = predicate(ctx, f, col, op as Operator, value, ['where', key, op], issues)
+        if (p) out.push(p)
+      }
+    } else {
+      const p = predicate(ctx, f, col, 'eq', condition, ['where', key], issues)
+      if (p) out.push(p)
+    }
+  }
+  if (issues.length) throw new ValidationError('Invalid where', issues)
+  return out
+}
+
+function predicate(
+  ctx: ModelContext,
+  f: FieldDef,
+  col: Fragment,
+  op: Operator,
+  value: unknown,
+  path: (string | number)[],
+  issues: ValidationIssue[],
+): Fragment | undefined {
+  const bad = (message: string) => {
+    issues.push({ code: 'custom', message, path })
+    return undefined
+  }
+  if (op === 'isNull') {
+    if (typeof value !== 'boolean') return bad('isNull takes true or false')
+    return value ? q`${col} IS NULL` : q`${col} IS NOT NULL`
+  }
+  const t = valueType(f.type)
+  if (t === undefined || t.kind === 'json' || t.kind === 'array') {
+    return bad(`field "${f.name}" holds JSON or an array: only null / isNull filters apply`)
+  }
+  if (op === 'in' || op === 'notIn') {
+    if (!Array.isArray(value)) return bad(`${op} takes an array`)
+    const values = value.map((v, i) => scalar(ctx, f, v, [...path, i], issues))
+    if (values.some((v) => v === INVALID)) return undefined
+    if (values.length === 0) return op === 'in' ? q`1 = 0` : q`1 = 1`
+    const list = join(values.map((v) => q`${v}`))
+    return op === 'in' ? q`${col} IN (${list})` : q`${col} NOT IN (${list})`
+  }
+  if (op === 'like' || op === 'ilike') {
+    if (!['string', 'enum', 'uuid', 'date'].includes(t.kind)) return bad(`${op} applies to text fields only`)
+    if (typeof value !== 'string') return bad(`${op} takes a string pattern`)
+    if (op === 'like') return q`${col} LIKE ${value}`
+    return ctx.pg ? q`${col} ILIKE ${value}` : q`LOWER(${col}) LIKE LOWER(${value})`
+  }
+  const v = scalar(ctx, f, value, path, issues)
+  if (v === INVALID) return undefined
+  if (v === null)
+    return op === 'eq' ? q`${col} IS NULL` : op === 'ne' ? q`${col} IS NOT NULL` : bad(`${op} needs a value`)
+  const sqlOp = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[op]
+  return q`${col} ${raw(sqlOp)} ${v}`
+}
+
+const INVALID = Symbol('invalid')
+
+/** A caller's scalar checked against the field's type and encoded for binding. */
+function scalar(
+  ctx: ModelContext,
+  f: FieldDef,
+  value: unknown,
+  path: (string | number)[],
+  issues: ValidationIssue[],
+): unknown {
+  const bad = (message: string) => {
+    issues.push({ code: 'custom', message, path })
+    return INVALID
+  }
+  if (value === null) return null
+  const t = valueType(f.type)!
+  switch (t.kind) {
+    case 'string':
+    case 'enum':
+    case 'date':
+      return typeof value === 'string' ? value : bad(`expected a string for "${f.name}"`)
+    case 'uuid':
+      return isUuid(value) ? value : bad(`expected a UUID for "${f.name}"`)
+    case 'decimal': {
+      if (typeof value !== 'string' && typeof value !== 'number')
+        return bad(`expected a decimal string for "${f.name}"`)
+      const n = normalizeDecimal(String(value), t.precision, t.scale)
+      return typeof n === 'string' ? n : bad(n.error)
+    }
+    case 'integer':
+    case 'float':
+      return typeof value === 'number' && Number.isFinite(value) ? value : bad(`expected a number for "${f.name}"`)
+    case 'bigint':
+      if (typeof value === 'bigint') return value
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value)
+      return bad(`expected a bigint for "${f.name}"`)
+    case 'boolean':
+      return typeof value === 'boolean' ? value : bad(`expected a boolean for "${f.name}"`)
+    case 'timestamp': {
+      const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined
+      return d && !Number.isNaN(d.getTime()) ? d : bad(`expected a Date for "${f.name}"`)
+    }
+    default:
+      return encodeValue(f, value, ctx.dialect.family)
+  }
+}
+
+export type OrderBy = Record<string, OrderDirection> | readonly Record<string, OrderDirection>[]
+
+/** `ORDER BY` from `{ createdAt: 'desc' }` or a list of such; `id` is always the last tiebreaker. */
+export function compileOrderBy(def: ModelDef, orderBy: unknown, alias: string): Fragment {
+  const issues: ValidationIssue[] = []
+  const items: { f: FieldDef; dir: OrderDirection }[] = []
+  const list = orderBy === undefined ? [{ createdAt: 'desc' }] : Array.isArray(orderBy) ? orderBy : [orderBy]
+  list.forEach((entry, i) => {
+    if (!isPlainObject(entry)) {
+      issues.push({
+        code: 'custom',
+        message: 'orderBy entries must be objects like { createdAt: "desc" }',
+        path: ['orderBy', i],
+      })
+      return
+    }
+    for (const [key, dir] of Object.entries(entry)) {
+      const f = def.byName.get(key)
+      if (!f) issues.push({ code: 'custom', message: `unknown field "${key}"`, path: ['orderBy', key] })
+      else if (dir !== 'asc' && dir !== 'desc')
+        issues.push({ code: 'custom', message: 'direction must be "asc" or "desc"', path: ['orderBy', key] })
+      else items.push({ f, dir })
+    }
+  })
+  if (issues.length) throw new ValidationError('Invalid orderBy', issues)
+  const idField = def.system.id!
+  if (!items.some((i) => i.f === idField)) items.push({ f: idField, dir: 'asc' })
+  return join(items.map(({ f, dir }) => q`${id(alias)}.${id(f.column)} ${dir === 'asc' ? ASC : DESC}`))
+}
+
+const ASC = q`ASC`
+const DESC = q`DESC`
+
+/** limit / offset: non-negative integers. */
+export function checkPaging(limit: unknown, offset: unknown): { limit: number; offset: number } {
+  const issues: ValidationIssue[] = []
+  const lim = limit === undefined ? 100 : limit
+  const off = offset === undefined ? 0 : offset
+  if (!Number.isSafeInteger(lim) || (lim as number) < 0)
+    issues.push({ code: 'custom', message: 'limit must be a non-negative integer', path: ['limit'] })
+  if (!Number.isSafeInteger(off) || (off as number) < 0)
+    issues.push({ code: 'custom', message: 'offset must be a non-negative integer', path: ['offset'] })
+  if (issues.length) throw new ValidationError('Invalid paging', issues)
+  return { limit: lim as number, offset: off as number }
+}

@@ -1,0 +1,129 @@
+import { TenantIsolationError, TenantNotConfiguredError, ValidationError } from '../errors.js'
+import { isUuid } from '../ids.js'
+import type { ModelDef } from '../model/define-model.js'
+import { empty, type Fragment, id, join, q } from '../repository/sql-builder.js'
+
+export interface ScopeOptions {
+  /** Strict scope: one tenant; every read filters on it and every write uses it. */
+  readonly tenantId?: string
+  /** Permissive scope: reads use IN (…); single-record operations work within the list. */
+  readonly tenantIds?: readonly string[]
+  /** The acting user, recorded as createdBy/updatedBy/changedBy (overridable per call). */
+  readonly userId?: string
+}
+
+/**
+ * Tenant and soft-delete scoping, applied in exactly one place: every statement a repository runs
+ * gets its tenant predicate and its tenant value from here. Input can narrow a scope, never widen it.
+ */
+export class Scope {
+  /** undefined: the model is not multi-tenant. */
+  readonly tenants: readonly string[] | undefined
+  readonly strict: boolean
+  readonly userId: string | undefined
+  readonly #def: ModelDef
+
+  constructor(def: ModelDef, options: ScopeOptions) {
+    this.#def = def
+    const issues: string[] = []
+    if (options.userId !== undefined && !isUuid(options.userId)) issues.push('userId must be a UUID')
+    if (def.multiTenant) {
+      const { tenantId, tenantIds } = options
+      if (tenantId === undefined && tenantIds === undefined) {
+        throw new TenantNotConfiguredError(
+          `Model "${def.table}" is multi-tenant: db.repository() needs { tenantId } (strict) or { tenantIds } (permissive)`,
+        )
+      }
+      if (tenantId !== undefined && tenantIds !== undefined) {
+        throw new TenantNotConfiguredError('Give either tenantId (strict) or tenantIds (permissive), not both')
+      }
+      if (tenantIds !== undefined && (!Array.isArray(tenantIds) || tenantIds.length === 0)) {
+        throw new TenantNotConfiguredError('tenantIds must be a non-empty array')
+      }
+      const list = tenantId !== undefined ? [tenantId] : [...new Set(tenantIds)]
+      for (const t of list) if (!isUuid(t)) issues.push(`tenant ${JSON.stringify(t)} is not a UUID`)
+      this.tenants = Object.freeze(list)
+      this.strict = tenantId !== undefined
+    } else {
+      if (options.tenantId !== undefined || options.tenantIds !== undefined) {
+        throw new TenantNotConfiguredError(`Model "${def.table}" is not multi-tenant: do not give a tenant scope`)
+      }
+      this.tenants = undefined
+      this.strict = true
+    }
+    if (issues.length) {
+      throw new ValidationError(
+        'Invalid repository scope',
+        issues.map((message) => ({ code: 'custom', message, path: [] })),
+      )
+    }
+    this.userId = options.userId
+  }
+
+  get tenantColumn(): string | undefined {
+    return this.#def.system.tenant?.column
+  }
+
+  /** `alias.tenant_id = $1` or `IN (…)`; empty when the model is not multi-tenant. */
+  tenantPredicate(alias: string): Fragment {
+    const col = this.tenantColumn
+    if (!col || !this.tenants) return empty
+    return this.tenants.length === 1
+      ? q`${id(alias)}.${id(col)} = ${this.tenants[0]}`
+      : q`${id(alias)}.${id(col)} IN (${join(this.tenants.map((t) => q`${t}`))})`
+  }
+
+  /** `alias.deleted_at IS NULL` unless deleted rows are wanted or the model does not soft-delete. */
+  livePredicate(alias: string, includeDeleted: boolean | undefined): Fragment {
+    const deleted = this.#def.system.deletedAt
+    if (!deleted || includeDeleted) return empty
+    return q`${id(alias)}.${id(deleted.column)} IS NULL`
+  }
+
+  /** Every read predicate for `alias`, AND-ed. */
+  read(alias: string, includeDeleted?: boolean): Fragment[] {
+    return [this.tenantPredicate(alias), this.livePredicate(alias, includeDeleted)].filter((f) => f !== empty)
+  }
+
+  /** The tenant a create writes: the scope's, or the input's when allowed. */
+  tenantForCreate(requested: unknown): string | undefined {
+    if (!this.tenants) return undefined
+    if (this.strict) {
+      if (requested !== undefined && requested !== this.tenants[0]) {
+        throw new TenantIsolationError(
+          `Cannot create a record for tenant ${String(requested)} from a scope of tenant ${this.tenants[0]}`,
+        )
+      }
+      return this.tenants[0]
+    }
+    if (requested === undefined) {
+      throw new TenantIsolationError(
+        `A permissive scope (tenantIds) needs ${this.#def.tenantField} in the create input, one of the scope's tenants`,
+      )
+    }
+    if (typeof requested !== 'string' || !this.tenants.includes(requested)) {
+      throw new TenantIsolationError(`Tenant ${String(requested)} is not in this repository's scope`)
+    }
+    return requested
+  }
+
+  /** The acting user of a call: the call's userId, else the scope's. */
+  actor(callUserId: string | undefined): string | null {
+    const actor = callUserId ?? this.userId
+    if (actor !== undefined && !isUuid(actor)) {
+      throw new ValidationError('Invalid userId', [
+        { code: 'custom', message: 'userId must be a UUID', path: ['userId'] },
+      ])
+    }
+    return actor ?? null
+  }
+}
+
+/** AND a list of predicates (TRUE when empty). */
+export function and(predicates: readonly Fragment[]): Fragment {
+  if (predicates.length === 0) return q`1 = 1`
+  return join(
+    predicates.map((p) => q`(${p})`),
+    ' AND ',
+  )
+}

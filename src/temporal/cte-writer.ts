@@ -1,0 +1,199 @@
+import type { Database } from '../db/database.js'
+import { safeToRetryStatement, withRetry } from '../db/retry.js'
+import { valueType } from '../model/codec.js'
+import type { FieldDef } from '../model/define-model.js'
+import type { ModelContext } from '../repository/context.js'
+import { compile, type Fragment, id, join, q, raw } from '../repository/sql-builder.js'
+import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
+import { and, type Scope } from '../scope/scope.js'
+import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, type Writer } from './writer.js'
+
+const TS = raw(`date_trunc('milliseconds', statement_timestamp())`)
+
+/**
+ * PostgreSQL: every write is one statement. A data-modifying CTE locks the row, writes it, writes its
+ * audit entries or closed version, and returns the result, so a write costs one round trip and is
+ * atomic without an explicit transaction.
+ */
+export function cteWriter(ctx: ModelContext): Writer {
+  const { def } = ctx
+  const coc = def.temporal === 'copy_on_change'
+  const scd2 = def.temporal === 'scd2'
+  const tenant = def.system.tenant
+
+  /** The audit trail's JSON of a column: exact numbers as text, everything else as to_jsonb gives it. */
+  const auditValue = (alias: string, f: FieldDef): Fragment => {
+    const t = valueType(f.type)
+    const exactAsText =
+      (t?.kind === 'decimal' && !t.asNumber) || t?.kind === 'bigint' || (t?.kind === 'integer' && t.size === 'bigint')
+    return exactAsText ? q`to_jsonb(${id(alias)}.${id(f.column)}::text)` : q`to_jsonb(${id(alias)}.${id(f.column)})`
+  }
+
+  const auditInsert = (
+    source: string,
+    fields: readonly FieldDef[],
+    values: (f: FieldDef) => [Fragment, Fragment],
+    operation: string,
+    changedAt: Fragment,
+    actor: Fragment,
+    txid: string,
+    from: Fragment,
+    onlyChanges: boolean,
+  ): Fragment => {
+    const cols = [
+      A.recordId,
+      ...(tenant ? [tenant.column] : []),
+      A.fieldName,
+      A.oldValue,
+      A.newValue,
+      A.operation,
+      A.changedAt,
+      A.changedBy,
+      A.transactionId,
+    ]
+    const rows = join(
+      fields.map((f) => {
+        const [o, n] = values(f)
+        return q`(${f.name}::text, ${o}, ${n})`
+      }),
+    )
+    return q`INSERT INTO ${ctx.audit} (${join(cols.map((c) => q`${id(c)}`))})
+      SELECT ${id(source)}.${id(def.system.id!.column)}, ${tenant ? q`${id(source)}.${id(tenant.column)}, ` : q``}v.f, v.o, v.n, ${raw(`'${operation}'`)}, ${changedAt}, ${actor}, CAST(${txid} AS uuid)
+      FROM ${from} CROSS JOIN LATERAL (VALUES ${rows}) AS v(f, o, n)${onlyChanges ? q` WHERE v.o IS DISTINCT FROM v.n` : q``}`
+  }
+
+  const run = async (db: Database, statement: Fragment) => {
+    const compiled = compile(statement, ctx.dialect)
+    // A single statement is atomic: retrying it is safe when the server reports it rolled back.
+    return db.inTransaction
+      ? db.run(compiled)
+      : withRetry(db.runtime.options.retry, () => db.run(compiled), { retryable: safeToRetryStatement })
+  }
+
+  return {
+    async insert(db: Database, _scope: Scope, request: InsertRequest) {
+      const s = def.system
+      const generated = new Map<FieldDef, Fragment>([
+        [s.createdAt!, TS],
+        [s.updatedAt!, TS],
+        [s.createdBy!, q`CAST(${request.actor} AS uuid)`],
+        [s.updatedBy!, q`CAST(${request.actor} AS uuid)`],
+      ])
+      if (scd2) {
+        generated.set(s.version!, q`1`)
+        generated.set(s.validFrom!, TS)
+      }
+      const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
+      const columns = [...provided, ...generated.keys()]
+      const values = join(
+        request.rows.map(
+          (row) =>
+            q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? ctx.typed(f, row.get(f)) : q`DEFAULT`)))})`,
+        ),
+      )
+      let statement = q`WITH ins AS (INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${values} RETURNING ${ctx.columnList()})`
+      if (coc) {
+        const aud = auditInsert(
+          'ins',
+          def.userFields,
+          (f) => [q`NULL::jsonb`, auditValue('ins', f)],
+          'INSERT',
+          q`ins.${id(s.createdAt!.column)}`,
+          q`ins.${id(s.createdBy!.column)}`,
+          request.transactionId,
+          q`ins`,
+          false,
+        )
+        statement = q`${statement}, aud AS (${aud})`
+      }
+      const { rows } = await run(db, q`${statement} SELECT ${ctx.select('ins')} FROM ins`)
+      return rows
+    },
+
+    async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
+      const s = def.system
+      const idCol = s.id!.column
+      const filter =
+        r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
+      const where = and([
+        q`r.${id(idCol)} = CAST(${r.id} AS uuid)`,
+        ...scope.read('r', true),
+        ...(s.deletedAt ? [filter] : []),
+      ])
+      const actor = q`CAST(${r.actor} AS uuid)`
+      const tsExpr = scd2 ? q`GREATEST(${TS}, old.${id(s.validFrom!.column)} + interval '1 millisecond')` : TS
+      const valueOf = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : ctx.typed(f, value))
+      const differs = join(
+        [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${valueOf(f, v)}`),
+        ' OR ',
+      )
+      const versionCheck =
+        r.expectedVersion !== undefined ? q` AND old.${id(s.version!.column)} = ${r.expectedVersion}` : q``
+      const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${valueOf(f, v)}`)
+      sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${actor}`)
+      if (scd2) {
+        sets.push(q`${id(s.version!.column)} = old.${id(s.version!.column)} + 1`, q`${id(s.validFrom!.column)} = ts.v`)
+      }
+      const parts: Fragment[] = [
+        q`old AS (SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE)`,
+        q`ts AS (SELECT ${tsExpr} AS v FROM old)`,
+        q`chg AS (SELECT 1 AS c FROM old, ts WHERE (${differs})${versionCheck})`,
+      ]
+      if (scd2) {
+        const validTo = s.validTo!
+        const cols = ctx.columns
+        parts.push(
+          q`hist AS (INSERT INTO ${ctx.history} (${ctx.columnList(cols)}) SELECT ${join(cols.map((f) => (f === validTo ? q`ts.v` : q`old.${id(f.column)}`)))} FROM old, ts WHERE EXISTS (SELECT 1 FROM chg))`,
+        )
+      }
+      parts.push(
+        q`upd AS (UPDATE ${ctx.main} AS u SET ${join(sets)} FROM old, ts WHERE u.${id(idCol)} = old.${id(idCol)} AND EXISTS (SELECT 1 FROM chg) RETURNING ${ctx.select('u')})`,
+      )
+      if (coc && r.audited.length > 0) {
+        parts.push(
+          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, actor, r.transactionId, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
+        )
+      }
+      const statement = q`WITH ${join(parts)}
+        SELECT ${ctx.select('upd')}, 1 AS ff_changed FROM upd
+        UNION ALL SELECT ${ctx.select('old')}, 0 AS ff_changed FROM old WHERE NOT EXISTS (SELECT 1 FROM upd)`
+      const { rows } = await run(db, statement)
+      const row = rows[0]
+      if (!row) return { state: 'missing' }
+      return { state: Number(row.ff_changed) === 1 ? 'changed' : 'unchanged', row }
+    },
+
+    async hardDelete(db: Database, scope: Scope, recordId: string, actor: string | null, transactionId: string) {
+      const s = def.system
+      const where = and([q`r.${id(s.id!.column)} = CAST(${recordId} AS uuid)`, ...scope.read('r', true)])
+      let statement = q`WITH del AS (DELETE FROM ${ctx.main} AS r WHERE ${where} RETURNING ${ctx.select('r')}), ts AS (SELECT ${TS} AS v)`
+      if (coc) {
+        const aud = auditInsert(
+          'del',
+          def.userFields,
+          (f) => [auditValue('del', f), q`NULL::jsonb`],
+          'DELETE',
+          q`ts.v`,
+          q`CAST(${actor} AS uuid)`,
+          transactionId,
+          q`del CROSS JOIN ts`,
+          false,
+        )
+        statement = q`${statement}, aud AS (${aud})`
+      }
+      const { rows } = await run(db, q`${statement} SELECT count(*) AS n FROM del`)
+      return Number(rows[0]?.n ?? 0) > 0
+    },
+
+    async purge(db: Database, scope: Scope, recordId: string) {
+      const s = def.system
+      const where = and([q`r.${id(s.id!.column)} = CAST(${recordId} AS uuid)`, ...scope.read('r', true)])
+      const parts = [q`target AS (SELECT r.${id(s.id!.column)} AS id FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE)`]
+      if (coc) parts.push(q`a AS (DELETE FROM ${ctx.audit} WHERE ${id(A.recordId)} IN (SELECT id FROM target))`)
+      if (scd2) parts.push(q`h AS (DELETE FROM ${ctx.history} WHERE ${id(s.id!.column)} IN (SELECT id FROM target))`)
+      parts.push(q`d AS (DELETE FROM ${ctx.main} WHERE ${id(s.id!.column)} IN (SELECT id FROM target) RETURNING 1)`)
+      const { rows } = await run(db, q`WITH ${join(parts)} SELECT count(*) AS n FROM d`)
+      return Number(rows[0]?.n ?? 0) > 0
+    },
+  }
+}

@@ -1,0 +1,202 @@
+import type { Database } from '../db/database.js'
+import { auditJson, decodeValue, encodeValue, sameValue } from '../model/codec.js'
+import type { FieldDef } from '../model/define-model.js'
+import type { ModelContext } from '../repository/context.js'
+import { compile, type Fragment, id, join, q } from '../repository/sql-builder.js'
+import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
+import { and, type Scope } from '../scope/scope.js'
+import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
+import { NOW } from './writer.js'
+
+type Row = Record<string, unknown>
+
+/**
+ * Engines without RETURNING (MySQL, MariaDB): one short transaction per write. The row is locked with
+ * SELECT … FOR UPDATE (which also reads the database clock), the change is computed from the locked
+ * values, and the row, its audit entries or its closed version are written before COMMIT.
+ */
+export function txWriter(ctx: ModelContext): Writer {
+  const { def } = ctx
+  const coc = def.temporal === 'copy_on_change'
+  const scd2 = def.temporal === 'scd2'
+  const s = def.system
+  const tenant = s.tenant
+  const idCol = s.id!.column
+  const family = ctx.dialect.family
+
+  const exec = (db: Database, f: Fragment) => db.run<Row>(compile(f, ctx.dialect))
+  const now = async (db: Database): Promise<Date> =>
+    (await exec(db, q`SELECT NOW(3) AS ff_now`)).rows[0]!.ff_now as Date
+  const selectById = (ids: readonly string[]) =>
+    q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`
+
+  const writeAudit = async (
+    db: Database,
+    entries: { row: Row; field: FieldDef; old: unknown; new: unknown }[],
+    operation: AuditOperation,
+    changedAt: Date,
+    actor: string | null,
+    transactionId: string,
+  ) => {
+    if (!coc || entries.length === 0) return
+    const cols = [
+      A.recordId,
+      ...(tenant ? [tenant.column] : []),
+      A.fieldName,
+      A.oldValue,
+      A.newValue,
+      A.operation,
+      A.changedAt,
+      A.changedBy,
+      A.transactionId,
+    ]
+    const json = (f: FieldDef, v: unknown) => {
+      const j = auditJson(f, v)
+      return j === null ? null : JSON.stringify(j)
+    }
+    const values = entries.map(
+      (e) =>
+        q`(${join([
+          q`${e.row[idCol]}`,
+          ...(tenant ? [q`${e.row[tenant.column]}`] : []),
+          q`${e.field.name}`,
+          q`${json(e.field, e.old)}`,
+          q`${json(e.field, e.new)}`,
+          q`${operation}`,
+          q`${changedAt}`,
+          q`${actor}`,
+          q`${transactionId}`,
+        ])})`,
+    )
+    await exec(db, q`INSERT INTO ${ctx.audit} (${join(cols.map((c) => q`${id(c)}`))}) VALUES ${join(values)}`)
+  }
+
+  const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
+
+  return {
+    async insert(db: Database, _scope: Scope, request: InsertRequest) {
+      return db.transaction(async (tx) => {
+        const ts = await now(tx)
+        const generated = new Map<FieldDef, unknown>([
+          [s.createdAt!, ts],
+          [s.updatedAt!, ts],
+          [s.createdBy!, request.actor],
+          [s.updatedBy!, request.actor],
+        ])
+        if (scd2) {
+          generated.set(s.version!, 1)
+          generated.set(s.validFrom!, ts)
+        }
+        const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
+        const columns = [...provided, ...generated.keys()]
+        const values = request.rows.map(
+          (row) =>
+            q`(${join(columns.map((f) => (generated.has(f) ? q`${generated.get(f)}` : row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
+        )
+        await exec(tx, q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${join(values)}`)
+        const ids = request.rows.map((r) => r.get(s.id!) as string)
+        const { rows } = await exec(tx, selectById(ids))
+        const byId = new Map(rows.map((r) => [r[idCol] as string, r]))
+        const ordered = ids.map((i) => byId.get(i)!)
+        await writeAudit(
+          tx,
+          ordered.flatMap((row) =>
+            def.userFields.map((field) => ({ row, field, old: null, new: decoded(row, field) })),
+          ),
+          'INSERT',
+          ts,
+          request.actor,
+          request.transactionId,
+        )
+        return ordered
+      })
+    },
+
+    async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
+      return db.transaction(async (tx) => {
+        const filter =
+          r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
+        const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true), ...(s.deletedAt ? [filter] : [])])
+        const locked = (
+          await exec(tx, q`SELECT ${ctx.select('r')}, NOW(3) AS ff_now FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`)
+        ).rows[0]
+        if (!locked) return { state: 'missing' as const }
+        let ts = locked.ff_now as Date
+        if (scd2) {
+          const floor = (locked[s.validFrom!.column] as Date).getTime() + 1
+          if (ts.getTime() < floor) ts = new Date(floor)
+        }
+        if (r.expectedVersion !== undefined && Number(locked[s.version!.column]) !== r.expectedVersion) {
+          return { state: 'unchanged' as const, row: locked }
+        }
+        const changed = [...r.set].filter(([f, v]) => {
+          const next = v === NOW ? ts : decodeValue(f, v, family)
+          return !sameValue(f, decoded(locked, f), next)
+        })
+        if (changed.length === 0) return { state: 'unchanged' as const, row: locked }
+        if (scd2) {
+          const cols = ctx.columns
+          const values = cols.map((f) =>
+            f === s.validTo ? q`${ts}` : q`${encodeValue(f, decoded(locked, f), family)}`,
+          )
+          await exec(tx, q`INSERT INTO ${ctx.history} (${ctx.columnList(cols)}) VALUES (${join(values)})`)
+        }
+        const sets = changed.map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
+        sets.push(q`${id(s.updatedAt!.column)} = ${ts}`, q`${id(s.updatedBy!.column)} = ${r.actor}`)
+        if (scd2) {
+          sets.push(
+            q`${id(s.version!.column)} = ${Number(locked[s.version!.column]) + 1}`,
+            q`${id(s.validFrom!.column)} = ${ts}`,
+          )
+        }
+        await exec(tx, q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${id(idCol)} = ${r.id}`)
+        const row = (await exec(tx, selectById([r.id]))).rows[0]!
+        const audited = new Set(r.audited)
+        await writeAudit(
+          tx,
+          changed
+            .filter(([f]) => audited.has(f))
+            .map(([field]) => ({ row, field, old: decoded(locked, field), new: decoded(row, field) })),
+          r.operation,
+          ts,
+          r.actor,
+          r.transactionId,
+        )
+        return { state: 'changed' as const, row }
+      })
+    },
+
+    async hardDelete(db: Database, scope: Scope, recordId: string, actor: string | null, transactionId: string) {
+      return db.transaction(async (tx) => {
+        const where = and([q`r.${id(idCol)} = ${recordId}`, ...scope.read('r', true)])
+        const locked = (
+          await exec(tx, q`SELECT ${ctx.select('r')}, NOW(3) AS ff_now FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`)
+        ).rows[0]
+        if (!locked) return false
+        await exec(tx, q`DELETE FROM ${ctx.main} WHERE ${id(idCol)} = ${recordId}`)
+        await writeAudit(
+          tx,
+          def.userFields.map((field) => ({ row: locked, field, old: decoded(locked, field), new: null })),
+          'DELETE',
+          locked.ff_now as Date,
+          actor,
+          transactionId,
+        )
+        return true
+      })
+    },
+
+    async purge(db: Database, scope: Scope, recordId: string) {
+      return db.transaction(async (tx) => {
+        const where = and([q`r.${id(idCol)} = ${recordId}`, ...scope.read('r', true)])
+        const locked = (await exec(tx, q`SELECT r.${id(idCol)} FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`))
+          .rows[0]
+        if (!locked) return false
+        if (coc) await exec(tx, q`DELETE FROM ${ctx.audit} WHERE ${id(A.recordId)} = ${recordId}`)
+        if (scd2) await exec(tx, q`DELETE FROM ${ctx.history} WHERE ${id(idCol)} = ${recordId}`)
+        await exec(tx, q`DELETE FROM ${ctx.main} WHERE ${id(idCol)} = ${recordId}`)
+        return true
+      })
+    },
+  }
+}
