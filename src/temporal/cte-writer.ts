@@ -122,14 +122,14 @@ export function cteWriter(ctx: ModelContext): Writer {
       ])
       const actor = q`CAST(${r.actor} AS uuid)`
       const tsExpr = scd2 ? q`GREATEST(${TS}, old.${id(s.validFrom!.column)} + interval '1 millisecond')` : TS
-      const valueOf = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : ctx.typed(f, value))
+      const newValue = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : ctx.typed(f, value))
       const differs = join(
-        [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${valueOf(f, v)}`),
+        [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(f, v)}`),
         ' OR ',
       )
       const versionCheck =
         r.expectedVersion !== undefined ? q` AND old.${id(s.version!.column)} = ${r.expectedVersion}` : q``
-      const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${valueOf(f, v)}`)
+      const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(f, v)}`)
       sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${actor}`)
       if (scd2) {
         sets.push(q`${id(s.version!.column)} = old.${id(s.version!.column)} + 1`, q`${id(s.validFrom!.column)} = ts.v`)
