@@ -1,0 +1,140 @@
+import { beforeAll, expect, it } from 'vitest'
+import { NotFoundError, VersionConflictError } from '../../src/index.js'
+import { describeEngines } from '../helpers/engines.js'
+import { pause, sample, T1, T2, U1, U2, Versioned } from '../helpers/fixtures.js'
+import { createTables } from '../helpers/models.js'
+
+describeEngines('scd2', (ctx) => {
+  beforeAll(() => createTables(ctx.db, [Versioned]))
+  const repo = (tenantId = T1, userId = U1) => ctx.db.repository(Versioned, { tenantId, userId })
+  let n = 0
+
+  const history = async (id: string) => {
+    const rows = await repo().getVersionHistory(id)
+    return rows.map((r) => ({ v: r.version, from: r.validFrom.getTime(), to: r.validTo?.getTime() ?? null }))
+  }
+
+  it('keeps the current version in the table and closed versions contiguous in history', async () => {
+    const r = await repo().create(sample(++n, { age: 1 }))
+    await pause()
+    const v2 = await repo().update(r.id, { age: 2 })
+    const v3 = await repo(T1, U2).update(r.id, { age: 3 }) // same millisecond is fine: intervals stay increasing
+    expect([r.version, v2.version, v3.version]).toEqual([1, 2, 3])
+    expect(v3.updatedBy).toBe(U2)
+    expect(v3.createdAt).toEqual(r.createdAt)
+    const h = await history(r.id)
+    expect(h.map((x) => x.v)).toEqual([1, 2, 3])
+    expect(h[0]!.to).toBe(h[1]!.from)
+    expect(h[1]!.to).toBe(h[2]!.from)
+    expect(h[2]!.to).toBeNull()
+    for (const x of h) if (x.to !== null) expect(x.to).toBeGreaterThan(x.from)
+    expect(await repo().getVersionCount(r.id)).toBe(3)
+    expect((await repo().getVersion(r.id, 2))?.age).toBe(2)
+    expect(await repo().getVersion(r.id, 9)).toBeNull()
+    expect((await repo().getCurrentVersion(r.id))?.version).toBe(3)
+    // the main table holds one row per id; counts count records, not versions
+    expect(await repo().count({ where: { id: r.id }, includeDeleted: true })).toBe(1)
+  })
+
+  it('travels in time with asOf: boundaries, before creation, after deletion', async () => {
+    const r = await repo().create(sample(++n, { age: 10 }))
+    await pause()
+    const v2 = await repo().update(r.id, { age: 20 })
+    await pause()
+    await repo().delete(r.id)
+    const deleted = await repo().getCurrentVersion(r.id)
+    expect(deleted?.version).toBe(3)
+    expect(deleted?.deletedAt).toBeInstanceOf(Date)
+    const at = async (t: Date, includeDeleted = false) =>
+      (await repo().get(r.id, { asOf: t, includeDeleted }))?.age ?? null
+    expect(await at(new Date(r.validFrom.getTime() - 1))).toBeNull()
+    expect(await at(r.validFrom)).toBe(10)
+    expect(await at(new Date(v2.validFrom.getTime() - 1))).toBe(10)
+    expect(await at(v2.validFrom)).toBe(20) // the boundary belongs to the newer version
+    expect(await at(new Date(deleted!.validFrom.getTime() - 1))).toBe(20)
+    expect(await at(deleted!.validFrom)).toBeNull()
+    expect(await at(deleted!.validFrom, true)).toBe(20)
+    expect(await at(new Date(Date.now() + 1_000))).toBeNull()
+    const many = await repo().getMany([r.id], { asOf: v2.validFrom })
+    expect(many.get(r.id)?.version).toBe(2)
+  })
+
+  it('lists and counts records as they were at an instant', async () => {
+    const tag = `asof-${++n}`
+    const a = await repo(T2).create({ ...sample(++n), name: `${tag} a`, age: 1 })
+    await pause()
+    const b = await repo(T2).create({ ...sample(++n), name: `${tag} b`, age: 1 })
+    await pause()
+    await repo(T2).update(a.id, { age: 2 })
+    await pause()
+    const afterUpdate = new Date()
+    await pause()
+    await repo(T2).delete(b.id)
+    const where = { name: { like: `${tag} %` } }
+    expect(await repo(T2).count({ where, asOf: new Date(a.validFrom.getTime() - 1) })).toBe(0)
+    expect(await repo(T2).count({ where, asOf: a.validFrom })).toBe(1)
+    expect(await repo(T2).count({ where, asOf: b.validFrom })).toBe(2)
+    const past = await repo(T2).list({ where, asOf: b.validFrom, orderBy: { name: 'asc' } })
+    expect(past.map((x) => [x.name, x.age, x.version])).toEqual([
+      [`${tag} a`, 1, 1],
+      [`${tag} b`, 1, 1],
+    ])
+    const later = await repo(T2).list({ where: { ...where, age: 2 }, asOf: afterUpdate })
+    expect(later.map((x) => x.name)).toEqual([`${tag} a`])
+    expect(await repo(T2).count({ where })).toBe(1)
+    expect(await repo(T2).count({ where, asOf: new Date(), includeDeleted: true })).toBe(2)
+    expect(await repo().count({ where, asOf: afterUpdate })).toBe(0)
+  })
+
+  it('restores with a new version, compares versions, reverts, and never rewrites history', async () => {
+    const r = await repo().create(sample(++n, { age: 1, meta: { theme: 'a' } }))
+    await repo().update(r.id, { age: 2, meta: { theme: 'b' } })
+    await repo().delete(r.id)
+    const restored = await repo().restore(r.id)
+    expect(restored?.version).toBe(4)
+    expect(restored?.deletedAt).toBeNull()
+    const diff = await repo().compareVersions(r.id, 1, 2)
+    expect(diff.age).toEqual({ old: 1, new: 2, changed: true })
+    expect(diff.meta).toEqual({ old: { theme: 'a' }, new: { theme: 'b' }, changed: true })
+    expect(diff.name).toEqual({ old: r.name, new: r.name, changed: false })
+    await expect(repo().compareVersions(r.id, 1, 42)).rejects.toBeInstanceOf(NotFoundError)
+    const before = await repo().getVersionHistory(r.id)
+    const reverted = await repo().revertTo(r.id, 1, { userId: U2 })
+    expect(reverted).toMatchObject({ version: 5, age: 1, meta: { theme: 'a' }, updatedBy: U2 })
+    const after = await repo().getVersionHistory(r.id)
+    expect(after.slice(0, 4).map((v) => ({ ...v, validTo: null }))).toEqual(
+      before.map((v) => ({ ...v, validTo: null })),
+    )
+    const timeline = await repo().getVersionTimeline(r.id)
+    expect(timeline.map((t) => [t.version, t.isCurrent, t.isDeleted])).toEqual([
+      [1, false, false],
+      [2, false, false],
+      [3, false, true],
+      [4, false, false],
+      [5, true, false],
+    ])
+    expect(timeline.at(-1)?.validTo).toBeNull()
+  })
+
+  it('turns expectedVersion into optimistic locking', async () => {
+    const r = await repo().create(sample(++n))
+    const v2 = await repo().update(r.id, { age: 50 }, { expectedVersion: 1 })
+    expect(v2.version).toBe(2)
+    const conflict = await repo()
+      .update(r.id, { age: 51 }, { expectedVersion: 1 })
+      .catch((e: unknown) => e)
+    expect(conflict).toBeInstanceOf(VersionConflictError)
+    expect((conflict as VersionConflictError).actualVersion).toBe(2)
+    expect((await repo().get(r.id))?.age).toBe(50)
+    expect((await repo().update(r.id, { age: 50 }, { expectedVersion: 2 })).version).toBe(2)
+  })
+
+  it('moves ownership as a new version whose history stays with the old tenant', async () => {
+    const r = await repo().create(sample(++n))
+    const moved = await repo().transferOwnership(r.id, T2)
+    expect(moved).toMatchObject({ version: 2, tenantId: T2 })
+    expect((await repo(T2).getVersionHistory(r.id)).map((v) => v.version)).toEqual([2])
+    expect((await repo().getVersionHistory(r.id)).map((v) => v.version)).toEqual([1])
+    expect(await repo(T2).get(r.id, { asOf: r.validFrom })).toBeNull()
+  })
+})
