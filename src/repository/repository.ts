@@ -35,7 +35,7 @@ export type FieldFilter<V> =
       isNull?: boolean
     }
 
-export type Where<M extends Model> = { [K in ModelKey<M>]?: FieldFilter<NonNullable<ModelRecord<M>[K]>> }
+export type Where<M extends Model> = { [K in ModelKey<M>]?: FieldFilter<NonNullable<ModelRecord<M>[K]>> | undefined }
 export type OrderBy<M extends Model> =
   | { [K in ModelKey<M>]?: OrderDirection }
   | readonly { [K in ModelKey<M>]?: OrderDirection }[]
@@ -147,7 +147,7 @@ export class Repository<M extends Model> {
 
   /** Create a record; returns it as stored (defaults applied, decimals in column scale). */
   async create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
-    const [record] = await this.#insert([input], options.userId, [])
+    const [record] = await this.#insert([input], options.userId)
     return record!
   }
 
@@ -174,8 +174,7 @@ export class Repository<M extends Model> {
     return out
   }
 
-  async #insert(inputs: readonly unknown[], userId: string | undefined, path: number[]): Promise<ModelRecord<M>[]> {
-    void path
+  async #insert(inputs: readonly unknown[], userId: string | undefined): Promise<ModelRecord<M>[]> {
     return this.#insertPrepared(this.#prepare(inputs), userId)
   }
 
@@ -203,7 +202,10 @@ export class Repository<M extends Model> {
   async #insertPrepared(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<ModelRecord<M>[]> {
     const actor = this.#scope.actor(userId)
     const stored = await this.#writer.insert(this.#db, this.#scope, { rows, actor, transactionId: uuidv7() })
-    return stored.map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
+    // RETURNING order is not guaranteed: answer in the order of the inputs
+    const idColumn = this.#def.system.id!
+    const byId = new Map(stored.map((r) => [r[idColumn.column] as string, r]))
+    return rows.map((row) => decodeRow(this.#ctx, byId.get(row.get(idColumn) as string)!) as ModelRecord<M>)
   }
 
   /** Apply a patch; writes nothing when nothing changes. NotFoundError when absent or deleted. */

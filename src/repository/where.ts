@@ -152,7 +152,7 @@ function scalar(
 
 export type OrderBy = Record<string, OrderDirection> | readonly Record<string, OrderDirection>[]
 
-/** `ORDER BY` from `{ createdAt: 'desc' }` or a list of such; `id` is always the last tiebreaker. */
+/** `ORDER BY` from `{ createdAt: 'desc' }` or a list of such (default `createdAt desc, id desc`); `id` always breaks ties. */
 export function compileOrderBy(def: ModelDef, orderBy: unknown, alias: string): Fragment {
   const issues: ValidationIssue[] = []
   const items: { f: FieldDef; dir: OrderDirection }[] = []
@@ -175,8 +175,9 @@ export function compileOrderBy(def: ModelDef, orderBy: unknown, alias: string): 
     }
   })
   if (issues.length) throw new ValidationError('Invalid orderBy', issues)
+  // ids are time-ordered (UUIDv7): the default `createdAt desc` breaks ties newest first too
   const idField = def.system.id!
-  if (!items.some((i) => i.f === idField)) items.push({ f: idField, dir: 'asc' })
+  if (!items.some((i) => i.f === idField)) items.push({ f: idField, dir: orderBy === undefined ? 'desc' : 'asc' })
   return join(items.map(({ f, dir }) => q`${id(alias)}.${id(f.column)} ${dir === 'asc' ? ASC : DESC}`))
 }
 

@@ -121,7 +121,11 @@ export function cteWriter(ctx: ModelContext): Writer {
         ...(s.deletedAt ? [filter] : []),
       ])
       const actor = q`CAST(${r.actor} AS uuid)`
-      const tsExpr = scd2 ? q`GREATEST(${TS}, old.${id(s.validFrom!.column)} + interval '1 millisecond')` : TS
+      // Per record, time never runs backwards: a statement that waited for the row lock may have
+      // started before the change it waited for. scd2 intervals must also be non-empty.
+      const tsExpr = scd2
+        ? q`GREATEST(${TS}, old.${id(s.validFrom!.column)} + interval '1 millisecond')`
+        : q`GREATEST(${TS}, old.${id(s.updatedAt!.column)})`
       const newValue = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : ctx.typed(f, value))
       const differs = join(
         [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(f, v)}`),

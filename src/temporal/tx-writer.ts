@@ -121,11 +121,12 @@ export function txWriter(ctx: ModelContext): Writer {
           await exec(tx, q`SELECT ${ctx.select('r')}, NOW(3) AS ff_now FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`)
         ).rows[0]
         if (!locked) return { state: 'missing' as const }
+        // Per record, time never runs backwards; scd2 intervals must also be non-empty.
         let ts = locked.ff_now as Date
-        if (scd2) {
-          const floor = (locked[s.validFrom!.column] as Date).getTime() + 1
-          if (ts.getTime() < floor) ts = new Date(floor)
-        }
+        const floor = scd2
+          ? (locked[s.validFrom!.column] as Date).getTime() + 1
+          : (locked[s.updatedAt!.column] as Date).getTime()
+        if (ts.getTime() < floor) ts = new Date(floor)
         if (r.expectedVersion !== undefined && Number(locked[s.version!.column]) !== r.expectedVersion) {
           return { state: 'unchanged' as const, row: locked }
         }
