@@ -49,3 +49,6 @@ export type {
 } from './repository/repository.js'
 export { Repository } from './repository/repository.js'
 export type { ScopeOptions } from './scope/scope.js'
+export type { Change, ChangeKind } from './sync/changes.js'
+export type { PlanBlocker, PlanChange, SyncOptions, SyncResult } from './sync/schema-manager.js'
+export { Plan, SchemaManager } from './sync/schema-manager.js'

@@ -20,6 +20,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const [command, ...rest] = argv
   try {
     switch (command) {
+      case 'plan':
+        return (await import('./schema-commands.js')).planCommand(parseFlags(rest), io)
+      case 'apply':
+        return (await import('./schema-commands.js')).applyCommand(parseFlags(rest), io)
       case 'demo': {
         const { runDemo } = await import('./demo.js')
         await runDemo(parseFlags(rest), io)

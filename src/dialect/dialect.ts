@@ -1,6 +1,7 @@
 import type { DialectAdapter, QueryCompiler } from 'kysely'
 import type { FFStorageError } from '../errors.js'
 import type { DdlRenderer, TypeRenderer } from './ddl.js'
+import type { Introspector } from './introspection.js'
 
 /** The SQL family decides the SQL text we generate; the variant only adds capabilities and quirks. */
 export type SqlFamily = 'postgres' | 'mysql'
@@ -45,4 +46,5 @@ export interface Dialect {
   convertError(error: unknown, context: StatementContext): FFStorageError
   readonly types: TypeRenderer
   readonly ddl: DdlRenderer
+  readonly introspector: Introspector
 }

@@ -17,7 +17,8 @@ const DIALECTS: Record<NonNullable<ValidateOptions['engine']>, Dialect> = {
   mariadb: mariadbDialect,
 }
 
-const PG_ONLY_METHODS = new Set(['gin', 'gist', 'brin', 'spgist'])
+// InnoDB builds every index as a B-tree (HASH is accepted and silently ignored)
+const PG_ONLY_METHODS = new Set(['gin', 'gist', 'brin', 'spgist', 'hash'])
 
 /**
  * Report configuration mistakes before anything touches a database: a list of errors (the model

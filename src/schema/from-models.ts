@@ -133,11 +133,11 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
           ? f.type.value
           : undefined
     if (enumType) {
-      const values = enumType.values.map((v) => dialect.types.literal(v, { kind: 'string' })).join(', ')
-      checks.push({
-        name: constraintName(table, [f.column], 'enum'),
-        expression: `${dialect.quoteId(f.column)} IN (${values})`,
-      })
+      const values = enumType.values.map((v) => dialect.types.literal(v, { kind: 'string' }))
+      // one value is written as `=`, the form engines print it back in
+      const column = dialect.quoteId(f.column)
+      const expression = values.length === 1 ? `${column} = ${values[0]}` : `${column} IN (${values.join(', ')})`
+      checks.push({ name: constraintName(table, [f.column], 'enum'), expression })
     }
     if (o.references !== undefined) {
       const ref = parseReference(o.references, f.name)

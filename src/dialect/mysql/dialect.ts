@@ -1,6 +1,7 @@
 import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
 import type { Dialect } from '../dialect.js'
 import { convertMysqlError } from './errors.js'
+import { mysqlIntrospector } from './introspect.js'
 import { quoteMysqlId } from './quote.js'
 import { mysqlDdl, mysqlTypes } from './schema.js'
 
@@ -39,6 +40,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   convertError: convertMysqlError,
   types: mysqlTypes,
   ddl: mysqlDdl,
+  introspector: mysqlIntrospector,
 })
 
 /** MariaDB 10.6+: the MySQL dialect with its own variant name (overrides added where they differ). */

@@ -1,6 +1,7 @@
 import { PostgresAdapter, PostgresQueryCompiler } from 'kysely'
 import type { Dialect } from '../dialect.js'
 import { convertPostgresError } from './errors.js'
+import { postgresIntrospector } from './introspect.js'
 import { quotePostgresId } from './quote.js'
 import { postgresDdl, postgresTypes } from './schema.js'
 
@@ -25,6 +26,7 @@ export const postgresDialect: Dialect = Object.freeze({
   convertError: convertPostgresError,
   types: postgresTypes,
   ddl: postgresDdl,
+  introspector: postgresIntrospector,
 })
 
 /** Embedded PostgreSQL (WASM): the PostgreSQL dialect on one queued connection. */

@@ -1,0 +1,169 @@
+import type { SqlFamily } from '../dialect/dialect.js'
+import type { ColumnDesc, ForeignKeyDesc, IndexDesc, SchemaDesc, TableDesc } from '../schema/types.js'
+import type { Change } from './changes.js'
+
+export interface DiffOptions {
+  readonly family: SqlFamily
+  /** What an absent schema means (PostgreSQL's current schema); tables and references compare with it filled in. */
+  readonly defaultSchema?: string
+  /** Schemas that exist already (PostgreSQL); others are created first. */
+  readonly existingSchemas?: ReadonlySet<string>
+}
+
+/**
+ * The changes that turn `actual` into `desired`. Pure: both sides are descriptions normalized the
+ * same way. Only tables present in `desired` are considered; other tables are never touched.
+ */
+export function diffSchemas(desired: SchemaDesc, actual: SchemaDesc, options: DiffOptions): Change[] {
+  const schemaOf = (s: string | undefined) => s ?? options.defaultSchema ?? ''
+  const key = (t: Pick<TableDesc, 'schema' | 'name'>) => `${schemaOf(t.schema)}.${t.name}`
+  const actualByKey = new Map(actual.tables.map((t) => [key(t), t]))
+  const changes: Change[] = []
+  const createdSchemas = new Set<string>()
+  for (const want of desired.tables) {
+    const have = actualByKey.get(key(want))
+    if (!have) {
+      if (
+        want.schema &&
+        options.existingSchemas &&
+        !options.existingSchemas.has(want.schema) &&
+        !createdSchemas.has(want.schema)
+      ) {
+        createdSchemas.add(want.schema)
+        changes.push({ kind: 'createSchema', schema: want.schema })
+      }
+      changes.push({ kind: 'createTable', table: want })
+      for (const fk of want.foreignKeys) changes.push({ kind: 'addForeignKey', table: want, foreignKey: fk })
+      continue
+    }
+    diffColumns(want, have, options.family, changes)
+    if (!samePrimaryKey(want, have)) {
+      if (have.primaryKey) changes.push({ kind: 'dropPrimaryKey', table: want, primaryKey: have.primaryKey })
+      if (want.primaryKey) changes.push({ kind: 'addPrimaryKey', table: want, primaryKey: want.primaryKey })
+    }
+    diffByName(want.indexes, have.indexes, sameIndex, {
+      add: (index) => changes.push({ kind: 'addIndex', table: want, index }),
+      drop: (index) => changes.push({ kind: 'dropIndex', table: want, index }),
+      replace: (index, from) => changes.push({ kind: 'replaceIndex', table: want, index, from }),
+    })
+    diffByName(want.foreignKeys, have.foreignKeys, (a, b) => sameForeignKey(a, b, schemaOf), {
+      add: (foreignKey) => changes.push({ kind: 'addForeignKey', table: want, foreignKey }),
+      drop: (foreignKey) => changes.push({ kind: 'dropForeignKey', table: want, foreignKey }),
+      replace: (foreignKey, from) => changes.push({ kind: 'replaceForeignKey', table: want, foreignKey, from }),
+    })
+    diffByName(want.checks, have.checks, (a, b) => a.expression === b.expression, {
+      add: (check) => changes.push({ kind: 'addCheck', table: want, check }),
+      drop: (check) => changes.push({ kind: 'dropCheck', table: want, check }),
+      replace: (check, from) => changes.push({ kind: 'replaceCheck', table: want, check, from }),
+    })
+  }
+  return changes
+}
+
+function diffColumns(want: TableDesc, have: TableDesc, family: SqlFamily, changes: Change[]): void {
+  const haveByName = new Map(have.columns.map((c) => [c.name, c]))
+  const wantNames = new Set(want.columns.map((c) => c.name))
+  for (const column of want.columns) {
+    const from = haveByName.get(column.name)
+    if (!from) {
+      changes.push({ kind: 'addColumn', table: want, column })
+      continue
+    }
+    if (column.type !== from.type || (column.generated ?? '') !== (from.generated ?? '')) {
+      changes.push({
+        kind: 'alterColumnType',
+        table: want,
+        column,
+        from,
+        widening: isWidening(from.type, column.type, family) && column.generated === from.generated,
+      })
+    }
+    if (!column.identity && column.generated === undefined && column.default !== from.default) {
+      changes.push({ kind: 'setDefault', table: want, column, from })
+    }
+    if (column.generated === undefined && column.nullable !== from.nullable) {
+      changes.push({ kind: column.nullable ? 'setNullable' : 'setNotNull', table: want, column })
+    }
+  }
+  for (const column of have.columns) {
+    if (!wantNames.has(column.name)) changes.push({ kind: 'dropColumn', table: want, column })
+  }
+}
+
+function diffByName<T extends { name: string }>(
+  want: readonly T[],
+  have: readonly T[],
+  same: (a: T, b: T) => boolean,
+  on: { add(x: T): void; drop(x: T): void; replace(x: T, from: T): void },
+): void {
+  const haveByName = new Map(have.map((x) => [x.name, x]))
+  const wantNames = new Set(want.map((x) => x.name))
+  for (const x of want) {
+    const from = haveByName.get(x.name)
+    if (!from) on.add(x)
+    else if (!same(x, from)) on.replace(x, from)
+  }
+  for (const x of have) if (!wantNames.has(x.name)) on.drop(x)
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i])
+
+function samePrimaryKey(a: TableDesc, b: TableDesc): boolean {
+  if (!a.primaryKey || !b.primaryKey) return !a.primaryKey === !b.primaryKey
+  return sameList(a.primaryKey.columns, b.primaryKey.columns)
+}
+
+export function sameIndex(a: IndexDesc, b: IndexDesc): boolean {
+  return (
+    a.unique === b.unique &&
+    a.method === b.method &&
+    (a.where ?? '') === (b.where ?? '') &&
+    sameList(a.columns, b.columns)
+  )
+}
+
+function sameForeignKey(a: ForeignKeyDesc, b: ForeignKeyDesc, schemaOf: (s: string | undefined) => string): boolean {
+  return (
+    sameList(a.columns, b.columns) &&
+    sameList(a.refColumns, b.refColumns) &&
+    a.refTable === b.refTable &&
+    schemaOf(a.refSchema) === schemaOf(b.refSchema) &&
+    a.onDelete === b.onDelete &&
+    a.onUpdate === b.onUpdate
+  )
+}
+
+const INT_RANK: Record<string, number> = { smallint: 1, int: 2, integer: 2, bigint: 3, tinyint: 0, mediumint: 1.5 }
+
+/** True when every value of `from` fits `to` unchanged. */
+export function isWidening(from: string, to: string, family: SqlFamily): boolean {
+  if (from === to) return true
+  const len = (t: string, base: RegExp) => {
+    const m = base.exec(t)
+    return m ? Number(m[1]) : undefined
+  }
+  const varchar = family === 'postgres' ? /^character varying\((\d+)\)$/ : /^varchar\((\d+)\)$/
+  const fromLen = len(from, varchar)
+  if (fromLen !== undefined) {
+    const toLen = len(to, varchar)
+    if (toLen !== undefined) return toLen >= fromLen
+    return to === 'text' || (family === 'mysql' && (to === 'mediumtext' || to === 'longtext'))
+  }
+  if (family === 'mysql' && from === 'text') return to === 'mediumtext' || to === 'longtext'
+  if (from in INT_RANK && to in INT_RANK) return INT_RANK[to]! >= INT_RANK[from]!
+  const decimal = family === 'postgres' ? /^numeric\((\d+),(\d+)\)$/ : /^decimal\((\d+),(\d+)\)$/
+  const fd = decimal.exec(from)
+  const td = decimal.exec(to)
+  if (fd && td) {
+    const [fp, fs] = [Number(fd[1]), Number(fd[2])]
+    const [tp, ts] = [Number(td[1]), Number(td[2])]
+    return ts >= fs && tp - ts >= fp - fs
+  }
+  if (fd && (to === 'numeric' || to === 'decimal')) return true
+  if ((from === 'real' && to === 'double precision') || (from === 'float' && to === 'double')) return true
+  const precision = /^(timestamp|datetime)\((\d)\)(.*)$/
+  const fp = precision.exec(from)
+  const tp = precision.exec(to)
+  if (fp && tp) return fp[1] === tp[1] && fp[3] === tp[3] && Number(tp[2]) >= Number(fp[2])
+  return false
+}
