@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['./test/helpers/global-setup.ts'],
+          globalSetup: ['./test/helpers/global-setup.ts', './test/helpers/build.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',

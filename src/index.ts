@@ -8,7 +8,7 @@ export type { Query, Statement, StatementResult, TransactionOptions } from './db
 export { Database } from './db/database.js'
 export type { PoolStats } from './db/drivers/types.js'
 export type { ConnectOptions, Logger, PoolOptions, RetryOptions } from './db/options.js'
-export type { Capabilities, EngineName, SqlFamily } from './dialect/dialect.js'
+export type { Capabilities, Dialect, EngineName, SqlFamily } from './dialect/dialect.js'
 export * from './errors.js'
 export type {
   FieldDef,
@@ -29,7 +29,7 @@ export type {
   ReferentialAction,
 } from './model/field.js'
 export { field } from './model/field.js'
-export type { LogicalType } from './model/logical-type.js'
+export type { LogicalType, ScalarType } from './model/logical-type.js'
 export type { ModelInput, ModelKey, ModelPatch, ModelRecord } from './model/types.js'
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
@@ -48,7 +48,19 @@ export type {
   WriteOptions,
 } from './repository/repository.js'
 export { Repository } from './repository/repository.js'
+export type { OrderDirection } from './repository/where.js'
+export type {
+  CheckDesc,
+  ColumnDesc,
+  ForeignKeyDesc,
+  IndexDesc,
+  PrimaryKeyDesc,
+  SchemaDesc,
+  TableDesc,
+  TableRole,
+} from './schema/types.js'
 export type { ScopeOptions } from './scope/scope.js'
 export type { Change, ChangeKind } from './sync/changes.js'
 export type { PlanBlocker, PlanChange, SyncOptions, SyncResult } from './sync/schema-manager.js'
 export { Plan, SchemaManager } from './sync/schema-manager.js'
+export type { AuditOperation } from './temporal/writer.js'

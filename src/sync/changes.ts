@@ -91,6 +91,8 @@ const indexText = (i: IndexDesc) =>
 const fkText = (f: ForeignKeyDesc) =>
   `(${cols(f.columns)}) → ${f.refTable}(${cols(f.refColumns)}) on delete ${f.onDelete.toLowerCase()} on update ${f.onUpdate.toLowerCase()}`
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
 /** One line a person reads in a plan. */
 export function describe(change: Change): string {
   const t = 'table' in change ? tableKey(change.table) : ''
@@ -98,7 +100,7 @@ export function describe(change: Change): string {
     case 'createSchema':
       return `create schema ${change.schema}`
     case 'createTable':
-      return `create table ${t} (${change.table.columns.length} columns, ${change.table.indexes.length} indexes)`
+      return `create table ${t} (${plural(change.table.columns.length, 'column')}, ${plural(change.table.indexes.length, 'index', 'indexes')})`
     case 'addColumn':
       return `add column ${t}.${change.column.name} ${change.column.type}${change.column.nullable ? '' : ' not null'}${change.column.default !== undefined ? ` default ${change.column.default}` : ''}`
     case 'dropColumn':

@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process'
+import { join, resolve } from 'node:path'
+import { Writable } from 'node:stream'
+import { promisify } from 'node:util'
+import { expect, it } from 'vitest'
+import { runDemo } from '../../src/cli/demo.js'
+import { describeEngines } from '../helpers/engines.js'
+
+const root = resolve(import.meta.dirname, '../..')
+
+function capture() {
+  let text = ''
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk)
+      done()
+    },
+  })
+  return { stream, text: () => text }
+}
+
+const SECTIONS = [
+  /1\. Three models, one per temporal strategy/,
+  /\+ create table demo_customers_audit|\+ create table ff_demo_customers_audit/,
+  /No changes\. The database matches the models\./,
+  /alice\s+UPDATE\s+creditLimit\s+1000\.00 → 2500\.50/,
+  /bob\s+UPDATE\s+preferences/,
+  /creditLimit\s+2500\.50\s+2500\.50/,
+  /∅\s+∅ \(not created yet\)/,
+  /\s1\s+99\.00\s+30/,
+  /\s2\s+149\.00\s+60/,
+  /VersionConflictError/,
+  /monthlyFee\s+99\.00\s+149\.00\s+yes/,
+  /revertTo\(1\) wrote version 3/,
+  /the trail ends with DELETE, RESTORE/,
+  /get\(<Acme's customer>\)\s+∅/,
+  /update\(<Acme's customer>, …\)\s+NotFoundError/,
+  /Done in/,
+]
+
+describeEngines('the guided tour', (ctx) => {
+  it('shows every step with real results', async () => {
+    const out = capture()
+    const err = capture()
+    await runDemo(ctx.url === undefined ? {} : { url: ctx.url }, { stdout: out.stream, stderr: err.stream })
+    for (const section of SECTIONS) expect(out.text()).toMatch(section)
+    expect(out.text()).not.toContain('\u001b[')
+    expect(err.text()).toBe('')
+  }, 60_000)
+})
+
+it('runs as `ff-storage demo` from the built package in under 30 seconds', async () => {
+  const started = Date.now()
+  const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'dist/cli/main.js'), 'demo'], {
+    cwd: root,
+  })
+  expect(Date.now() - started).toBeLessThan(30_000)
+  for (const section of SECTIONS) expect(stdout).toMatch(section)
+}, 60_000)
