@@ -42,7 +42,10 @@ describeEngines('the guided tour', (ctx) => {
   it('shows every step with real results', async () => {
     const out = capture()
     const err = capture()
-    await runDemo(ctx.url === undefined ? {} : { url: ctx.url }, { stdout: out.stream, stderr: err.stream })
+    await runDemo(ctx.url === undefined ? { allowDestructive: false } : { url: ctx.url, allowDestructive: false }, {
+      stdout: out.stream,
+      stderr: err.stream,
+    })
     for (const section of SECTIONS) expect(out.text()).toMatch(section)
     expect(out.text()).not.toContain('\u001b[')
     expect(err.text()).toBe('')
