@@ -13,7 +13,8 @@ export function painter(color: boolean): Painter {
   return { bold: wrap(1), dim: wrap(2), green: wrap(32), red: wrap(31), yellow: wrap(33), cyan: wrap(36) }
 }
 
-const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g')
+const visible = (s: string) => s.replace(ANSI, '').length
 
 /** Rows under a header, each column padded to its widest cell. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string {

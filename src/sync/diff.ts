@@ -1,5 +1,5 @@
 import type { SqlFamily } from '../dialect/dialect.js'
-import type { ColumnDesc, ForeignKeyDesc, IndexDesc, SchemaDesc, TableDesc } from '../schema/types.js'
+import type { ForeignKeyDesc, IndexDesc, SchemaDesc, TableDesc } from '../schema/types.js'
 import type { Change } from './changes.js'
 
 export interface DiffOptions {
