@@ -3,10 +3,12 @@
  * Public exports only; see README.md and docs/ for the tour.
  */
 export { sql } from 'kysely'
+export type { CircuitBreakerOptions, CircuitSnapshot, CircuitState } from './db/circuit-breaker.js'
 export { connect } from './db/connect.js'
-export type { Query, Statement, StatementResult, TransactionOptions } from './db/database.js'
+export type { HealthReport, Query, Statement, StatementResult, TransactionOptions } from './db/database.js'
 export { Database } from './db/database.js'
 export type { PoolStats } from './db/drivers/types.js'
+export type { MetricsSnapshot } from './db/metrics.js'
 export type { ConnectOptions, Logger, PoolOptions, RetryOptions } from './db/options.js'
 export type { Capabilities, Dialect, EngineName, SqlFamily } from './dialect/dialect.js'
 export * from './errors.js'
@@ -34,6 +36,8 @@ export type { ModelInput, ModelKey, ModelPatch, ModelRecord } from './model/type
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
 export { ModelDefinitionError } from './model/zod-types.js'
+export type { CacheOptions, CacheStore, RedisLike } from './repository/cache.js'
+export { memoryCache, redisCache } from './repository/cache.js'
 export type {
   AuditEntry,
   CreateManyOptions,
@@ -41,6 +45,7 @@ export type {
   ListOptions,
   OrderBy,
   ReadOptions,
+  RepositoryOptions,
   UpdateOptions,
   VersionComparison,
   VersionTimelineEntry,

@@ -1,7 +1,9 @@
 import { CompiledQuery } from 'kysely'
 import { ConfigurationError, ConnectionError, FFStorageError } from '../errors.js'
+import { CircuitBreaker } from './circuit-breaker.js'
 import { Database, type Runtime } from './database.js'
 import type { Engine } from './drivers/types.js'
+import { Metrics } from './metrics.js'
 import { type ConnectOptions, resolveOptions } from './options.js'
 import { parseTarget } from './url.js'
 
@@ -55,9 +57,27 @@ export async function connect(target?: string | ConnectOptions): Promise<Databas
   }
   const ready = engine
   let closing: Promise<void> | undefined
+  const logger = resolved.logger
+  const breaker = new CircuitBreaker(resolved.circuitBreaker, (from, to) =>
+    logger?.warn({ from, to, target: where.display }, `ff-storage: circuit ${to}`),
+  )
+  const metrics = new Metrics(
+    () => ready.poolStats(),
+    () => breaker.snapshot(),
+  )
   const runtime: Runtime = {
     options: resolved,
     dialect: ready.dialect,
+    breaker,
+    metrics,
+    retryEvents: {
+      onRetry(error, attempt, delayMs) {
+        metrics.retry()
+        logger?.info({ code: error.code, attempt, delayMs }, 'ff-storage: retrying after a transient failure')
+      },
+    },
+    cacheStores: new Set(resolved.cache ? [resolved.cache] : []),
+    defaultCache: undefined,
     poolStats: () => ready.poolStats(),
     closed: false,
     close() {

@@ -2,11 +2,13 @@ import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from 'ky
 import type { Dialect } from '../dialect/dialect.js'
 import { ConnectionError, FFStorageError } from '../errors.js'
 import type { Model } from '../model/define-model.js'
-import { Repository } from '../repository/repository.js'
-import type { ScopeOptions } from '../scope/scope.js'
+import type { CacheStore } from '../repository/cache.js'
+import { Repository, type RepositoryOptions } from '../repository/repository.js'
+import type { CircuitBreaker, CircuitSnapshot } from './circuit-breaker.js'
 import type { PoolStats } from './drivers/types.js'
+import type { Metrics, MetricsSnapshot } from './metrics.js'
 import type { ResolvedOptions, RetryOptions } from './options.js'
-import { withRetry } from './retry.js'
+import { type RetryEvents, withRetry } from './retry.js'
 
 /** Anything `db.query` runs: a `sql` template, a query-builder query, or a compiled query. */
 export type Query<R = Record<string, unknown>> = RawBuilder<R> | Compilable<R> | CompiledQuery<R>
@@ -31,9 +33,26 @@ export interface TransactionOptions {
 export interface Runtime {
   readonly options: ResolvedOptions
   readonly dialect: Dialect
+  readonly breaker: CircuitBreaker
+  readonly metrics: Metrics
+  /** Logs and counts a retry. */
+  readonly retryEvents: RetryEvents
+  /** Cache stores used by repositories of this database: every write invalidates in all of them. */
+  readonly cacheStores: Set<CacheStore>
+  /** The default in-memory store of this database, created on first use. */
+  defaultCache: CacheStore | undefined
   poolStats(): PoolStats
   close(): Promise<void>
   closed: boolean
+}
+
+export interface HealthReport {
+  readonly status: 'healthy' | 'degraded' | 'unhealthy'
+  readonly latencyMs: number
+  readonly pool: PoolStats
+  readonly circuit: CircuitSnapshot
+  /** Why the probe failed, when it did. */
+  readonly error?: string
 }
 
 /**
@@ -57,14 +76,23 @@ export class Database {
   readonly kysely: Kysely<any>
   readonly #runtime: Runtime
   readonly #depth: number
+  /** Run after the outermost transaction commits (shared by nested savepoint scopes). */
+  readonly #afterCommit: (() => Promise<void>)[]
 
   /** @internal */
   // biome-ignore lint/suspicious/noExplicitAny: see `kysely`
-  constructor(runtime: Runtime, kysely: Kysely<any>, depth = 0) {
+  constructor(runtime: Runtime, kysely: Kysely<any>, depth = 0, afterCommit: (() => Promise<void>)[] = []) {
     this.#runtime = runtime
     this.dialect = runtime.dialect
     this.kysely = kysely
     this.#depth = depth
+    this.#afterCommit = afterCommit
+  }
+
+  /** @internal run `fn` once the current transaction commits (at once outside a transaction). */
+  async afterCommit(fn: () => Promise<void>): Promise<void> {
+    if (this.#depth === 0) await fn()
+    else this.#afterCommit.push(fn)
   }
 
   /** True inside `transaction(…)`. */
@@ -93,26 +121,40 @@ export class Database {
   }
 
   /** @internal run a generated statement; every driver error leaves here converted. */
-  async run<R = Record<string, unknown>>(statement: Statement): Promise<StatementResult<R>> {
-    const { dialect, options } = this.#runtime
+  async run<R = Record<string, unknown>>(statement: Statement, control = false): Promise<StatementResult<R>> {
+    const { dialect, options, breaker, metrics } = this.#runtime
     if (this.#runtime.closed) throw new ConnectionError('The database has been closed')
+    // transaction control (commit/rollback) must reach the server even while the circuit is open
+    const trial = control ? false : breaker.enter()
     const parameters = statement.parameters.map(dialect.prepareParameter)
     const started = performance.now()
     try {
       const result = await this.kysely.executeQuery<R>(CompiledQuery.raw(statement.sql, parameters))
       const ms = performance.now() - started
-      if (ms >= options.slowQueryMs)
-        options.logger?.warn({ sql: statement.sql, ms: Math.round(ms) }, 'ff-storage: slow query')
+      metrics.query(statement.sql, ms / 1000)
+      breaker.leave(trial)
+      if (ms >= options.slowQueryMs) {
+        options.logger?.warn(
+          { sql: statement.sql, ms: Math.round(ms), ...this.#values(statement) },
+          'ff-storage: slow query',
+        )
+      }
       const affected = result.numAffectedRows ?? result.numChangedRows
       return { rows: result.rows, affectedRows: affected === undefined ? result.rows.length : Number(affected) }
     } catch (cause) {
       const error = dialect.convertError(cause, statement)
+      breaker.leave(trial, error)
+      metrics.error(error.code)
       options.logger?.debug(
-        { sql: statement.sql, code: error.code, dbCode: error.dbCode },
+        { sql: statement.sql, code: error.code, dbCode: error.dbCode, ...this.#values(statement) },
         'ff-storage: statement failed',
       )
       throw error
     }
+  }
+
+  #values(statement: Statement): { parameters?: readonly unknown[] } {
+    return this.#runtime.options.logParameters ? { parameters: statement.parameters } : {}
   }
 
   /**
@@ -123,10 +165,7 @@ export class Database {
   async transaction<T>(fn: (tx: Database) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.#depth > 0) return this.#savepoint(fn)
     const policy = { ...this.#runtime.options.retry, ...definedOnly(options.retry ?? {}) }
-    return withRetry(policy, () => this.#transactionOnce(fn), {
-      onRetry: (error, attempt, delayMs) =>
-        this.#runtime.options.logger?.info({ code: error.code, attempt, delayMs }, 'ff-storage: retrying transaction'),
-    })
+    return withRetry(policy, () => this.#transactionOnce(fn), this.#runtime.retryEvents)
   }
 
   /** @internal one attempt at a transaction, without retries (the caller retries). */
@@ -138,20 +177,21 @@ export class Database {
     let callbackFailed = false
     try {
       return await this.kysely.connection().execute(async (connection) => {
-        const tx = new Database(this.#runtime, connection, this.#depth + 1)
-        await tx.run({ sql: 'begin', parameters: [] })
+        const afterCommit: (() => Promise<void>)[] = []
+        const tx = new Database(this.#runtime, connection, this.#depth + 1, afterCommit)
+        await tx.run({ sql: 'begin', parameters: [] }, true)
         let result: T
         try {
           result = await fn(tx)
         } catch (error) {
           callbackFailed = true
-          await tx.run({ sql: 'rollback', parameters: [] }).catch(() => {
+          await tx.run({ sql: 'rollback', parameters: [] }, true).catch(() => {
             // the connection is gone or aborted; the original error is the one that matters
           })
           throw error
         }
         try {
-          await tx.run({ sql: 'commit', parameters: [] })
+          await tx.run({ sql: 'commit', parameters: [] }, true)
         } catch (error) {
           if (error instanceof ConnectionError) {
             throw new ConnectionError(
@@ -161,6 +201,7 @@ export class Database {
           }
           throw error
         }
+        for (const fn of afterCommit) await fn()
         return result
       })
     } catch (error) {
@@ -172,14 +213,14 @@ export class Database {
 
   async #savepoint<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     const name = this.dialect.quoteId(`ff_sp_${this.#depth}`)
-    const nested = new Database(this.#runtime, this.kysely, this.#depth + 1)
+    const nested = new Database(this.#runtime, this.kysely, this.#depth + 1, this.#afterCommit)
     await this.run({ sql: `savepoint ${name}`, parameters: [] })
     try {
       const result = await fn(nested)
       await this.run({ sql: `release savepoint ${name}`, parameters: [] })
       return result
     } catch (error) {
-      await this.run({ sql: `rollback to savepoint ${name}`, parameters: [] })
+      await this.run({ sql: `rollback to savepoint ${name}`, parameters: [] }, true)
       throw error
     }
   }
@@ -192,13 +233,51 @@ export class Database {
    * @example
    * const users = db.repository(User, { tenantId: orgId, userId })
    */
-  repository<M extends Model>(model: M, scope: ScopeOptions = {}): Repository<M> {
-    return new Repository(this, model, scope)
+  repository<M extends Model>(model: M, options: RepositoryOptions = {}): Repository<M> {
+    return observed(new Repository(this, model, options), model.def.table, this.#runtime.metrics)
   }
 
   /** Pool gauges: open, idle and waiting connections. */
   poolStats(): PoolStats {
     return this.#runtime.poolStats()
+  }
+
+  /**
+   * Probe the database: `healthy` when it answers quickly with the circuit closed, `degraded` when
+   * it is slow, callers wait for connections or the circuit is half-open, `unhealthy` when it fails.
+   *
+   * @example
+   * app.get('/healthz', async (_, res) => { const h = await db.health(); res.status(h.status === 'unhealthy' ? 503 : 200).json(h) })
+   */
+  async health(): Promise<HealthReport> {
+    const { breaker, options } = this.#runtime
+    const started = performance.now()
+    try {
+      await this.run({ sql: 'select 1', parameters: [] })
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100
+      const pool = this.poolStats()
+      const circuit = breaker.snapshot()
+      const degraded = latencyMs > options.healthDegradedMs || circuit.state !== 'closed' || pool.waiting > 0
+      return { status: degraded ? 'degraded' : 'healthy', latencyMs, pool, circuit }
+    } catch (error) {
+      return {
+        status: 'unhealthy',
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        pool: this.poolStats(),
+        circuit: breaker.snapshot(),
+        error: error instanceof Error ? error.message : String(error),
+      }
+    }
+  }
+
+  /** Counters and latencies as a plain object (see also `metricsText`). */
+  metrics(): MetricsSnapshot {
+    return this.#runtime.metrics.snapshot()
+  }
+
+  /** Metrics in the Prometheus text exposition format. */
+  metricsText(): Promise<string> {
+    return this.#runtime.metrics.text()
   }
 
   /** Close every connection. Safe to call twice; only the root database can close. */
@@ -225,4 +304,50 @@ function isCompiledQuery<R>(q: Query<R>): q is CompiledQuery<R> {
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+const OBSERVED = new Set([
+  'create',
+  'createMany',
+  'update',
+  'delete',
+  'restore',
+  'purge',
+  'transferOwnership',
+  'get',
+  'getMany',
+  'list',
+  'count',
+  'getAuditHistory',
+  'getFieldHistory',
+  'getChangesByUser',
+  'getStateAt',
+  'getVersionHistory',
+  'getVersion',
+  'getCurrentVersion',
+  'getVersionCount',
+  'getVersionTimeline',
+  'compareVersions',
+  'revertTo',
+])
+
+/** Times every repository operation by model and operation (latency histogram, outcome). */
+function observed<R extends object>(repository: R, model: string, metrics: Runtime['metrics']): R {
+  return new Proxy(repository, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function' || typeof property !== 'string' || !OBSERVED.has(property)) return value
+      return async (...args: unknown[]) => {
+        const started = performance.now()
+        try {
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+          metrics.operation(model, property, (performance.now() - started) / 1000, false)
+          return result
+        } catch (error) {
+          metrics.operation(model, property, (performance.now() - started) / 1000, true)
+          throw error
+        }
+      }
+    },
+  })
 }

@@ -1,3 +1,6 @@
+import type { CacheStore } from '../repository/cache.js'
+import type { CircuitBreakerOptions } from './circuit-breaker.js'
+
 /** A pino-compatible logger: any object with these methods (pino, or `console` wrapped). */
 export interface Logger {
   debug(obj: object, msg?: string): void
@@ -41,6 +44,17 @@ export interface ConnectOptions {
   readonly slowQueryMs?: number
   /** Retry policy for transient failures of whole operations. */
   readonly retry?: RetryOptions
+  /** Circuit breaker around the pool (default: opens after 5 consecutive connection failures for 10 s). */
+  readonly circuitBreaker?: CircuitBreakerOptions
+  /** Include bound values in log records (default false: values can be personal data). */
+  readonly logParameters?: boolean
+  /** `health()` reports `degraded` when the probe takes longer than this (default 1,000 ms). */
+  readonly healthDegradedMs?: number
+  /**
+   * A cache store every write through this database invalidates, also when no repository of this
+   * process caches (give the Redis store here so other processes' caches stay correct).
+   */
+  readonly cache?: CacheStore
 }
 
 export const DEFAULT_POOL = {
@@ -58,6 +72,10 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined
   readonly slowQueryMs: number
   readonly retry: Required<RetryOptions>
+  readonly circuitBreaker: CircuitBreakerOptions
+  readonly logParameters: boolean
+  readonly healthDegradedMs: number
+  readonly cache: CacheStore | undefined
 }
 
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
@@ -69,6 +87,10 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     logger: options.logger,
     slowQueryMs: options.slowQueryMs ?? 500,
     retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 1_000, ...definedOnly(options.retry ?? {}) },
+    circuitBreaker: options.circuitBreaker ?? {},
+    logParameters: options.logParameters ?? false,
+    healthDegradedMs: options.healthDegradedMs ?? 1_000,
+    cache: options.cache,
   }
 }
 

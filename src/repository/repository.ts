@@ -9,6 +9,7 @@ import { and, Scope, type ScopeOptions } from '../scope/scope.js'
 import { cteWriter } from '../temporal/cte-writer.js'
 import { txWriter } from '../temporal/tx-writer.js'
 import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
+import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
 import { ModelContext } from './context.js'
 import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
 import { compile, type Fragment, id, join, q } from './sql-builder.js'
@@ -51,6 +52,12 @@ export interface ListOptions<M extends Model> extends ReadOptions {
   readonly orderBy?: OrderBy<M>
   readonly limit?: number
   readonly offset?: number
+}
+
+/** What `db.repository(Model, options)` takes: the tenant scope, the actor, and an optional cache. */
+export interface RepositoryOptions extends ScopeOptions {
+  /** Cache get/getMany/list/count results (never inside a transaction). */
+  readonly cache?: CacheOptions
 }
 
 export interface WriteOptions {
@@ -128,15 +135,56 @@ export class Repository<M extends Model> {
   readonly #scope: Scope
   readonly #ctx: ModelContext
   readonly #writer: Writer
+  readonly #cache: { store: CacheStore; ttlMs: number; scopeKey: string } | undefined
 
   /** @internal use `db.repository(Model, scope)` */
-  constructor(db: Database, model: M, scope: ScopeOptions = {}) {
+  constructor(db: Database, model: M, options: RepositoryOptions = {}) {
     this.model = model
     this.#db = db
+    const { cache, ...scope } = options
     this.#scope = new Scope(model.def, scope)
     const { ctx, writer } = contextFor(model.def, db)
     this.#ctx = ctx
     this.#writer = writer
+    if (cache) {
+      const runtime = db.runtime
+      runtime.defaultCache ??= memoryCache()
+      const store = cache.store ?? runtime.defaultCache
+      runtime.cacheStores.add(store)
+      const tenants = this.#scope.tenants
+      // strict and permissive scopes never share entries, nor do different tenant lists
+      const scopeKey = tenants ? `${this.#scope.strict ? 's' : 'p'}:${[...tenants].sort().join(',')}` : '-'
+      this.#cache = { store, ttlMs: cache.ttlMs ?? 30_000, scopeKey }
+    }
+  }
+
+  /** Cached reads, keyed by model, generation, scope, method and arguments; copies in, copies out. */
+  async #cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T> {
+    const cache = this.#cache
+    if (!cache || this.#db.inTransaction) return load()
+    const table = this.#def.table
+    const generation = await cache.store.generation(table)
+    const key = `${table}:${generation}:${cache.scopeKey}:${method}:${stableKey(args)}`
+    const hit = await cache.store.get(key)
+    if (hit !== undefined) return (hit as { v: T }).v
+    const value = await load()
+    await cache.store.set(key, { v: value }, cache.ttlMs)
+    return value
+  }
+
+  /** After a write commits: every cache store of this database forgets the model's entries. */
+  async #written(): Promise<void> {
+    const { cacheStores, options } = this.#db.runtime
+    if (cacheStores.size === 0) return
+    const table = this.#def.table
+    await this.#db.afterCommit(async () => {
+      for (const store of cacheStores) {
+        await store.bump(table).catch((error: unknown) =>
+          // the write has committed: report, do not fail it (entries expire with their TTL)
+          options.logger?.error({ err: error, table }, 'ff-storage: cache invalidation failed'),
+        )
+      }
+    })
   }
 
   get #def(): ModelDef {
@@ -202,6 +250,7 @@ export class Repository<M extends Model> {
   async #insertPrepared(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<ModelRecord<M>[]> {
     const actor = this.#scope.actor(userId)
     const stored = await this.#writer.insert(this.#db, this.#scope, { rows, actor, transactionId: uuidv7() })
+    await this.#written()
     // RETURNING order is not guaranteed: answer in the order of the inputs
     const idColumn = this.#def.system.id!
     const byId = new Map(stored.map((r) => [r[idColumn.column] as string, r]))
@@ -251,7 +300,9 @@ export class Repository<M extends Model> {
       const row = await this.#readOne(request.id, { includeDeleted: request.filter === 'deleted' })
       return row ? ({ state: 'unchanged', row } as const) : ({ state: 'missing' } as const)
     }
-    return this.#writer.change(this.#db, this.#scope, request)
+    const result = await this.#writer.change(this.#db, this.#scope, request)
+    if (result.state === 'changed') await this.#written()
+    return result
   }
 
   /** Soft-delete (or hard-delete on models without soft delete). False when absent or already deleted. */
@@ -259,8 +310,12 @@ export class Repository<M extends Model> {
     requireUuid(id, 'id')
     const actor = this.#scope.actor(options.userId)
     const s = this.#def.system
-    if (!s.deletedAt) return this.#writer.hardDelete(this.#db, this.#scope, id, actor, uuidv7())
-    const result = await this.#writer.change(this.#db, this.#scope, {
+    if (!s.deletedAt) {
+      const deleted = await this.#writer.hardDelete(this.#db, this.#scope, id, actor, uuidv7())
+      if (deleted) await this.#written()
+      return deleted
+    }
+    const result = await this.#change({
       id,
       filter: 'live',
       set: new Map<FieldDef, unknown>([
@@ -282,7 +337,7 @@ export class Repository<M extends Model> {
     if (!s.deletedAt)
       throw new TemporalStrategyError(`restore() needs a soft-delete model; ${this.#def.table} has softDelete: false`)
     const actor = this.#scope.actor(options.userId)
-    const result = await this.#writer.change(this.#db, this.#scope, {
+    const result = await this.#change({
       id,
       filter: 'deleted',
       set: new Map<FieldDef, unknown>([
@@ -301,7 +356,9 @@ export class Repository<M extends Model> {
   /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
   async purge(id: string): Promise<boolean> {
     requireUuid(id, 'id')
-    return this.#writer.purge(this.#db, this.#scope, id)
+    const purged = await this.#writer.purge(this.#db, this.#scope, id)
+    if (purged) await this.#written()
+    return purged
   }
 
   /** Move a record to another tenant (recorded as TRANSFER / a new version). */
@@ -310,7 +367,7 @@ export class Repository<M extends Model> {
     const tenant = this.#def.system.tenant
     if (!tenant) throw new TemporalStrategyError(`${this.#def.table} is not multi-tenant: nothing to transfer`)
     requireUuid(newTenantId, 'newTenantId')
-    const result = await this.#writer.change(this.#db, this.#scope, {
+    const result = await this.#change({
       id,
       filter: 'live',
       set: new Map<FieldDef, unknown>([[tenant, newTenantId]]),
@@ -328,8 +385,10 @@ export class Repository<M extends Model> {
   /** One record, or null. `asOf` (scd2) reads it as it was then. */
   async get(id: string, options: ReadOptions = {}): Promise<ModelRecord<M> | null> {
     requireUuid(id, 'id')
-    const row = await this.#readOne(id, options)
-    return row ? (decodeRow(this.#ctx, row) as ModelRecord<M>) : null
+    return this.#cached('get', [id, options], async () => {
+      const row = await this.#readOne(id, options)
+      return row ? (decodeRow(this.#ctx, row) as ModelRecord<M>) : null
+    })
   }
 
   async #readOne(id: string, options: ReadOptions): Promise<Row | undefined> {
@@ -341,6 +400,10 @@ export class Repository<M extends Model> {
   /** Several records by id: a Map in the order of `ids`, null for each one not found. */
   async getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
     for (const i of ids) requireUuid(i, 'id')
+    return this.#cached('getMany', [ids, options], () => this.#getMany(ids, options))
+  }
+
+  async #getMany(ids: readonly string[], options: ReadOptions): Promise<Map<string, ModelRecord<M> | null>> {
     const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
     if (ids.length === 0) return result
     const source = this.#source(options.asOf)
@@ -365,10 +428,12 @@ export class Repository<M extends Model> {
     ]
     const order = compileOrderBy(this.#def, options.orderBy, 'r')
     const source = this.#source(options.asOf)
-    const { rows } = await this.#run(
-      q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
-    )
-    return rows.map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
+    return this.#cached('list', options, async () => {
+      const { rows } = await this.#run(
+        q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+      )
+      return rows.map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
+    })
   }
 
   /** How many records match (records, not versions). */

@@ -67,7 +67,10 @@ export function cteWriter(ctx: ModelContext): Writer {
     // A single statement is atomic: retrying it is safe when the server reports it rolled back.
     return db.inTransaction
       ? db.run(compiled)
-      : withRetry(db.runtime.options.retry, () => db.run(compiled), { retryable: safeToRetryStatement })
+      : withRetry(db.runtime.options.retry, () => db.run(compiled), {
+          ...db.runtime.retryEvents,
+          retryable: safeToRetryStatement,
+        })
   }
 
   return {

@@ -18,6 +18,44 @@ const typeCast: TypeCast = (field, next) => {
   return next()
 }
 
+const TX_STATE = Symbol('ff-storage.tx')
+type Tracked = PoolConnection & { [TX_STATE]?: { open: boolean; broken: boolean; wrapped: boolean } }
+
+/**
+ * mysql2 cannot tell whether a pooled connection is inside a transaction, so we track BEGIN /
+ * COMMIT / ROLLBACK ourselves: a connection handed back inside a transaction, or after a fatal
+ * error, is destroyed instead of reused.
+ */
+function neverDirty(conn: PoolConnection): PoolConnection {
+  const c = conn as Tracked
+  const state = (c[TX_STATE] ??= { open: false, broken: false, wrapped: false })
+  state.open = false
+  state.broken = false
+  if (!state.wrapped) {
+    state.wrapped = true
+    const query = c.query.bind(c) as (...args: unknown[]) => unknown
+    ;(c as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const sql = typeof args[0] === 'string' ? args[0].trim().toLowerCase() : ''
+      if (sql === 'begin' || sql.startsWith('start transaction')) state.open = true
+      else if (sql === 'commit' || sql === 'rollback') state.open = false
+      const last = args.at(-1)
+      if (typeof last === 'function') {
+        args[args.length - 1] = (error: { fatal?: boolean } | null, ...rest: unknown[]) => {
+          if (error?.fatal) state.broken = true
+          return (last as (...a: unknown[]) => unknown)(error, ...rest)
+        }
+      }
+      return query(...args)
+    }
+    const release = c.release.bind(c)
+    c.release = () => {
+      if (state.open || state.broken) c.destroy()
+      else release()
+    }
+  }
+  return c
+}
+
 export async function openMysql(url: string, options: ResolvedOptions): Promise<Engine> {
   const { pool: p } = options
   const pool = mysql.createPool({
@@ -60,7 +98,7 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
           return
         }
         settled = true
-        callback(err, conn)
+        callback(err, err ? conn : neverDirty(conn))
       })
     },
     end: (callback) => pool.end(callback),

@@ -19,6 +19,20 @@ const types = {
   },
 }
 
+/**
+ * A client handed back while still inside a transaction (its owner failed or gave up before COMMIT
+ * or ROLLBACK) is destroyed, never reused; pg-pool already drops clients whose connection broke.
+ */
+function neverDirty(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release
+  client.release = (error?: Error | boolean) => {
+    const status = (client as unknown as { getTransactionStatus?(): string | null }).getTransactionStatus?.()
+    const dirty = status !== undefined && status !== null && status !== 'I'
+    return release.call(client, error ?? (dirty ? new Error('returned inside a transaction') : undefined))
+  }
+  return client
+}
+
 export function openPostgres(url: string, options: ResolvedOptions): Engine {
   const { pool: p } = options
   const pool = new pg.Pool({
@@ -41,7 +55,7 @@ export function openPostgres(url: string, options: ResolvedOptions): Engine {
     async connect() {
       const full = pool.totalCount >= p.max
       try {
-        return await pool.connect()
+        return neverDirty(await pool.connect())
       } catch (cause) {
         if (cause instanceof Error && /timeout exceeded when trying to connect/i.test(cause.message)) {
           if (full || pool.totalCount >= p.max) {
