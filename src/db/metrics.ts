@@ -95,14 +95,18 @@ export class Metrics {
     const kind = statementKind(sql)
     this.#queries.observe({ kind }, seconds)
     this.#snapshot.queries.total++
-    const k = (this.#snapshot.queries.byKind[kind] ??= { count: 0, seconds: 0 })
+    const byKind = this.#snapshot.queries.byKind
+    const k = byKind[kind] ?? { count: 0, seconds: 0 }
+    byKind[kind] = k
     k.count++
     k.seconds += seconds
   }
 
   operation(model: string, operation: string, seconds: number, failed: boolean): void {
     this.#operations.observe({ model, operation, outcome: failed ? 'error' : 'ok' }, seconds)
-    const o = (this.#snapshot.operations[`${model}.${operation}`] ??= { count: 0, errors: 0, seconds: 0 })
+    const key = `${model}.${operation}`
+    const o = this.#snapshot.operations[key] ?? { count: 0, errors: 0, seconds: 0 }
+    this.#snapshot.operations[key] = o
     o.count++
     if (failed) o.errors++
     o.seconds += seconds

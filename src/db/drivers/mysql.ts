@@ -28,7 +28,8 @@ type Tracked = PoolConnection & { [TX_STATE]?: { open: boolean; broken: boolean;
  */
 function neverDirty(conn: PoolConnection): PoolConnection {
   const c = conn as Tracked
-  const state = (c[TX_STATE] ??= { open: false, broken: false, wrapped: false })
+  const state = c[TX_STATE] ?? { open: false, broken: false, wrapped: false }
+  c[TX_STATE] = state
   state.open = false
   state.broken = false
   if (!state.wrapped) {
