@@ -40,5 +40,12 @@ export default async function setup(): Promise<void> {
     for (const id of ['postgres', 'mariadb'] as const) if (await reachable(SERVER_URLS[id])) found.push(id)
     process.env.FF_ENGINES_SELECTED = found.join(',')
   }
-  console.log(`ff-storage tests: engines ${process.env.FF_ENGINES_SELECTED}`)
+  // Redis backs the shared-cache tests: required when engines are listed (CI), used when present otherwise
+  const redis = 'redis://127.0.0.1:6379'
+  const redisUp = await reachable(redis)
+  if (requested && requested.some((e) => e !== 'pglite') && !redisUp) {
+    throw new Error(`FF_ENGINES lists servers, and the shared-cache tests need Redis, but ${redis} does not answer`)
+  }
+  process.env.FF_REDIS_SELECTED = redisUp ? '1' : ''
+  console.log(`ff-storage tests: engines ${process.env.FF_ENGINES_SELECTED}${redisUp ? ', redis' : ''}`)
 }

@@ -23,12 +23,24 @@ const types = {
  * A client handed back while still inside a transaction (its owner failed or gave up before COMMIT
  * or ROLLBACK) is destroyed, never reused; pg-pool already drops clients whose connection broke.
  */
-function neverDirty(client: pg.PoolClient): pg.PoolClient {
+const LISTENING = Symbol('ff-storage.listening')
+
+function neverDirty(client: pg.PoolClient, onError: (error: Error) => void): pg.PoolClient {
+  // pg emits 'error' on a checked-out client whose connection dies; unheard, that would crash the
+  // process. The failure still reaches the query that was running.
+  const marked = client as pg.PoolClient & { [LISTENING]?: true }
+  if (!marked[LISTENING]) {
+    marked[LISTENING] = true
+    client.on('error', onError)
+  }
   const release = client.release
   client.release = (error?: Error | boolean) => {
     const status = (client as unknown as { getTransactionStatus?(): string | null }).getTransactionStatus?.()
     const dirty = status !== undefined && status !== null && status !== 'I'
-    return release.call(client, error ?? (dirty ? new Error('returned inside a transaction') : undefined))
+    // Kysely passes `false` when it has no reason to discard: only a real reason (or ours) destroys
+    const reason =
+      error === true || error instanceof Error ? error : dirty ? new Error('returned inside a transaction') : undefined
+    return release.call(client, reason)
   }
   return client
 }
@@ -55,7 +67,9 @@ export function openPostgres(url: string, options: ResolvedOptions): Engine {
     async connect() {
       const full = pool.totalCount >= p.max
       try {
-        return neverDirty(await pool.connect())
+        return neverDirty(await pool.connect(), (err) =>
+          options.logger?.warn({ err }, 'ff-storage: PostgreSQL connection failed while in use'),
+        )
       } catch (cause) {
         if (cause instanceof Error && /timeout exceeded when trying to connect/i.test(cause.message)) {
           if (full || pool.totalCount >= p.max) {
