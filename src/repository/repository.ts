@@ -392,7 +392,7 @@ export class Repository<M extends Model> {
   }
 
   async #readOne(id: string, options: ReadOptions): Promise<Row | undefined> {
-    const source = this.#source(options.asOf)
+    const source = options.asOf === undefined ? this.#source(undefined) : this.#versionAt(id, options.asOf)
     const where = and([q`r.${id_(this.#def)} = ${id}`, ...this.#scope.read('r', options.includeDeleted)])
     return (await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)).rows[0]
   }
@@ -446,6 +446,24 @@ export class Repository<M extends Model> {
       q`SELECT count(*) AS n FROM ${this.#source(options.asOf)} WHERE ${and(predicates)}`,
     )
     return Number(rows[0]?.n ?? 0)
+  }
+
+  /**
+   * One record's version at an instant, as `r`: the current row if it was already valid then, else
+   * the newest closed version that started by then (a backward index scan on (id, valid_from): the
+   * cost does not grow with the number of versions), if it was still valid then.
+   */
+  #versionAt(recordId: string, asOf: Date): Fragment {
+    this.#require('scd2', 'asOf')
+    const at = requireDate(asOf, 'asOf')
+    const s = this.#def.system
+    const idCol = id(s.id!.column)
+    const from = id(s.validFrom!.column)
+    const to = id(s.validTo!.column)
+    const ctx = this.#ctx
+    return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${idCol} = ${recordId} AND c.${from} <= ${at}
+      UNION ALL SELECT ${ctx.select('v')} FROM (SELECT ${ctx.select('h')} FROM ${ctx.history} AS h
+        WHERE h.${idCol} = ${recordId} AND h.${from} <= ${at} ORDER BY h.${from} DESC LIMIT 1) AS v WHERE v.${to} > ${at}) AS r`
   }
 
   /** The main table, or (scd2 with asOf) the versions valid at that instant, as `r`. */
