@@ -38,8 +38,14 @@ export class ModelContext {
     return s
   }
 
+  #allColumns: Fragment | undefined
+
   /** The column list without alias. */
   columnList(fields: readonly FieldDef[] = this.columns): Fragment {
+    if (fields === this.columns) {
+      this.#allColumns ??= join(fields.map((f) => q`${id(f.column)}`))
+      return this.#allColumns
+    }
     return join(fields.map((f) => q`${id(f.column)}`))
   }
 

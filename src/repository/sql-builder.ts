@@ -31,10 +31,16 @@ export function q(strings: TemplateStringsArray, ...values: unknown[]): Fragment
 const ID_MARK = new WeakSet<object>()
 const isIdPart = (v: unknown): v is { id: string } => typeof v === 'object' && v !== null && ID_MARK.has(v)
 
-/** An identifier from a model (quoted by the compiler). */
+const ID_CACHE = new Map<string, { readonly id: string }>()
+
+/** An identifier from a model (quoted by the compiler). Identifiers are few: each is made once. */
 export function id(name: string): { readonly id: string } {
-  const part = { id: name }
-  ID_MARK.add(part)
+  let part = ID_CACHE.get(name)
+  if (!part) {
+    part = Object.freeze({ id: name })
+    ID_MARK.add(part)
+    ID_CACHE.set(name, part)
+  }
   return part
 }
 
@@ -54,6 +60,21 @@ export function join(fragments: readonly (Fragment | string)[], separator = ', '
 
 export const empty = new Fragment([])
 
+const QUOTED = new WeakMap<Dialect['quoteId'], Map<string, string>>()
+function quoted(dialect: Dialect, name: string): string {
+  let cache = QUOTED.get(dialect.quoteId)
+  if (!cache) {
+    cache = new Map()
+    QUOTED.set(dialect.quoteId, cache)
+  }
+  let text = cache.get(name)
+  if (text === undefined) {
+    text = dialect.quoteId(name)
+    cache.set(name, text)
+  }
+  return text
+}
+
 /** Compile to the engine's syntax: `$1…$n` on PostgreSQL, `?` on MySQL. */
 export function compile(fragment: Fragment, dialect: Dialect): Statement {
   const parameters: unknown[] = []
@@ -63,7 +84,7 @@ export function compile(fragment: Fragment, dialect: Dialect): Statement {
     for (const part of f.parts) {
       if (typeof part === 'string') sql += part
       else if (part instanceof Fragment) walk(part)
-      else if ('id' in part) sql += dialect.quoteId(part.id)
+      else if ('id' in part) sql += quoted(dialect, part.id)
       else {
         parameters.push(part.value)
         sql += pg ? `$${parameters.length}` : '?'

@@ -76,11 +76,12 @@ export function cteWriter(ctx: ModelContext): Writer {
   return {
     async insert(db: Database, _scope: Scope, request: InsertRequest) {
       const s = def.system
+      const actor = q`${request.actor}`
       const generated = new Map<FieldDef, Fragment>([
         [s.createdAt!, TS],
         [s.updatedAt!, TS],
-        [s.createdBy!, q`CAST(${request.actor} AS uuid)`],
-        [s.updatedBy!, q`CAST(${request.actor} AS uuid)`],
+        [s.createdBy!, actor],
+        [s.updatedBy!, actor],
       ])
       if (scd2) {
         generated.set(s.version!, q`1`)
@@ -88,86 +89,65 @@ export function cteWriter(ctx: ModelContext): Writer {
       }
       const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
       const columns = [...provided, ...generated.keys()]
+      // INSERT … VALUES takes each parameter's type from its target column: no casts needed
       const values = join(
         request.rows.map(
-          (row) =>
-            q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? ctx.typed(f, row.get(f)) : q`DEFAULT`)))})`,
+          (row) => q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
         ),
       )
-      let statement = q`WITH ins AS (INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${values} RETURNING ${ctx.columnList()})`
-      if (coc) {
-        const aud = auditInsert(
-          'ins',
-          def.userFields,
-          (f) => [q`NULL::jsonb`, auditValue('ins', f)],
-          'INSERT',
-          q`ins.${id(s.createdAt!.column)}`,
-          q`ins.${id(s.createdBy!.column)}`,
-          request.transactionId,
-          q`ins`,
-          false,
-        )
-        statement = q`${statement}, aud AS (${aud})`
-      }
-      const { rows } = await run(db, q`${statement} SELECT ${ctx.select('ins')} FROM ins`)
+      const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${values} RETURNING ${ctx.columnList()}`
+      if (!coc) return (await run(db, insert)).rows
+      const aud = auditInsert('ins', def.userFields, (f) => [q`NULL::jsonb`, auditValue('ins', f)], 'INSERT',
+        q`ins.${id(s.createdAt!.column)}`, q`ins.${id(s.createdBy!.column)}`, request.transactionId, q`ins`, false)
+      const { rows } = await run(db, q`WITH ins AS (${insert}), aud AS (${aud}) SELECT ${ctx.select('ins')} FROM ins`)
       return rows
     },
 
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
       const s = def.system
       const idCol = s.id!.column
-      const filter =
-        r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
-      const where = and([
-        q`r.${id(idCol)} = CAST(${r.id} AS uuid)`,
-        ...scope.read('r', true),
-        ...(s.deletedAt ? [filter] : []),
-      ])
-      const actor = q`CAST(${r.actor} AS uuid)`
+      const filter = r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
+      const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true), ...(s.deletedAt ? [filter] : [])])
       // Per record, time never runs backwards: a statement that waited for the row lock may have
       // started before the change it waited for. scd2 intervals must also be non-empty.
       const tsExpr = scd2
         ? q`GREATEST(${TS}, old.${id(s.validFrom!.column)} + interval '1 millisecond')`
         : q`GREATEST(${TS}, old.${id(s.updatedAt!.column)})`
-      const newValue = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : ctx.typed(f, value))
-      const differs = join(
-        [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(f, v)}`),
-        ' OR ',
-      )
-      const versionCheck =
-        r.expectedVersion !== undefined ? q` AND old.${id(s.version!.column)} = ${r.expectedVersion}` : q``
-      const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(f, v)}`)
-      sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${actor}`)
+      // `col = $n` and `old.col IS DISTINCT FROM $n` take the parameter's type from the column
+      const newValue = (value: unknown): Fragment => (value === NOW ? q`ts.v` : q`${value}`)
+      const differs = () => {
+        const any = join([...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(v)}`), ' OR ')
+        return r.expectedVersion !== undefined ? q`(${any}) AND old.${id(s.version!.column)} = ${r.expectedVersion}` : q`(${any})`
+      }
+      const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(v)}`)
+      sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${r.actor}`)
       if (scd2) {
         sets.push(q`${id(s.version!.column)} = old.${id(s.version!.column)} + 1`, q`${id(s.validFrom!.column)} = ts.v`)
       }
       const parts: Fragment[] = [
         q`old AS (SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE)`,
         q`ts AS (SELECT ${tsExpr} AS v FROM old)`,
-        q`chg AS (SELECT 1 AS c FROM old, ts WHERE (${differs})${versionCheck})`,
       ]
       if (scd2) {
         const validTo = s.validTo!
         const cols = ctx.columns
         parts.push(
-          q`hist AS (INSERT INTO ${ctx.history} (${ctx.columnList(cols)}) SELECT ${join(cols.map((f) => (f === validTo ? q`ts.v` : q`old.${id(f.column)}`)))} FROM old, ts WHERE EXISTS (SELECT 1 FROM chg))`,
+          q`hist AS (INSERT INTO ${ctx.history} (${ctx.columnList(cols)}) SELECT ${join(cols.map((f) => (f === validTo ? q`ts.v` : q`old.${id(f.column)}`)))} FROM old, ts WHERE ${differs()})`,
         )
       }
       parts.push(
-        q`upd AS (UPDATE ${ctx.main} AS u SET ${join(sets)} FROM old, ts WHERE u.${id(idCol)} = old.${id(idCol)} AND EXISTS (SELECT 1 FROM chg) RETURNING ${ctx.select('u')})`,
+        q`upd AS (UPDATE ${ctx.main} AS u SET ${join(sets)} FROM old, ts WHERE u.${id(idCol)} = old.${id(idCol)} AND ${differs()} RETURNING ${ctx.select('u')})`,
       )
       if (coc && r.audited.length > 0) {
         parts.push(
-          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, actor, r.transactionId, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
+          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, q`CAST(${r.actor} AS uuid)`, r.transactionId, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
         )
       }
-      const statement = q`WITH ${join(parts)}
-        SELECT ${ctx.select('upd')}, 1 AS ff_changed FROM upd
-        UNION ALL SELECT ${ctx.select('old')}, 0 AS ff_changed FROM old WHERE NOT EXISTS (SELECT 1 FROM upd)`
-      const { rows } = await run(db, statement)
-      const row = rows[0]
-      if (!row) return { state: 'missing' }
-      return { state: Number(row.ff_changed) === 1 ? 'changed' : 'unchanged', row }
+      const { rows } = await run(db, q`WITH ${join(parts)} SELECT ${ctx.select('upd')} FROM upd`)
+      if (rows[0]) return { state: 'changed', row: rows[0] }
+      // nothing written: the row is missing, unchanged, or at another version; one read tells which
+      const current = await run(db, q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${where}`)
+      return current.rows[0] ? { state: 'unchanged', row: current.rows[0] } : { state: 'missing' }
     },
 
     async hardDelete(db: Database, scope: Scope, recordId: string, actor: string | null, transactionId: string) {

@@ -2,13 +2,15 @@ import type { Database } from '../db/database.js'
 import { auditJson, decodeValue, encodeValue, sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
-import { compile, type Fragment, id, join, q } from '../repository/sql-builder.js'
+import { compile, type Fragment, id, join, q, raw } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
 import { NOW } from './writer.js'
 
 type Row = Record<string, unknown>
+
+const NOW3 = raw('NOW(3)')
 
 /**
  * Engines without RETURNING (MySQL, MariaDB): one short transaction per write. The row is locked with
@@ -76,22 +78,22 @@ export function txWriter(ctx: ModelContext): Writer {
   return {
     async insert(db: Database, _scope: Scope, request: InsertRequest) {
       return db.transaction(async (tx) => {
-        const ts = await now(tx)
-        const generated = new Map<FieldDef, unknown>([
-          [s.createdAt!, ts],
-          [s.updatedAt!, ts],
-          [s.createdBy!, request.actor],
-          [s.updatedBy!, request.actor],
+        // NOW(3) is evaluated once per statement: one timestamp for every row of the batch
+        const generated = new Map<FieldDef, Fragment>([
+          [s.createdAt!, NOW3],
+          [s.updatedAt!, NOW3],
+          [s.createdBy!, q`${request.actor}`],
+          [s.updatedBy!, q`${request.actor}`],
         ])
         if (scd2) {
-          generated.set(s.version!, 1)
-          generated.set(s.validFrom!, ts)
+          generated.set(s.version!, q`1`)
+          generated.set(s.validFrom!, NOW3)
         }
         const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
         const columns = [...provided, ...generated.keys()]
         const values = request.rows.map(
           (row) =>
-            q`(${join(columns.map((f) => (generated.has(f) ? q`${generated.get(f)}` : row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
+            q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
         )
         await exec(tx, q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${join(values)}`)
         const ids = request.rows.map((r) => r.get(s.id!) as string)
@@ -104,7 +106,7 @@ export function txWriter(ctx: ModelContext): Writer {
             def.userFields.map((field) => ({ row, field, old: null, new: decoded(row, field) })),
           ),
           'INSERT',
-          ts,
+          ordered[0]![s.createdAt!.column] as Date,
           request.actor,
           request.transactionId,
         )

@@ -179,3 +179,15 @@ describe('MySQL constraint names under ANSI_QUOTES', () => {
     ).toBe('t_a_check')
   })
 })
+
+describe('uuidv7', () => {
+  it('makes RFC 9562 version-7 ids that increase within a millisecond and across the random pool', async () => {
+    const { uuidv7, isUuid } = await import('../../src/ids.js')
+    const ids = Array.from({ length: 5_000 }, () => uuidv7(1_700_000_000_000))
+    expect(ids.every(isUuid)).toBe(true)
+    expect(ids.every((u) => u[14] === '7' && '89ab'.includes(u[19]!))).toBe(true)
+    expect([...ids].sort()).toEqual(ids)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(Number.parseInt(uuidv7(1_800_000_000_000).slice(0, 13).replace('-', ''), 16)).toBe(1_800_000_000_000)
+  })
+})
