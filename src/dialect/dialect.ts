@@ -11,6 +11,8 @@ export type EngineName = 'postgres' | 'pglite' | 'mysql' | 'mariadb'
 export interface Capabilities {
   /** `INSERT/UPDATE/DELETE … RETURNING` and data-modifying CTEs (one round trip per write). */
   readonly returning: boolean
+  /** `INSERT … RETURNING` alone (MariaDB 10.5+ has it without UPDATE … RETURNING). */
+  readonly insertReturning: boolean
   /** DDL runs inside a transaction and rolls back with it. */
   readonly transactionalDdl: boolean
   /** `CREATE INDEX … WHERE predicate`. */

@@ -73,5 +73,28 @@ export class ModelContext {
     return this.def.system.tenant?.column
   }
 
-  static readonly AUDIT = AUDIT_COLUMNS
+  /** Columns of the audit table in insert order (the tenant column only on multi-tenant models). */
+  get auditColumns(): readonly string[] {
+    const A = AUDIT_COLUMNS
+    const tenant = this.tenantColumn
+    return [
+      A.recordId,
+      ...(tenant ? [tenant] : []),
+      A.fieldName,
+      A.oldValue,
+      A.newValue,
+      A.operation,
+      A.changedAt,
+      A.changedBy,
+      A.transactionId,
+    ]
+  }
+
+  /** `("record_id", "tenant_id", …)` for audit inserts. */
+  get auditColumnList(): Fragment {
+    this.#auditList ??= join(this.auditColumns.map((c) => q`${id(c)}`))
+    return this.#auditList
+  }
+
+  #auditList: Fragment | undefined
 }

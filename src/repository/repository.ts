@@ -518,32 +518,27 @@ export class Repository<M extends Model> {
   async #audit(predicates: Fragment[], limit?: number): Promise<AuditEntry[]> {
     const tenantCol = this.#def.system.tenant?.column
     const where = and([...predicates, this.#scope.tenantPredicate('a')].filter((p) => p.parts.length > 0))
-    const cols = [
-      A.auditId,
-      A.recordId,
-      ...(tenantCol ? [tenantCol] : []),
-      A.fieldName,
-      A.operation,
-      A.changedAt,
-      A.changedBy,
-      A.transactionId,
-    ]
+    const json = new Set<string>([A.oldValue, A.newValue])
     // JSON values as text on every engine, parsed here: one decoding path
-    const asText = (c: string) =>
-      this.#ctx.pg ? q`a.${id(c)}::text AS ${id(c)}` : q`CAST(a.${id(c)} AS CHAR) AS ${id(c)}`
+    const column = (c: string) =>
+      !json.has(c)
+        ? q`a.${id(c)}`
+        : this.#ctx.pg
+          ? q`a.${id(c)}::text AS ${id(c)}`
+          : q`CAST(a.${id(c)} AS CHAR) AS ${id(c)}`
     const { rows } = await this.#run(
-      q`SELECT ${join(cols.map((c) => q`a.${id(c)}`))}, ${asText(A.oldValue)}, ${asText(A.newValue)} FROM ${this.#ctx.audit} AS a WHERE ${where} ORDER BY a.${id(A.auditId)}${limit !== undefined ? q` LIMIT ${limit}` : q``}`,
+      q`SELECT a.${id(A.auditId)}, ${join(this.#ctx.auditColumns.map(column))} FROM ${this.#ctx.audit} AS a WHERE ${where} ORDER BY a.${id(A.auditId)}${limit !== undefined ? q` LIMIT ${limit}` : q``}`,
     )
     return rows.map((r) => {
       const field = typeof r[A.fieldName] === 'string' ? this.#def.byName.get(r[A.fieldName] as string) : undefined
-      const json = (v: unknown) => fromAuditJson(field, typeof v === 'string' ? JSON.parse(v) : null)
+      const decode = (v: unknown) => fromAuditJson(field, typeof v === 'string' ? JSON.parse(v) : null)
       return {
         auditId: Number(r[A.auditId]),
         recordId: r[A.recordId] as string,
         tenantId: tenantCol ? (r[tenantCol] as string) : null,
         fieldName: (r[A.fieldName] as string | null) ?? null,
-        oldValue: json(r[A.oldValue]),
-        newValue: json(r[A.newValue]),
+        oldValue: decode(r[A.oldValue]),
+        newValue: decode(r[A.newValue]),
         operation: r[A.operation] as AuditOperation,
         changedAt: r[A.changedAt] as Date,
         changedBy: (r[A.changedBy] as string | null) ?? null,

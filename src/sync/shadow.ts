@@ -8,43 +8,47 @@ const ROLLBACK = Symbol('rollback')
 /**
  * PostgreSQL prints types, defaults, checks and index predicates in one canonical form. To compare
  * like with like, the desired tables are created in throw-away schemas inside a transaction that is
- * always rolled back, and read back through the same catalog queries as the live tables.
+ * always rolled back, and read back through the same catalog queries as the live tables. Only what
+ * holds expressions is rendered (tables with their defaults and checks, partial indexes); foreign
+ * keys and plain indexes are structure and are taken from the models as they are.
  */
 export async function renderThroughPostgres(
   db: Database,
   desired: SchemaDesc,
   defaultSchema: string,
+  oneByOne = db.dialect.capabilities.singleConnection,
 ): Promise<SchemaDesc> {
   const { dialect } = db
   const salt = hashOf(`${Date.now()}-${Math.random()}`, 6)
   const shadowOf = new Map<string, string>()
   const originals = [...new Set(desired.tables.map((t) => t.schema ?? defaultSchema))]
   for (const [i, s] of originals.entries()) shadowOf.set(s, `ff_shadow_${salt}_${i}`)
-  const inDesired = new Set(desired.tables.map((t) => `${t.schema ?? defaultSchema}.${t.name}`))
   const toShadow = (t: TableDesc): TableDesc => ({
     ...t,
     schema: shadowOf.get(t.schema ?? defaultSchema)!,
-    foreignKeys: t.foreignKeys.map((fk) => {
-      const target = fk.refSchema ?? defaultSchema
-      return inDesired.has(`${target}.${fk.refTable}`)
-        ? { ...fk, refSchema: shadowOf.get(target)! }
-        : { ...fk, refSchema: target }
-    }),
+    foreignKeys: [],
+    indexes: t.indexes.filter((i) => i.where !== undefined),
   })
   let rendered: SchemaDesc | undefined
   try {
     await db.transactionOnce(async (tx) => {
-      const run = (sql: string, table?: TableDesc) =>
+      const run = (sql: string) =>
         tx.run({ sql, parameters: [] }).catch((error: unknown) => {
+          const table = /CREATE (?:UNIQUE )?(?:TABLE|INDEX) (?:"[^"]+" ON )?"[^"]+"\."([^"]+)"/.exec(sql)?.[1]
           throw new SchemaSyncError(
-            `The database rejects the models${table ? ` (table ${table.name})` : ''}: ${(error as Error).message}`,
+            `The database rejects the models${table && !sql.includes(';\n') ? ` (table ${table})` : ''}: ${(error as Error).message}`,
             { cause: error, sql },
           )
         })
-      for (const shadow of shadowOf.values()) await run(dialect.ddl.createSchema(shadow))
       const shadows = desired.tables.map(toShadow)
-      for (const t of shadows) for (const s of dialect.ddl.createTable({ ...t, foreignKeys: [] })) await run(s, t)
-      for (const t of shadows) for (const fk of t.foreignKeys) await run(dialect.ddl.addForeignKey(t, fk), t)
+      const statements = [...[...shadowOf.values()].map((shadow) => dialect.ddl.createSchema(shadow))]
+      for (const t of shadows) statements.push(...dialect.ddl.createTable(t))
+      if (oneByOne) {
+        for (const statement of statements) await run(statement)
+      } else {
+        // one round trip (the simple protocol takes several statements without parameters)
+        await run(statements.join(';\n'))
+      }
       const read = await dialect.introspector.read(
         async (sql, parameters) => (await tx.run({ sql, parameters })).rows,
         [...shadowOf.values()],
@@ -62,7 +66,10 @@ export async function renderThroughPostgres(
           return {
             ...t,
             schema: source?.schema,
-            foreignKeys: t.foreignKeys.map((fk) => ({ ...fk, refSchema: original(fk.refSchema) })),
+            foreignKeys: source?.foreignKeys ?? [],
+            indexes: (source?.indexes ?? []).map((i) =>
+              i.where === undefined ? i : (t.indexes.find((r) => r.name === i.name) ?? i),
+            ),
             ...(source?.role && { role: source.role }),
             ...(source?.model && { model: source.model }),
           }
@@ -71,6 +78,8 @@ export async function renderThroughPostgres(
       throw ROLLBACK
     })
   } catch (error) {
+    // a batch that fails is re-run statement by statement, to name the table the database rejects
+    if (error instanceof SchemaSyncError && !oneByOne) return renderThroughPostgres(db, desired, defaultSchema, true)
     if (error !== ROLLBACK) throw error
   }
   return rendered!

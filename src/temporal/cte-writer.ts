@@ -40,26 +40,36 @@ export function cteWriter(ctx: ModelContext): Writer {
     from: Fragment,
     onlyChanges: boolean,
   ): Fragment => {
-    const cols = [
-      A.recordId,
-      ...(tenant ? [tenant.column] : []),
-      A.fieldName,
-      A.oldValue,
-      A.newValue,
-      A.operation,
-      A.changedAt,
-      A.changedBy,
-      A.transactionId,
-    ]
     const rows = join(
       fields.map((f) => {
         const [o, n] = values(f)
         return q`(${f.name}::text, ${o}, ${n})`
       }),
     )
-    return q`INSERT INTO ${ctx.audit} (${join(cols.map((c) => q`${id(c)}`))})
+    return q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList})
       SELECT ${id(source)}.${id(def.system.id!.column)}, ${tenant ? q`${id(source)}.${id(tenant.column)}, ` : q``}v.f, v.o, v.n, ${raw(`'${operation}'`)}, ${changedAt}, ${actor}, CAST(${txid} AS uuid)
       FROM ${from} CROSS JOIN LATERAL (VALUES ${rows}) AS v(f, o, n)${onlyChanges ? q` WHERE v.o IS DISTINCT FROM v.n` : q``}`
+  }
+
+  /**
+   * The rows to insert. Many rows with the same columns and no array-typed column go through
+   * `unnest` of one array per column (a handful of parameters instead of one per value); otherwise
+   * VALUES, where each parameter takes its type from its target column.
+   */
+  const source = (
+    provided: readonly FieldDef[],
+    generated: ReadonlyMap<FieldDef, Fragment>,
+    rows: readonly ReadonlyMap<FieldDef, unknown>[],
+  ): Fragment => {
+    const uniform = rows.every((r) => provided.every((f) => r.has(f)))
+    const arrays = provided.some((f) => ctx.castType(f).endsWith(']'))
+    if (rows.length > 1 && uniform && !arrays) {
+      const columns = provided.map((f) => q`CAST(${rows.map((r) => r.get(f))} AS ${raw(`${ctx.castType(f)}[]`)})`)
+      const names = provided.map((_, i) => `c${i}`)
+      return q`SELECT ${join([...names.map((n) => raw(`u.${n}`)), ...generated.values()])} FROM unnest(${join(columns)}) AS u(${raw(names.join(', '))})`
+    }
+    const all = [...provided, ...generated.keys()]
+    return q`VALUES ${join(rows.map((row) => q`(${join(all.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`))}`
   }
 
   const run = async (db: Database, statement: Fragment) => {
@@ -89,16 +99,19 @@ export function cteWriter(ctx: ModelContext): Writer {
       }
       const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
       const columns = [...provided, ...generated.keys()]
-      // INSERT … VALUES takes each parameter's type from its target column: no casts needed
-      const values = join(
-        request.rows.map(
-          (row) => q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
-        ),
-      )
-      const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${values} RETURNING ${ctx.columnList()}`
+      const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) ${source(provided, generated, request.rows)} RETURNING ${ctx.columnList()}`
       if (!coc) return (await run(db, insert)).rows
-      const aud = auditInsert('ins', def.userFields, (f) => [q`NULL::jsonb`, auditValue('ins', f)], 'INSERT',
-        q`ins.${id(s.createdAt!.column)}`, q`ins.${id(s.createdBy!.column)}`, request.transactionId, q`ins`, false)
+      const aud = auditInsert(
+        'ins',
+        def.userFields,
+        (f) => [q`NULL::jsonb`, auditValue('ins', f)],
+        'INSERT',
+        q`ins.${id(s.createdAt!.column)}`,
+        q`ins.${id(s.createdBy!.column)}`,
+        request.transactionId,
+        q`ins`,
+        false,
+      )
       const { rows } = await run(db, q`WITH ins AS (${insert}), aud AS (${aud}) SELECT ${ctx.select('ins')} FROM ins`)
       return rows
     },
@@ -106,7 +119,8 @@ export function cteWriter(ctx: ModelContext): Writer {
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
       const s = def.system
       const idCol = s.id!.column
-      const filter = r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
+      const filter =
+        r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
       const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true), ...(s.deletedAt ? [filter] : [])])
       // Per record, time never runs backwards: a statement that waited for the row lock may have
       // started before the change it waited for. scd2 intervals must also be non-empty.
@@ -116,8 +130,13 @@ export function cteWriter(ctx: ModelContext): Writer {
       // `col = $n` and `old.col IS DISTINCT FROM $n` take the parameter's type from the column
       const newValue = (value: unknown): Fragment => (value === NOW ? q`ts.v` : q`${value}`)
       const differs = () => {
-        const any = join([...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(v)}`), ' OR ')
-        return r.expectedVersion !== undefined ? q`(${any}) AND old.${id(s.version!.column)} = ${r.expectedVersion}` : q`(${any})`
+        const any = join(
+          [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(v)}`),
+          ' OR ',
+        )
+        return r.expectedVersion !== undefined
+          ? q`(${any}) AND old.${id(s.version!.column)} = ${r.expectedVersion}`
+          : q`(${any})`
       }
       const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(v)}`)
       sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${r.actor}`)

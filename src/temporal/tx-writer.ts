@@ -41,17 +41,6 @@ export function txWriter(ctx: ModelContext): Writer {
     transactionId: string,
   ) => {
     if (!coc || entries.length === 0) return
-    const cols = [
-      A.recordId,
-      ...(tenant ? [tenant.column] : []),
-      A.fieldName,
-      A.oldValue,
-      A.newValue,
-      A.operation,
-      A.changedAt,
-      A.changedBy,
-      A.transactionId,
-    ]
     const json = (f: FieldDef, v: unknown) => {
       const j = auditJson(f, v)
       return j === null ? null : JSON.stringify(j)
@@ -70,7 +59,7 @@ export function txWriter(ctx: ModelContext): Writer {
           q`${transactionId}`,
         ])})`,
     )
-    await exec(db, q`INSERT INTO ${ctx.audit} (${join(cols.map((c) => q`${id(c)}`))}) VALUES ${join(values)}`)
+    await exec(db, q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList}) VALUES ${join(values)}`)
   }
 
   const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
@@ -92,12 +81,13 @@ export function txWriter(ctx: ModelContext): Writer {
         const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
         const columns = [...provided, ...generated.keys()]
         const values = request.rows.map(
-          (row) =>
-            q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
+          (row) => q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
         )
-        await exec(tx, q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${join(values)}`)
+        const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${join(values)}`
         const ids = request.rows.map((r) => r.get(s.id!) as string)
-        const { rows } = await exec(tx, selectById(ids))
+        const { rows } = ctx.dialect.capabilities.insertReturning
+          ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
+          : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
         const byId = new Map(rows.map((r) => [r[idCol] as string, r]))
         const ordered = ids.map((i) => byId.get(i)!)
         await writeAudit(

@@ -157,3 +157,39 @@ describeEngines('model DDL reaches the database', (ctx) => {
     expect(row).toEqual({ user_name: 'it\'s "quoted"', small: 7 })
   })
 })
+
+const Methods = defineModel({
+  table: 'methods',
+  multiTenant: false,
+  softDelete: false,
+  fields: {
+    doc: field(z.object({ k: z.string() }), { index: { method: 'gin' } }),
+    code: field(z.string().max(10), { index: { method: 'hash', name: 'methods_code_hash' } }),
+    state: field(z.string().max(10), { index: true, indexWhere: "state <> 'done'" }),
+    owner: field(z.string().max(10), { unique: true, index: { where: 'owner IS NOT NULL' } }),
+  },
+})
+
+describeEngines(
+  'index methods and predicates reach PostgreSQL',
+  (ctx) => {
+    beforeAll(async () => {
+      for (const table of fromModels([Methods], ctx.db.dialect).tables) {
+        for (const statement of ctx.db.dialect.ddl.createTable(table)) await ctx.db.execute(sql.raw(statement))
+      }
+    })
+
+    it('creates gin and hash indexes and partial indexes with their predicates', async () => {
+      const rows = await ctx.db.query<{ name: string; def: string }>(
+        sql`select indexname as name, indexdef as def from pg_indexes where schemaname = current_schema() and tablename = ${'methods'}`,
+      )
+      const byName = Object.fromEntries(rows.map((r) => [r.name, r.def]))
+      expect(byName.methods_doc_idx).toMatch(/USING gin \(doc\)/)
+      expect(byName.methods_code_hash).toMatch(/USING hash \(code\)/)
+      expect(byName.methods_state_idx).toMatch(/\(state\) WHERE \(\(state\)::text <> 'done'::text\)/)
+      expect(byName.methods_owner_key).toMatch(/UNIQUE INDEX .* \(owner\) WHERE \(owner IS NOT NULL\)/)
+      expect(byName.methods_owner_idx).toMatch(/\(owner\) WHERE \(owner IS NOT NULL\)/)
+    })
+  },
+  (id) => id !== 'mariadb',
+)

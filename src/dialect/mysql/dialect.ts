@@ -27,6 +27,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   family: 'mysql',
   capabilities: Object.freeze({
     returning: false,
+    insertReturning: false,
     transactionalDdl: false,
     partialIndexes: false,
     nativeArrays: false,
@@ -43,8 +44,9 @@ export const mysqlDialect: Dialect = Object.freeze({
   introspector: mysqlIntrospector,
 })
 
-/** MariaDB 10.6+: the MySQL dialect with its own variant name (overrides added where they differ). */
+/** MariaDB 10.6+: the MySQL dialect plus what MariaDB adds (INSERT … RETURNING). */
 export const mariadbDialect: Dialect = Object.freeze({
   ...mysqlDialect,
   name: 'mariadb',
+  capabilities: Object.freeze({ ...mysqlDialect.capabilities, insertReturning: true }),
 })

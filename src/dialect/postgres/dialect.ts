@@ -13,6 +13,7 @@ export const postgresDialect: Dialect = Object.freeze({
   family: 'postgres',
   capabilities: Object.freeze({
     returning: true,
+    insertReturning: true,
     transactionalDdl: true,
     partialIndexes: true,
     nativeArrays: true,
