@@ -1,6 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Dialect } from '../dialect/dialect.js'
-import { ConnectionError, FFStorageError } from '../errors.js'
+import { ConfigurationError, ConnectionError, FFStorageError } from '../errors.js'
 import type { Model } from '../model/define-model.js'
 import type { CacheStore } from '../repository/cache.js'
 import { Repository, type RepositoryOptions } from '../repository/repository.js'
@@ -28,6 +29,9 @@ export interface TransactionOptions {
   /** Retry policy for this transaction (only applies to the outermost one). */
   readonly retry?: RetryOptions
 }
+
+/** On a single-connection engine: the runtime whose connection the current async context holds. */
+const HOLDING = new AsyncLocalStorage<Runtime>()
 
 /** Shared by a database and every transaction opened from it. */
 export interface Runtime {
@@ -124,6 +128,12 @@ export class Database {
   async run<R = Record<string, unknown>>(statement: Statement, control = false): Promise<StatementResult<R>> {
     const { dialect, options, breaker, metrics } = this.#runtime
     if (this.#runtime.closed) throw new ConnectionError('The database has been closed')
+    if (this.#depth === 0 && HOLDING.getStore() === this.#runtime) {
+      // the transaction holds the only connection: waiting for it would never end
+      throw new ConfigurationError(
+        `${this.dialect.name} has a single connection, held by the transaction this call runs in: use the transaction's \`tx\` (and tx.repository(...)) inside db.transaction(...)`,
+      )
+    }
     // transaction control (commit/rollback) must reach the server even while the circuit is open
     const trial = control ? false : breaker.enter()
     const parameters = statement.parameters.map(dialect.prepareParameter)
@@ -175,35 +185,39 @@ export class Database {
 
   async #transactionOnce<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     let callbackFailed = false
+    const hold = <R>(body: () => Promise<R>) =>
+      this.dialect.capabilities.singleConnection ? HOLDING.run(this.#runtime, body) : body()
     try {
-      return await this.kysely.connection().execute(async (connection) => {
-        const afterCommit: (() => Promise<void>)[] = []
-        const tx = new Database(this.#runtime, connection, this.#depth + 1, afterCommit)
-        await tx.run({ sql: 'begin', parameters: [] }, true)
-        let result: T
-        try {
-          result = await fn(tx)
-        } catch (error) {
-          callbackFailed = true
-          await tx.run({ sql: 'rollback', parameters: [] }, true).catch(() => {
-            // the connection is gone or aborted; the original error is the one that matters
-          })
-          throw error
-        }
-        try {
-          await tx.run({ sql: 'commit', parameters: [] }, true)
-        } catch (error) {
-          if (error instanceof ConnectionError) {
-            throw new ConnectionError(
-              'The connection failed during COMMIT: the transaction may or may not have been applied',
-              { cause: error, transient: false },
-            )
+      return await this.kysely.connection().execute(async (connection) =>
+        hold(async () => {
+          const afterCommit: (() => Promise<void>)[] = []
+          const tx = new Database(this.#runtime, connection, this.#depth + 1, afterCommit)
+          await tx.run({ sql: 'begin', parameters: [] }, true)
+          let result: T
+          try {
+            result = await fn(tx)
+          } catch (error) {
+            callbackFailed = true
+            await tx.run({ sql: 'rollback', parameters: [] }, true).catch(() => {
+              // the connection is gone or aborted; the original error is the one that matters
+            })
+            throw error
           }
-          throw error
-        }
-        for (const fn of afterCommit) await fn()
-        return result
-      })
+          try {
+            await tx.run({ sql: 'commit', parameters: [] }, true)
+          } catch (error) {
+            if (error instanceof ConnectionError) {
+              throw new ConnectionError(
+                'The connection failed during COMMIT: the transaction may or may not have been applied',
+                { cause: error, transient: false },
+              )
+            }
+            throw error
+          }
+          for (const fn of afterCommit) await fn()
+          return result
+        }),
+      )
     } catch (error) {
       // the callback's own errors pass through untouched; driver errors arrive converted
       if (callbackFailed || error instanceof FFStorageError) throw error

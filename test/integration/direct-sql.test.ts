@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import {
+  ConfigurationError,
   ConnectionError,
   ForeignKeyViolationError,
   QueryTimeoutError,
@@ -230,3 +231,21 @@ describeEngines('closing', (ctx) => {
     await expect(db.query(sql`select 1`)).rejects.toBeInstanceOf(ConnectionError)
   })
 })
+
+describeEngines(
+  'single connection: the root database inside its own transaction',
+  (ctx) => {
+    it('fails with a clear error instead of waiting forever', async () => {
+      const error = await ctx.db
+        .transaction(async () => {
+          await ctx.db.query(sql`select 1`)
+        })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect((error as Error).message).toMatch(/single connection.*use the transaction's `tx`/)
+      // outside the transaction the root database works as before
+      expect(await ctx.db.queryOne(sql`select 1 as one`)).toEqual({ one: 1 })
+    })
+  },
+  (id) => id === 'pglite',
+)
