@@ -214,29 +214,64 @@ export function handWritten(db: Database, table: string, strategy: Strategy) {
     return (await run(sql, [at, at, at, tenant])).rows.map(map)
   }
 
-  /** The fastest plain bulk insert: multi-row VALUES in batches (createMany's semantics for `none`). */
+  /**
+   * A hand-written bulk insert in batches: multi-row VALUES, or on PostgreSQL `unnest` of one array
+   * per column (the fastest form there); `returning` gives the rows back as createMany does.
+   */
   const bulkInsert = async (
     tenant: string,
     actor: string,
     rows: { name: string; age: number; price: string }[],
+    mode: { unnest?: boolean; returning?: boolean } = {},
     batch = 1000,
   ) => {
+    const out: unknown[] = []
+    const columns = 'id, tenant_id, name, age, price, created_at, updated_at, created_by, updated_by'
+    const returning = mode.returning ? (pg ? ` RETURNING ${list}` : '') : ''
     for (let i = 0; i < rows.length; i += batch) {
       const chunk = rows.slice(i, i + batch)
-      const params: unknown[] = []
-      const values = chunk.map((r) => {
-        const base = params.length
-        params.push(randomUUID(), tenant, r.name, r.age, r.price, actor)
-        const q = (k: number) => (pg ? `$${base + k}` : '?')
-        return `(${q(1)}, ${q(2)}, ${q(3)}, ${q(4)}, ${q(5)}, ${NOW}, ${NOW}, ${q(6)}, ${pg ? q(6) : (params.push(actor), '?')})`
-      })
       await db.transaction(async (tx) => {
-        await tx.run({
-          sql: `INSERT INTO ${table} (id, tenant_id, name, age, price, created_at, updated_at, created_by, updated_by) VALUES ${values.join(', ')}`,
+        if (pg && mode.unnest) {
+          const ids = chunk.map(() => randomUUID())
+          const { rows: got } = await tx.run({
+            sql: `INSERT INTO ${table} (${columns}) SELECT u.id, $2, u.name, u.age, u.price, ${NOW}, ${NOW}, $3, $3
+              FROM unnest($1::uuid[], $4::varchar[], $5::int[], $6::numeric[]) AS u(id, name, age, price)${returning}`,
+            parameters: [
+              ids,
+              tenant,
+              actor,
+              chunk.map((r) => r.name),
+              chunk.map((r) => r.age),
+              chunk.map((r) => r.price),
+            ],
+          })
+          out.push(...got.map(map))
+          return
+        }
+        const params: unknown[] = []
+        const ids: string[] = []
+        const values = chunk.map((r) => {
+          const id = randomUUID()
+          ids.push(id)
+          params.push(id, tenant, r.name, r.age, r.price, actor, actor)
+          const base = params.length - 7
+          const q = (k: number) => (pg ? `$${base + k}` : '?')
+          return `(${q(1)}, ${q(2)}, ${q(3)}, ${q(4)}, ${q(5)}, ${NOW}, ${NOW}, ${q(6)}, ${q(7)})`
+        })
+        const { rows: got } = await tx.run({
+          sql: `INSERT INTO ${table} (${columns}) VALUES ${values.join(', ')}${returning}`,
           parameters: params,
         })
+        if (mode.returning && !pg) {
+          const again = await tx.run({
+            sql: `SELECT ${list} FROM ${table} WHERE id IN (${ids.map(() => '?').join(', ')})`,
+            parameters: ids,
+          })
+          out.push(...again.rows.map(map))
+        } else out.push(...got.map(map))
       })
     }
+    return out
   }
 
   return { get, listOlder, create, change, getAsOf, listAsOf, bulkInsert }

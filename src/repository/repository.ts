@@ -392,10 +392,30 @@ export class Repository<M extends Model> {
   }
 
   async #readOne(id: string, options: ReadOptions): Promise<Row | undefined> {
-    const source = options.asOf === undefined ? this.#source(undefined) : this.#versionAt(id, options.asOf)
+    if (options.asOf === undefined) {
+      // the statement depends only on this repository's scope: compiled once, the id swapped in
+      const includeDeleted = options.includeDeleted === true
+      let shape = this.#byId.get(includeDeleted)
+      if (!shape) {
+        const where = and([q`r.${id_(this.#def)} = ${ID_SLOT}`, ...this.#scope.read('r', includeDeleted)])
+        const compiled = compile(
+          q`SELECT ${this.#ctx.select('r')} FROM ${this.#source(undefined)} WHERE ${where}`,
+          this.#ctx.dialect,
+        )
+        shape = { sql: compiled.sql, parameters: compiled.parameters, slot: compiled.parameters.indexOf(ID_SLOT) }
+        this.#byId.set(includeDeleted, shape)
+      }
+      const parameters = [...shape.parameters]
+      parameters[shape.slot] = id
+      return (await this.#db.run<Row>({ sql: shape.sql, parameters })).rows[0]
+    }
     const where = and([q`r.${id_(this.#def)} = ${id}`, ...this.#scope.read('r', options.includeDeleted)])
-    return (await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)).rows[0]
+    return (
+      await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${this.#versionAt(id, options.asOf)} WHERE ${where}`)
+    ).rows[0]
   }
+
+  readonly #byId = new Map<boolean, { sql: string; parameters: readonly unknown[]; slot: number }>()
 
   /** Several records by id: a Map in the order of `ids`, null for each one not found. */
   async getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
@@ -687,4 +707,6 @@ export class Repository<M extends Model> {
 }
 
 const id_ = (def: ModelDef) => id(def.system.id!.column)
+/** Stands for the id in a statement compiled once. */
+const ID_SLOT = Symbol('id')
 const id_a = (name: string) => id(name)
