@@ -12,7 +12,7 @@ import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../te
 import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
 import { ModelContext } from './context.js'
 import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
-import { compile, type Fragment, id, join, q } from './sql-builder.js'
+import { compile, type Fragment, id as ident, join, q } from './sql-builder.js'
 import { checkPaging, compileOrderBy, compileWhere, type OrderDirection } from './where.js'
 
 type Row = Record<string, unknown>
@@ -252,9 +252,9 @@ export class Repository<M extends Model> {
     const stored = await this.#writer.insert(this.#db, this.#scope, { rows, actor, transactionId: uuidv7() })
     await this.#written()
     // RETURNING order is not guaranteed: answer in the order of the inputs
-    const idColumn = this.#def.system.id!
-    const byId = new Map(stored.map((r) => [r[idColumn.column] as string, r]))
-    return rows.map((row) => decodeRow(this.#ctx, byId.get(row.get(idColumn) as string)!) as ModelRecord<M>)
+    const idField = this.#def.system.id!
+    const byId = new Map(stored.map((r) => [r[idField.column] as string, r]))
+    return rows.map((row) => decodeRow(this.#ctx, byId.get(row.get(idField) as string)!) as ModelRecord<M>)
   }
 
   /** Apply a patch; writes nothing when nothing changes. NotFoundError when absent or deleted. */
@@ -397,7 +397,7 @@ export class Repository<M extends Model> {
       const includeDeleted = options.includeDeleted === true
       let shape = this.#byId.get(includeDeleted)
       if (!shape) {
-        const where = and([q`r.${id_(this.#def)} = ${ID_SLOT}`, ...this.#scope.read('r', includeDeleted)])
+        const where = and([q`r.${idColumn(this.#def)} = ${ID_SLOT}`, ...this.#scope.read('r', includeDeleted)])
         const compiled = compile(
           q`SELECT ${this.#ctx.select('r')} FROM ${this.#source(undefined)} WHERE ${where}`,
           this.#ctx.dialect,
@@ -409,7 +409,7 @@ export class Repository<M extends Model> {
       parameters[shape.slot] = id
       return (await this.#db.run<Row>({ sql: shape.sql, parameters })).rows[0]
     }
-    const where = and([q`r.${id_(this.#def)} = ${id}`, ...this.#scope.read('r', options.includeDeleted)])
+    const where = and([q`r.${idColumn(this.#def)} = ${id}`, ...this.#scope.read('r', options.includeDeleted)])
     return (
       await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${this.#versionAt(id, options.asOf)} WHERE ${where}`)
     ).rows[0]
@@ -428,7 +428,7 @@ export class Repository<M extends Model> {
     if (ids.length === 0) return result
     const source = this.#source(options.asOf)
     const where = and([
-      q`r.${id_(this.#def)} IN (${join([...new Set(ids)].map((i) => q`${i}`))})`,
+      q`r.${idColumn(this.#def)} IN (${join([...new Set(ids)].map((i) => q`${i}`))})`,
       ...this.#scope.read('r', options.includeDeleted),
     ])
     const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
@@ -477,9 +477,9 @@ export class Repository<M extends Model> {
     this.#require('scd2', 'asOf')
     const at = requireDate(asOf, 'asOf')
     const s = this.#def.system
-    const idCol = id(s.id!.column)
-    const from = id(s.validFrom!.column)
-    const to = id(s.validTo!.column)
+    const idCol = ident(s.id!.column)
+    const from = ident(s.validFrom!.column)
+    const to = ident(s.validTo!.column)
     const ctx = this.#ctx
     return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${idCol} = ${recordId} AND c.${from} <= ${at}
       UNION ALL SELECT ${ctx.select('v')} FROM (SELECT ${ctx.select('h')} FROM ${ctx.history} AS h
@@ -492,8 +492,8 @@ export class Repository<M extends Model> {
     this.#require('scd2', 'asOf')
     const at = requireDate(asOf, 'asOf')
     const s = this.#def.system
-    const from = id(s.validFrom!.column)
-    const to = id(s.validTo!.column)
+    const from = ident(s.validFrom!.column)
+    const to = ident(s.validTo!.column)
     const ctx = this.#ctx
     return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${from} <= ${at}
       UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE h.${from} <= ${at} AND h.${to} > ${at}) AS r`
@@ -505,7 +505,7 @@ export class Repository<M extends Model> {
   async getAuditHistory(id: string): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getAuditHistory')
     requireUuid(id, 'id')
-    return this.#audit([q`a.${id_a(A.recordId)} = ${id}`])
+    return this.#audit([q`a.${ident(A.recordId)} = ${id}`])
   }
 
   /** The audit entries of one field of a record. */
@@ -518,7 +518,7 @@ export class Repository<M extends Model> {
         { code: 'custom', message: `"${String(field)}" is not an audited field`, path: ['field'] },
       ])
     }
-    return this.#audit([q`a.${id_a(A.recordId)} = ${id}`, q`a.${id_a(A.fieldName)} = ${f.name}`])
+    return this.#audit([q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.fieldName)} = ${f.name}`])
   }
 
   /** What one user changed, oldest first, optionally within [from, to]. */
@@ -528,9 +528,9 @@ export class Repository<M extends Model> {
   ): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getChangesByUser')
     requireUuid(userId, 'userId')
-    const predicates = [q`a.${id_a(A.changedBy)} = ${userId}`]
-    if (options.from !== undefined) predicates.push(q`a.${id_a(A.changedAt)} >= ${requireDate(options.from, 'from')}`)
-    if (options.to !== undefined) predicates.push(q`a.${id_a(A.changedAt)} <= ${requireDate(options.to, 'to')}`)
+    const predicates = [q`a.${ident(A.changedBy)} = ${userId}`]
+    if (options.from !== undefined) predicates.push(q`a.${ident(A.changedAt)} >= ${requireDate(options.from, 'from')}`)
+    if (options.to !== undefined) predicates.push(q`a.${ident(A.changedAt)} <= ${requireDate(options.to, 'to')}`)
     const { limit } = checkPaging(options.limit ?? 1_000, 0)
     return this.#audit(predicates, limit)
   }
@@ -542,12 +542,12 @@ export class Repository<M extends Model> {
     // JSON values as text on every engine, parsed here: one decoding path
     const column = (c: string) =>
       !json.has(c)
-        ? q`a.${id(c)}`
+        ? q`a.${ident(c)}`
         : this.#ctx.pg
-          ? q`a.${id(c)}::text AS ${id(c)}`
-          : q`CAST(a.${id(c)} AS CHAR) AS ${id(c)}`
+          ? q`a.${ident(c)}::text AS ${ident(c)}`
+          : q`CAST(a.${ident(c)} AS CHAR) AS ${ident(c)}`
     const { rows } = await this.#run(
-      q`SELECT a.${id(A.auditId)}, ${join(this.#ctx.auditColumns.map(column))} FROM ${this.#ctx.audit} AS a WHERE ${where} ORDER BY a.${id(A.auditId)}${limit !== undefined ? q` LIMIT ${limit}` : q``}`,
+      q`SELECT a.${ident(A.auditId)}, ${join(this.#ctx.auditColumns.map(column))} FROM ${this.#ctx.audit} AS a WHERE ${where} ORDER BY a.${ident(A.auditId)}${limit !== undefined ? q` LIMIT ${limit}` : q``}`,
     )
     return rows.map((r) => {
       const field = typeof r[A.fieldName] === 'string' ? this.#def.byName.get(r[A.fieldName] as string) : undefined
@@ -572,7 +572,7 @@ export class Repository<M extends Model> {
     this.#require('copy_on_change', 'getStateAt')
     requireUuid(id, 'id')
     const when = requireDate(at, 'at')
-    const entries = await this.#audit([q`a.${id_a(A.recordId)} = ${id}`, q`a.${id_a(A.changedAt)} <= ${when}`])
+    const entries = await this.#audit([q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`])
     const s = this.#def.system
     let state: Record<string, unknown> | null = null
     for (const e of entries) {
@@ -618,8 +618,8 @@ export class Repository<M extends Model> {
     requireUuid(recordId, 'id')
     const s = this.#def.system
     const ctx = this.#ctx
-    const v = id(s.version!.column)
-    const predicates = [q`r.${id_(this.#def)} = ${recordId}`, this.#scope.tenantPredicate('r')]
+    const v = ident(s.version!.column)
+    const predicates = [q`r.${idColumn(this.#def)} = ${recordId}`, this.#scope.tenantPredicate('r')]
     if (version !== undefined) predicates.push(q`r.${v} = ${version}`)
     const { rows } = await this.#run(
       q`SELECT ${ctx.select('r')} FROM (SELECT ${ctx.select('c')} FROM ${ctx.main} AS c UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h) AS r
@@ -706,7 +706,7 @@ export class Repository<M extends Model> {
   }
 }
 
-const id_ = (def: ModelDef) => id(def.system.id!.column)
+/** The id column of a model (the name `id` is taken by parameters in this file). */
+const idColumn = (def: ModelDef) => ident(def.system.id!.column)
 /** Stands for the id in a statement compiled once. */
 const ID_SLOT = Symbol('id')
-const id_a = (name: string) => id(name)

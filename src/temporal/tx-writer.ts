@@ -27,8 +27,6 @@ export function txWriter(ctx: ModelContext): Writer {
   const family = ctx.dialect.family
 
   const exec = (db: Database, f: Fragment) => db.run<Row>(compile(f, ctx.dialect))
-  const now = async (db: Database): Promise<Date> =>
-    (await exec(db, q`SELECT NOW(3) AS ff_now`)).rows[0]!.ff_now as Date
   const selectById = (ids: readonly string[]) =>
     q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`
 

@@ -43,7 +43,7 @@ export default async function setup(): Promise<void> {
   // Redis backs the shared-cache tests: required when engines are listed (CI), used when present otherwise
   const redis = 'redis://127.0.0.1:6379'
   const redisUp = await reachable(redis)
-  if (requested && requested.some((e) => e !== 'pglite') && !redisUp) {
+  if (requested?.some((e) => e !== 'pglite') && !redisUp) {
     throw new Error(`FF_ENGINES lists servers, and the shared-cache tests need Redis, but ${redis} does not answer`)
   }
   process.env.FF_REDIS_SELECTED = redisUp ? '1' : ''
