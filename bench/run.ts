@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --engines pglite,postgres,mariadb] [--quick]
+ * npm run bench [-- --engines pglite,postgres,mariadb] [--quick] [--only operations|bulk|asof|plan]
  *
  * Each repository operation against hand-written SQL with the same semantics, same process, same
  * pool, ABBA-alternated: medians, p95, ratio of medians, statements per operation. Then createMany
@@ -14,6 +14,7 @@ import { abba, type Comparison, countStatements, formatRow, summarize, TABLE_HEA
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
 const engines = (
   args[args.indexOf('--engines') + 1] && args.includes('--engines')
     ? args[args.indexOf('--engines') + 1]!
@@ -158,6 +159,13 @@ async function bulk(db: Database): Promise<Comparison[]> {
       () => hand.bulkInsert(TENANT, ACTOR, rows, { unnest: pg }),
       options,
     ),
+    // a bulk load that does not need the records back
+    await abba(
+      `createMany 10,000 rows [none] { returning: false } vs ${pg ? 'unnest' : 'multi-row VALUES'}`,
+      () => repo.createMany(rows, { returning: false }),
+      () => hand.bulkInsert(TENANT, ACTOR, rows, { unnest: pg }),
+      options,
+    ),
     // the same, returning the rows as createMany does
     await abba(
       `createMany 10,000 rows [none] vs the same returning rows`,
@@ -267,11 +275,13 @@ for (const engine of engines) {
     await new SchemaManager(db).sync(Object.values(models))
     console.log(`\n## ${engine}: ${await versions(db)}\n`)
     console.log(TABLE_HEADER)
-    for (const c of await operations(db)) console.log(formatRow(c))
-    for (const c of await bulk(db)) console.log(formatRow(c))
-    for (const c of await timeTravel(db)) console.log(formatRow(c))
-    console.log('\n| schema | p50 | p95 | next plan |\n|---|---|---|---|')
-    for (const line of await planTimes(db)) console.log(line)
+    if (!only || only === 'operations') for (const c of await operations(db)) console.log(formatRow(c))
+    if (!only || only === 'bulk') for (const c of await bulk(db)) console.log(formatRow(c))
+    if (!only || only === 'asof') for (const c of await timeTravel(db)) console.log(formatRow(c))
+    if (!only || only === 'plan') {
+      console.log('\n| schema | p50 | p95 | next plan |\n|---|---|---|---|')
+      for (const line of await planTimes(db)) console.log(line)
+    }
   } finally {
     await drop()
   }

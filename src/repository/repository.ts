@@ -73,6 +73,8 @@ export interface UpdateOptions extends WriteOptions {
 export interface CreateManyOptions extends WriteOptions {
   /** Rows per statement and transaction (default 1,000; lowered to stay within parameter limits). */
   readonly batchSize?: number
+  /** `false`: do not send the stored records back; createMany then returns how many it created. */
+  readonly returning?: boolean
 }
 
 /** One entry of a copy_on_change audit trail; values decoded to their model types. */
@@ -199,13 +201,27 @@ export class Repository<M extends Model> {
     return record!
   }
 
-  /** Create many records: one multi-row statement and one transaction per batch. */
-  async createMany(inputs: readonly ModelInput<M>[], options: CreateManyOptions = {}): Promise<ModelRecord<M>[]> {
-    if (!Array.isArray(inputs))
+  /**
+   * Create many records: one multi-row statement and one transaction per batch. Every input is
+   * validated before anything is written. With `{ returning: false }` it returns the number created
+   * instead of the records (bulk loads: nothing is sent back or decoded).
+   */
+  createMany(inputs: readonly ModelInput<M>[], options: CreateManyOptions & { returning: false }): Promise<number>
+  createMany(
+    inputs: readonly ModelInput<M>[],
+    options?: CreateManyOptions & { returning?: true },
+  ): Promise<ModelRecord<M>[]>
+  async createMany(
+    inputs: readonly ModelInput<M>[],
+    options: CreateManyOptions = {},
+  ): Promise<ModelRecord<M>[] | number> {
+    if (!Array.isArray(inputs)) {
       throw new ValidationError('createMany takes an array', [
         { code: 'custom', message: 'expected an array', path: [] },
       ])
-    if (inputs.length === 0) return []
+    }
+    const returning = options.returning !== false
+    if (inputs.length === 0) return returning ? [] : 0
     const columns = this.#ctx.columns.length
     const requested = options.batchSize ?? 1_000
     if (!Number.isSafeInteger(requested) || requested < 1) {
@@ -216,10 +232,13 @@ export class Repository<M extends Model> {
     const batch = Math.max(1, Math.min(requested, Math.floor(30_000 / columns)))
     const prepared = this.#prepare(inputs)
     const out: ModelRecord<M>[] = []
+    let count = 0
     for (let i = 0; i < prepared.length; i += batch) {
-      out.push(...(await this.#insertPrepared(prepared.slice(i, i + batch), options.userId)))
+      const chunk = prepared.slice(i, i + batch)
+      if (returning) out.push(...(await this.#insertPrepared(chunk, options.userId)))
+      else count += await this.#insertCount(chunk, options.userId)
     }
-    return out
+    return returning ? out : count
   }
 
   async #insert(inputs: readonly unknown[], userId: string | undefined): Promise<ModelRecord<M>[]> {
@@ -247,9 +266,21 @@ export class Repository<M extends Model> {
     return rows
   }
 
+  async #insertCount(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<number> {
+    const actor = this.#scope.actor(userId)
+    const { count } = await this.#writer.insert(this.#db, this.#scope, {
+      rows,
+      actor,
+      transactionId: uuidv7(),
+      returning: false,
+    })
+    await this.#written()
+    return count
+  }
+
   async #insertPrepared(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<ModelRecord<M>[]> {
     const actor = this.#scope.actor(userId)
-    const stored = await this.#writer.insert(this.#db, this.#scope, { rows, actor, transactionId: uuidv7() })
+    const { rows: stored } = await this.#writer.insert(this.#db, this.#scope, { rows, actor, transactionId: uuidv7() })
     await this.#written()
     // RETURNING order is not guaranteed: answer in the order of the inputs
     const idField = this.#def.system.id!

@@ -99,8 +99,14 @@ export function cteWriter(ctx: ModelContext): Writer {
       }
       const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
       const columns = [...provided, ...generated.keys()]
-      const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) ${source(provided, generated, request.rows)} RETURNING ${ctx.columnList()}`
-      if (!coc) return (await run(db, insert)).rows
+      const returning = request.returning !== false
+      const rows = request.rows
+      const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) ${source(provided, generated, rows)}`
+      if (!coc) {
+        if (!returning) return { rows: [], count: (await run(db, insert)).affectedRows }
+        const result = await run(db, q`${insert} RETURNING ${ctx.columnList()}`)
+        return { rows: result.rows, count: result.rows.length }
+      }
       const aud = auditInsert(
         'ins',
         def.userFields,
@@ -112,8 +118,11 @@ export function cteWriter(ctx: ModelContext): Writer {
         q`ins`,
         false,
       )
-      const { rows } = await run(db, q`WITH ins AS (${insert}), aud AS (${aud}) SELECT ${ctx.select('ins')} FROM ins`)
-      return rows
+      const final = returning ? q`SELECT ${ctx.select('ins')} FROM ins` : q`SELECT count(*) AS n FROM ins`
+      const result = await run(db, q`WITH ins AS (${insert} RETURNING ${ctx.columnList()}), aud AS (${aud}) ${final}`)
+      return returning
+        ? { rows: result.rows, count: result.rows.length }
+        : { rows: [], count: Number(result.rows[0]?.n ?? 0) }
     },
 
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {

@@ -82,6 +82,10 @@ export function txWriter(ctx: ModelContext): Writer {
           (row) => q`(${join(columns.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`,
         )
         const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${join(values)}`
+        // the audit trail needs the stored values (defaults included): only then are rows read back
+        if (request.returning === false && !coc) {
+          return { rows: [], count: (await exec(tx, insert)).affectedRows }
+        }
         const ids = request.rows.map((r) => r.get(s.id!) as string)
         const { rows } = ctx.dialect.capabilities.insertReturning
           ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
@@ -98,7 +102,9 @@ export function txWriter(ctx: ModelContext): Writer {
           request.actor,
           request.transactionId,
         )
-        return ordered
+        return request.returning === false
+          ? { rows: [], count: ordered.length }
+          : { rows: ordered, count: ordered.length }
       })
     },
 

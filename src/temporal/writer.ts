@@ -33,6 +33,8 @@ export interface InsertRequest {
   readonly rows: readonly ReadonlyMap<FieldDef, unknown>[]
   readonly actor: string | null
   readonly transactionId: string
+  /** Return the stored rows (default) or only how many were inserted. */
+  readonly returning?: boolean
 }
 
 /**
@@ -42,7 +44,12 @@ export interface InsertRequest {
  * in the same unit.
  */
 export interface Writer {
-  insert(db: Database, scope: Scope, request: InsertRequest): Promise<Record<string, unknown>[]>
+  /** The stored rows, or (with `returning: false`) an empty list; `count` is always set. */
+  insert(
+    db: Database,
+    scope: Scope,
+    request: InsertRequest,
+  ): Promise<{ rows: Record<string, unknown>[]; count: number }>
   change(db: Database, scope: Scope, request: ChangeRequest): Promise<ChangeResult>
   hardDelete(db: Database, scope: Scope, id: string, actor: string | null, transactionId: string): Promise<boolean>
   purge(db: Database, scope: Scope, id: string): Promise<boolean>

@@ -213,6 +213,20 @@ describeEngines('repository', (ctx) => {
         expect(await repo(T3).count({ where: { email: bad[0]!.email } })).toBe(0)
       })
 
+      it('creates many without sending the records back when returning is false', async () => {
+        const inputs = Array.from({ length: 12 }, () => sample(next(), { role: `bulk-${Model.def.temporal}` }))
+        const count = await repo(T3).createMany(inputs, { batchSize: 5, returning: false })
+        expect(count).toBe(12)
+        const stored = await repo(T3).list({ where: { role: `bulk-${Model.def.temporal}` }, orderBy: { email: 'asc' } })
+        expect(stored.map((r) => r.email)).toEqual(inputs.map((i) => i.email).sort())
+        expect(stored.every((r) => r.createdBy === U1 && r.tenantId === T3)).toBe(true)
+        if (Model === Audited) {
+          const trail = await ctx.db.repository(Audited, { tenantId: T3 }).getAuditHistory(stored[0]!.id)
+          expect(trail.map((e) => e.fieldName)).toContain('email')
+        }
+        expect(await repo(T3).createMany([], { returning: false })).toBe(0)
+      })
+
       it('runs inside db.transaction and rolls back with it', async () => {
         const email = `tx-${Model.def.table}@x.io`
         await expect(
