@@ -1,8 +1,8 @@
 import { beforeAll, expect, it } from 'vitest'
 import { z } from 'zod'
-import { CheckViolationError, type Database, defineModel, field, sql, UniqueViolationError } from '../../src/index.js'
-import { fromModels } from '../../src/schema/from-models.js'
+import { CheckViolationError, defineModel, field, sql, UniqueViolationError } from '../../src/index.js'
 import { describeEngines } from '../helpers/engines.js'
+import { createTables } from '../helpers/models.js'
 
 const Category = defineModel({
   table: 'categories',
@@ -38,15 +38,9 @@ const Everything = defineModel({
 
 const History = defineModel({ table: 'select', temporal: 'scd2', fields: { title: z.string().max(20) } })
 
-async function createAll(db: Database) {
-  for (const table of fromModels([Category, Everything, History], db.dialect).tables) {
-    for (const statement of db.dialect.ddl.createTable(table)) await db.execute(sql.raw(statement))
-  }
-}
-
 describeEngines('model DDL reaches the database', (ctx) => {
   const pg = ctx.family === 'postgres'
-  beforeAll(() => createAll(ctx.db))
+  beforeAll(() => createTables(ctx.db, [Category, Everything, History]))
 
   const columns = async (table: string) => {
     const rows = await ctx.db.query<{ name: string; type: string; nullable: string; dflt: string | null }>(
@@ -173,11 +167,7 @@ const Methods = defineModel({
 describeEngines(
   'index methods and predicates reach PostgreSQL',
   (ctx) => {
-    beforeAll(async () => {
-      for (const table of fromModels([Methods], ctx.db.dialect).tables) {
-        for (const statement of ctx.db.dialect.ddl.createTable(table)) await ctx.db.execute(sql.raw(statement))
-      }
-    })
+    beforeAll(() => createTables(ctx.db, [Methods]))
 
     it('creates gin and hash indexes and partial indexes with their predicates', async () => {
       const rows = await ctx.db.query<{ name: string; def: string }>(
