@@ -146,7 +146,7 @@ export function handWritten(db: Database, table: string, strategy: Strategy) {
       ]
       if (scd2) {
         parts.push(
-          `hist AS (INSERT INTO ${history} (${list}) SELECT ${cols.map((c) => (c === 'valid_to' ? 'ts.v' : `old.${c}`)).join(', ')} FROM old, ts WHERE ${changed})`,
+          `hist AS (INSERT INTO ${history} (${list}, closed_by) SELECT ${cols.map((c) => (c === 'valid_to' ? 'ts.v' : `old.${c}`)).join(', ')}, '${del ? 'DELETE' : 'UPDATE'}' FROM old, ts WHERE ${changed})`,
         )
       }
       parts.push(
@@ -176,8 +176,8 @@ export function handWritten(db: Database, table: string, strategy: Strategy) {
       if (ts.getTime() < floor) ts = new Date(floor)
       if (scd2) {
         await tx.run({
-          sql: `INSERT INTO ${history} (${list}) VALUES (${cols.map(() => '?').join(', ')})`,
-          parameters: cols.map((c) => (c === 'valid_to' ? ts : old[c])),
+          sql: `INSERT INTO ${history} (${list}, closed_by) VALUES (${cols.map(() => '?').join(', ')}, ?)`,
+          parameters: [...cols.map((c) => (c === 'valid_to' ? ts : old[c])), del ? 'DELETE' : 'UPDATE'],
         })
       }
       const set = del ? 'deleted_at = ?, deleted_by = ?' : 'age = ?'

@@ -184,7 +184,7 @@ async function withDepth(db: Database, tenant: string, depth: number): Promise<{
   const t = (k: number) => new Date(start + k * 10)
   const h = 'b_scd2_history'
   const cols =
-    'id, tenant_id, name, age, price, version, valid_from, valid_to, created_at, updated_at, created_by, updated_by, deleted_at, deleted_by'
+    'id, tenant_id, name, age, price, version, valid_from, valid_to, created_at, updated_at, created_by, updated_by, deleted_at, deleted_by, closed_by'
   for (let k = 0; k < depth - 1; k += 500) {
     const n = Math.min(500, depth - 1 - k)
     const params: unknown[] = []
@@ -194,7 +194,7 @@ async function withDepth(db: Database, tenant: string, depth: number): Promise<{
       const base = params.length
       params.push(r.id, tenant, `v${v}`, v % 1000, '1.00', v + 1, t(v), t(v + 1), t(0), t(v), ACTOR, ACTOR)
       const q = (x: number) => (pg ? `$${base + x}` : '?')
-      return `(${Array.from({ length: 12 }, (_, x) => q(x + 1)).join(', ')}, NULL, NULL)`
+      return `(${Array.from({ length: 12 }, (_, x) => q(x + 1)).join(', ')}, NULL, NULL, 'UPDATE')`
     })
     await db.run({ sql: `INSERT INTO ${h} (${cols}) VALUES ${values.join(', ')}`, parameters: params })
   }

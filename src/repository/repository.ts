@@ -4,7 +4,7 @@ import { uuidv7 } from '../ids.js'
 import { fromAuditJson, sameValue } from '../model/codec.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
 import type { ModelInput, ModelKey, ModelPatch, ModelRecord } from '../model/types.js'
-import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
+import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, Scope, type ScopeOptions } from '../scope/scope.js'
 import { cteWriter } from '../temporal/cte-writer.js'
 import { txWriter } from '../temporal/tx-writer.js'
@@ -457,7 +457,7 @@ export class Repository<M extends Model> {
   async #getMany(ids: readonly string[], options: ReadOptions): Promise<Map<string, ModelRecord<M> | null>> {
     const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
     if (ids.length === 0) return result
-    const source = this.#source(options.asOf)
+    const source = this.#source(options.asOf, [...new Set(ids)])
     const where = and([
       q`r.${idColumn(this.#def)} IN (${join([...new Set(ids)].map((i) => q`${i}`))})`,
       ...this.#scope.read('r', options.includeDeleted),
@@ -517,17 +517,35 @@ export class Repository<M extends Model> {
         WHERE h.${idCol} = ${recordId} AND h.${from} <= ${at} ORDER BY h.${from} DESC LIMIT 1) AS v WHERE v.${to} > ${at}) AS r`
   }
 
-  /** The main table, or (scd2 with asOf) the versions valid at that instant, as `r`. */
-  #source(asOf: Date | undefined): Fragment {
+  /**
+   * The main table, or (scd2 with asOf) each record's version at that instant, as `r`. Candidates are
+   * the records in scope now plus those that left the scope by a transfer after the instant; for
+   * each, its version is found with one index lookup (the newest `valid_from` not after the instant
+   * on `(id, valid_from)`), so the cost grows with the records listed, not with their history.
+   */
+  #source(asOf: Date | undefined, ids?: readonly string[]): Fragment {
     if (asOf === undefined) return q`${this.#ctx.main} AS r`
     this.#require('scd2', 'asOf')
     const at = requireDate(asOf, 'asOf')
     const s = this.#def.system
+    const ctx = this.#ctx
+    const idCol = ident(s.id!.column)
     const from = ident(s.validFrom!.column)
     const to = ident(s.validTo!.column)
-    const ctx = this.#ctx
-    return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${from} <= ${at}
-      UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE h.${from} <= ${at} AND h.${to} > ${at}) AS r`
+    let candidates: Fragment
+    if (ids) {
+      candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE k.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
+    } else if (this.#scope.tenants) {
+      candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE ${this.#scope.tenantPredicate('k')}
+        UNION SELECT t.${idCol} AS id FROM ${ctx.history} AS t
+        WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}`
+    } else {
+      candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k`
+    }
+    return q`(SELECT ${ctx.select('c')} FROM (${candidates}) AS k1 JOIN ${ctx.main} AS c ON c.${idCol} = k1.id WHERE c.${from} <= ${at}
+      UNION ALL SELECT ${ctx.select('h')} FROM (${candidates}) AS k2 JOIN ${ctx.history} AS h ON h.${idCol} = k2.id
+        AND h.${from} = (SELECT MAX(m.${from}) FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at})
+      WHERE h.${to} > ${at}) AS r`
   }
 
   // ─── copy_on_change ───────────────────────────────────────────────────────────────────────────

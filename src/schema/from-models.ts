@@ -11,6 +11,8 @@ export const ALIVE_COLUMN = '_ff_alive'
 export const AUDIT_OPERATIONS = ['INSERT', 'UPDATE', 'DELETE', 'RESTORE', 'TRANSFER'] as const
 
 export const auditTableName = (def: Pick<ModelDef, 'table'>): string => `${def.table}_audit`
+/** History column: the operation that closed the version (UPDATE, DELETE, RESTORE, TRANSFER). */
+export const CLOSED_BY = 'closed_by'
 export const historyTableName = (def: Pick<ModelDef, 'table'>): string => `${def.table}_history`
 
 /** The schema the models need on `dialect`: main tables plus audit and history tables. */
@@ -210,9 +212,17 @@ function historyTable(def: ModelDef, main: TableDesc, dialect: Dialect): TableDe
   const validFrom = def.system.validFrom!.column
   const validTo = def.system.validTo!.column
   const tenant = def.tenantField ? def.byName.get(def.tenantField)!.column : undefined
-  const columns = main.columns
-    .filter((c) => c.generated === undefined)
-    .map((c) => ({ ...c, default: undefined, nullable: c.name === validTo ? false : c.nullable }))
+  const columns = [
+    ...main.columns
+      .filter((c) => c.generated === undefined)
+      .map((c) => ({ ...c, default: undefined, nullable: c.name === validTo ? false : c.nullable })),
+    {
+      name: CLOSED_BY,
+      type: dialect.types.columnType({ kind: 'string', maxLength: 16 }),
+      nullable: true,
+      default: undefined,
+    },
+  ]
   const indexes: IndexDesc[] = [
     {
       name: constraintName(name, [id, validFrom], 'idx'),
@@ -223,13 +233,25 @@ function historyTable(def: ModelDef, main: TableDesc, dialect: Dialect): TableDe
     },
   ]
   if (tenant) {
-    indexes.push({
-      name: constraintName(name, [tenant, validFrom], 'idx'),
-      columns: [tenant, validFrom],
-      unique: false,
-      where: undefined,
-      method: 'btree',
-    })
+    // versions that left their tenant by a transfer: what `list({ asOf })` must still find there
+    const transfers = `${dialect.quoteId(CLOSED_BY)} = 'TRANSFER'`
+    indexes.push(
+      dialect.capabilities.partialIndexes
+        ? {
+            name: constraintName(name, ['transfers'], 'idx'),
+            columns: [tenant, validTo],
+            unique: false,
+            where: transfers,
+            method: 'btree',
+          }
+        : {
+            name: constraintName(name, ['transfers'], 'idx'),
+            columns: [CLOSED_BY, tenant, validTo],
+            unique: false,
+            where: undefined,
+            method: 'btree',
+          },
+    )
   }
   return {
     schema: def.schema,

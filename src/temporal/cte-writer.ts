@@ -4,7 +4,7 @@ import { valueType } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
 import { compile, type Fragment, id, join, q, raw } from '../repository/sql-builder.js'
-import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
+import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, type Writer } from './writer.js'
 
@@ -160,7 +160,7 @@ export function cteWriter(ctx: ModelContext): Writer {
         const validTo = s.validTo!
         const cols = ctx.columns
         parts.push(
-          q`hist AS (INSERT INTO ${ctx.history} (${ctx.columnList(cols)}) SELECT ${join(cols.map((f) => (f === validTo ? q`ts.v` : q`old.${id(f.column)}`)))} FROM old, ts WHERE ${differs()})`,
+          q`hist AS (INSERT INTO ${ctx.history} (${ctx.columnList(cols)}, ${id(CLOSED_BY)}) SELECT ${join(cols.map((f) => (f === validTo ? q`ts.v` : q`old.${id(f.column)}`)))}, ${raw(`'${r.operation}'`)} FROM old, ts WHERE ${differs()})`,
         )
       }
       parts.push(

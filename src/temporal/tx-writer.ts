@@ -3,7 +3,7 @@ import { auditJson, decodeValue, encodeValue, sameValue } from '../model/codec.j
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
 import { compile, type Fragment, id, join, q, raw } from '../repository/sql-builder.js'
-import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
+import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
 import { NOW } from './writer.js'
@@ -136,7 +136,10 @@ export function txWriter(ctx: ModelContext): Writer {
           const values = cols.map((f) =>
             f === s.validTo ? q`${ts}` : q`${encodeValue(f, decoded(locked, f), family)}`,
           )
-          await exec(tx, q`INSERT INTO ${ctx.history} (${ctx.columnList(cols)}) VALUES (${join(values)})`)
+          await exec(
+            tx,
+            q`INSERT INTO ${ctx.history} (${ctx.columnList(cols)}, ${id(CLOSED_BY)}) VALUES (${join(values)}, ${r.operation})`,
+          )
         }
         const sets = changed.map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
         sets.push(q`${id(s.updatedAt!.column)} = ${ts}`, q`${id(s.updatedBy!.column)} = ${r.actor}`)

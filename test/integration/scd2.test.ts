@@ -129,6 +129,30 @@ describeEngines('scd2', (ctx) => {
     expect((await repo().update(r.id, { age: 50 }, { expectedVersion: 2 })).version).toBe(2)
   })
 
+  it('lists a record under the tenant it belonged to at the instant, also after a transfer', async () => {
+    const tag = `moved-${++n}`
+    const r = await repo().create({ ...sample(++n), name: `${tag} r` })
+    await pause()
+    await repo().update(r.id, { age: 7 })
+    await pause()
+    const before = new Date()
+    await pause()
+    await repo().update(r.id, { age: 8 })
+    await repo().transferOwnership(r.id, T2)
+    await repo(T2).update(r.id, { age: 9 })
+    const where = { name: { like: `${tag} %` } }
+    const then = await repo().list({ where, asOf: before })
+    expect(then.map((x) => [x.tenantId, x.age])).toEqual([[T1, 7]])
+    expect(await repo().count({ where, asOf: before })).toBe(1)
+    expect(await repo(T2).list({ where, asOf: before })).toEqual([])
+    expect((await repo(T2).list({ where, asOf: new Date() })).map((x) => x.age)).toEqual([9])
+    expect(await repo().list({ where, asOf: new Date() })).toEqual([])
+    const admin = ctx.db.repository(Versioned, { tenantIds: [T1, T2] })
+    expect((await admin.list({ where, asOf: before })).map((x) => x.tenantId)).toEqual([T1])
+    expect((await repo().getMany([r.id], { asOf: before })).get(r.id)?.age).toBe(7)
+    expect((await repo(T2).getMany([r.id], { asOf: before })).get(r.id)).toBeNull()
+  })
+
   it('moves ownership as a new version whose history stays with the old tenant', async () => {
     const r = await repo().create(sample(++n))
     const moved = await repo().transferOwnership(r.id, T2)
