@@ -23,6 +23,11 @@ export interface Capabilities {
   readonly singleConnection: boolean
   /** A server-side statement timeout can be set per session. */
   readonly statementTimeout: boolean
+  /**
+   * A correlated `ORDER BY … LIMIT 1` subquery reads one index entry per outer row (PostgreSQL).
+   * MariaDB reads every entry under the key prefix, so per-record version lookups do not pay there.
+   */
+  readonly correlatedTopN: boolean
 }
 
 export interface StatementContext {

@@ -520,8 +520,9 @@ export class Repository<M extends Model> {
   /**
    * The main table, or (scd2 with asOf) each record's version at that instant, as `r`. Candidates are
    * the records in scope now plus those that left the scope by a transfer after the instant; for
-   * each, its version is found with one index lookup (the newest `valid_from` not after the instant
-   * on `(id, valid_from)`), so the cost grows with the records listed, not with their history.
+   * each, its version is found with one index lookup (the newest `valid_from` not after the instant,
+   * `ORDER BY … DESC LIMIT 1` on `(id, valid_from)`), so the cost grows with the records listed, not
+   * with their history. Engines without that lookup (MariaDB) read every version valid at the instant.
    */
   #source(asOf: Date | undefined, ids?: readonly string[]): Fragment {
     if (asOf === undefined) return q`${this.#ctx.main} AS r`
@@ -532,6 +533,13 @@ export class Repository<M extends Model> {
     const idCol = ident(s.id!.column)
     const from = ident(s.validFrom!.column)
     const to = ident(s.validTo!.column)
+    if (!ctx.dialect.capabilities.correlatedTopN) {
+      // every version valid at the instant; the tenant filter applies to the versions themselves
+      const only = (alias: string) =>
+        ids ? q` AND ${ident(alias)}.${idCol} IN (${join(ids.map((i) => q`${i}`))})` : q``
+      return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${from} <= ${at}${only('c')}
+        UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE h.${from} <= ${at} AND h.${to} > ${at}${only('h')}) AS r`
+    }
     let candidates: Fragment
     if (ids) {
       candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE k.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
@@ -543,8 +551,11 @@ export class Repository<M extends Model> {
       candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k`
     }
     return q`(SELECT ${ctx.select('c')} FROM (${candidates}) AS k1 JOIN ${ctx.main} AS c ON c.${idCol} = k1.id WHERE c.${from} <= ${at}
-      UNION ALL SELECT ${ctx.select('h')} FROM (${candidates}) AS k2 JOIN ${ctx.history} AS h ON h.${idCol} = k2.id
-        AND h.${from} = (SELECT MAX(m.${from}) FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at})
+      UNION ALL SELECT ${ctx.select('h')} FROM (
+        SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
+          ORDER BY m.${from} DESC LIMIT 1) AS vf
+        FROM (${candidates}) AS k2) AS last
+      JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
       WHERE h.${to} > ${at}) AS r`
   }
 

@@ -33,6 +33,7 @@ export const mysqlDialect: Dialect = Object.freeze({
     nativeArrays: false,
     singleConnection: false,
     statementTimeout: true,
+    correlatedTopN: false,
   }),
   createAdapter: () => new MysqlAdapter(),
   createQueryCompiler: () => new MysqlQueryCompiler(),

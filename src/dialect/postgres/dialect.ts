@@ -19,6 +19,7 @@ export const postgresDialect: Dialect = Object.freeze({
     nativeArrays: true,
     singleConnection: false,
     statementTimeout: true,
+    correlatedTopN: true,
   }),
   createAdapter: () => new PostgresAdapter(),
   createQueryCompiler: () => new PostgresQueryCompiler(),
