@@ -94,3 +94,29 @@ export function compile(fragment: Fragment, dialect: Dialect): Statement {
   walk(fragment)
   return { sql, parameters }
 }
+
+/** A placeholder for a value supplied later: lets a statement be compiled once and bound many times. */
+export class Slot {
+  readonly name: string
+  constructor(name: string) {
+    this.name = name
+  }
+}
+
+/**
+ * A statement compiled once, with its Slot parameters bound per call: the SQL text is built a single
+ * time for a statement shape, only the values change.
+ */
+export class Prepared {
+  readonly sql: string
+  readonly #template: readonly unknown[]
+  constructor(fragment: Fragment, dialect: Dialect) {
+    const compiled = compile(fragment, dialect)
+    this.sql = compiled.sql
+    this.#template = compiled.parameters
+  }
+
+  bind(values: (slot: Slot) => unknown): Statement {
+    return { sql: this.sql, parameters: this.#template.map((p) => (p instanceof Slot ? values(p) : p)) }
+  }
+}

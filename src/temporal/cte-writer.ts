@@ -1,14 +1,16 @@
-import type { Database } from '../db/database.js'
+import type { Database, Statement, StatementResult } from '../db/database.js'
 import { safeToRetryStatement, withRetry } from '../db/retry.js'
 import { valueType } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
-import { compile, type Fragment, id, join, q, raw } from '../repository/sql-builder.js'
+import { compile, Fragment, id, join, Prepared, q, raw, Slot } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, type Writer } from './writer.js'
 
 const TS = raw(`date_trunc('milliseconds', statement_timestamp())`)
+const ACTOR = new Slot('actor')
+const TXID = new Slot('transaction id')
 
 /**
  * PostgreSQL: every write is one statement. A data-modifying CTE locks the row, writes it, writes its
@@ -36,7 +38,7 @@ export function cteWriter(ctx: ModelContext): Writer {
     operation: string,
     changedAt: Fragment,
     actor: Fragment,
-    txid: string,
+    txid: unknown,
     from: Fragment,
     onlyChanges: boolean,
   ): Fragment => {
@@ -72,8 +74,8 @@ export function cteWriter(ctx: ModelContext): Writer {
     return q`VALUES ${join(rows.map((row) => q`(${join(all.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`))}`
   }
 
-  const run = async (db: Database, statement: Fragment) => {
-    const compiled = compile(statement, ctx.dialect)
+  const run = async (db: Database, statement: Fragment | Statement) => {
+    const compiled = statement instanceof Fragment ? compile(statement, ctx.dialect) : statement
     // A single statement is atomic: retrying it is safe when the server reports it rolled back.
     return db.inTransaction
       ? db.run(compiled)
@@ -83,46 +85,87 @@ export function cteWriter(ctx: ModelContext): Writer {
         })
   }
 
+  /** INSERT of `rows` (values or Slots), with the audit CTE on copy_on_change. */
+  const insertStatement = (
+    provided: readonly FieldDef[],
+    rows: readonly ReadonlyMap<FieldDef, unknown>[],
+    actorValue: unknown,
+    transactionId: unknown,
+    returning: boolean,
+  ): Fragment => {
+    const s = def.system
+    const actor = q`${actorValue}`
+    const generated = new Map<FieldDef, Fragment>([
+      [s.createdAt!, TS],
+      [s.updatedAt!, TS],
+      [s.createdBy!, actor],
+      [s.updatedBy!, actor],
+    ])
+    if (scd2) {
+      generated.set(s.version!, q`1`)
+      generated.set(s.validFrom!, TS)
+    }
+    const columns = [...provided, ...generated.keys()]
+    const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) ${source(provided, generated, rows)}`
+    if (!coc) return returning ? q`${insert} RETURNING ${ctx.columnList()}` : insert
+    const aud = auditInsert(
+      'ins',
+      def.userFields,
+      (f) => [q`NULL::jsonb`, auditValue('ins', f)],
+      'INSERT',
+      q`ins.${id(s.createdAt!.column)}`,
+      q`ins.${id(s.createdBy!.column)}`,
+      transactionId,
+      q`ins`,
+      false,
+    )
+    const final = returning ? q`SELECT ${ctx.select('ins')} FROM ins` : q`SELECT count(*) AS n FROM ins`
+    return q`WITH ins AS (${insert} RETURNING ${ctx.columnList()}), aud AS (${aud}) ${final}`
+  }
+
+  const finish = (result: StatementResult<Record<string, unknown>>, returning: boolean) => {
+    if (returning) return { rows: result.rows, count: result.rows.length }
+    return { rows: [], count: coc ? Number(result.rows[0]?.n ?? 0) : result.affectedRows }
+  }
+
+  const singleRow = new Map<string, Prepared>()
+  const slots = new Map<FieldDef, Slot>()
+  const fieldOfSlot = new Map<Slot, FieldDef>()
+  const slotOf = (f: FieldDef): Slot => {
+    let slot = slots.get(f)
+    if (!slot) {
+      slot = new Slot(f.name)
+      slots.set(f, slot)
+      fieldOfSlot.set(slot, f)
+    }
+    return slot
+  }
+
   return {
     async insert(db: Database, _scope: Scope, request: InsertRequest) {
-      const s = def.system
-      const actor = q`${request.actor}`
-      const generated = new Map<FieldDef, Fragment>([
-        [s.createdAt!, TS],
-        [s.updatedAt!, TS],
-        [s.createdBy!, actor],
-        [s.updatedBy!, actor],
-      ])
-      if (scd2) {
-        generated.set(s.version!, q`1`)
-        generated.set(s.validFrom!, TS)
-      }
-      const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
-      const columns = [...provided, ...generated.keys()]
       const returning = request.returning !== false
       const rows = request.rows
-      const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) ${source(provided, generated, rows)}`
-      if (!coc) {
-        if (!returning) return { rows: [], count: (await run(db, insert)).affectedRows }
-        const result = await run(db, q`${insert} RETURNING ${ctx.columnList()}`)
-        return { rows: result.rows, count: result.rows.length }
+      const provided = ctx.columns.filter((f) => rows.some((r) => r.has(f)))
+      if (rows.length === 1) {
+        // one row: the statement depends only on which columns are given; compiled once per shape
+        const key = `${provided.map((f) => f.name).join(',')}|${returning}`
+        let prepared = singleRow.get(key)
+        if (!prepared) {
+          prepared = new Prepared(
+            insertStatement(provided, [new Map(provided.map((f) => [f, slotOf(f)]))], ACTOR, TXID, returning),
+            ctx.dialect,
+          )
+          singleRow.set(key, prepared)
+        }
+        const row = rows[0]!
+        const statement = prepared.bind((slot) =>
+          slot === ACTOR ? request.actor : slot === TXID ? request.transactionId : row.get(fieldOfSlot.get(slot)!),
+        )
+        const result = await run(db, statement)
+        return finish(result, returning)
       }
-      const aud = auditInsert(
-        'ins',
-        def.userFields,
-        (f) => [q`NULL::jsonb`, auditValue('ins', f)],
-        'INSERT',
-        q`ins.${id(s.createdAt!.column)}`,
-        q`ins.${id(s.createdBy!.column)}`,
-        request.transactionId,
-        q`ins`,
-        false,
-      )
-      const final = returning ? q`SELECT ${ctx.select('ins')} FROM ins` : q`SELECT count(*) AS n FROM ins`
-      const result = await run(db, q`WITH ins AS (${insert} RETURNING ${ctx.columnList()}), aud AS (${aud}) ${final}`)
-      return returning
-        ? { rows: result.rows, count: result.rows.length }
-        : { rows: [], count: Number(result.rows[0]?.n ?? 0) }
+      const result = await run(db, insertStatement(provided, rows, request.actor, request.transactionId, returning))
+      return finish(result, returning)
     },
 
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
