@@ -96,10 +96,13 @@ export function compile(fragment: Fragment, dialect: Dialect): Statement {
 }
 
 /** A placeholder for a value supplied later: lets a statement be compiled once and bound many times. */
-export class Slot {
+export class Slot<T = unknown> {
   readonly name: string
-  constructor(name: string) {
+  /** What the slot stands for (a field, say), for the binder to look up. */
+  readonly key: T | undefined
+  constructor(name: string, key?: T) {
     this.name = name
+    this.key = key
   }
 }
 

@@ -129,14 +129,12 @@ export function cteWriter(ctx: ModelContext): Writer {
   }
 
   const singleRow = new Map<string, Prepared>()
-  const slots = new Map<FieldDef, Slot>()
-  const fieldOfSlot = new Map<Slot, FieldDef>()
-  const slotOf = (f: FieldDef): Slot => {
+  const slots = new Map<FieldDef, Slot<FieldDef>>()
+  const slotOf = (f: FieldDef): Slot<FieldDef> => {
     let slot = slots.get(f)
     if (!slot) {
-      slot = new Slot(f.name)
+      slot = new Slot(f.name, f)
       slots.set(f, slot)
-      fieldOfSlot.set(slot, f)
     }
     return slot
   }
@@ -159,7 +157,7 @@ export function cteWriter(ctx: ModelContext): Writer {
         }
         const row = rows[0]!
         const statement = prepared.bind((slot) =>
-          slot === ACTOR ? request.actor : slot === TXID ? request.transactionId : row.get(fieldOfSlot.get(slot)!),
+          slot === ACTOR ? request.actor : slot === TXID ? request.transactionId : row.get(slot.key as FieldDef),
         )
         const result = await run(db, statement)
         return finish(result, returning)
