@@ -15,6 +15,8 @@ export interface Capabilities {
   readonly insertReturning: boolean
   /** DDL runs inside a transaction and rolls back with it. */
   readonly transactionalDdl: boolean
+  /** Tables live in named schemas (a model's `schema` option); without it the option is ignored. */
+  readonly schemas: boolean
   /** `CREATE INDEX … WHERE predicate`. */
   readonly partialIndexes: boolean
   /** Native array column types (`text[]`). */

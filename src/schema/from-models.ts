@@ -78,6 +78,9 @@ export function parseReference(
   throw new ModelDefinitionError(`Field "${fieldName}": references must be a string or { model: () => Model }`)
 }
 
+/** The schema a table lives in on `dialect`: none where the engine has no schemas (MySQL). */
+const schemaOn = (dialect: Dialect, schema: string | undefined) => (dialect.capabilities.schemas ? schema : undefined)
+
 function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
   const { table } = def
   const partial = dialect.capabilities.partialIndexes
@@ -146,7 +149,7 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
       foreignKeys.push({
         name: constraintName(table, [f.column], 'fkey'),
         columns: [f.column],
-        refSchema: ref.schema,
+        refSchema: schemaOn(dialect, ref.schema),
         refTable: ref.table,
         refColumns: [ref.column],
         onDelete: (o.onDelete ?? 'NO ACTION') as FieldAction,
@@ -193,7 +196,7 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
     }
   }
   return {
-    schema: def.schema,
+    schema: schemaOn(dialect, def.schema),
     name: table,
     columns,
     primaryKey: { name: constraintName(table, [], 'pkey'), columns: [def.system.id!.column] },
@@ -254,7 +257,7 @@ function historyTable(def: ModelDef, main: TableDesc, dialect: Dialect): TableDe
     )
   }
   return {
-    schema: def.schema,
+    schema: main.schema,
     name,
     columns,
     primaryKey: { name: constraintName(name, [], 'pkey'), columns: [id, version] },
@@ -312,7 +315,7 @@ function auditTable(def: ModelDef, dialect: Dialect): TableDesc {
   })
   const ops = AUDIT_OPERATIONS.map((o) => t.literal(o, { kind: 'string' })).join(', ')
   return {
-    schema: def.schema,
+    schema: schemaOn(dialect, def.schema),
     name,
     columns,
     primaryKey: { name: constraintName(name, [], 'pkey'), columns: [A.auditId] },

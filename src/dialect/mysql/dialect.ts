@@ -28,6 +28,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   capabilities: Object.freeze({
     returning: false,
     insertReturning: false,
+    schemas: false,
     transactionalDdl: false,
     partialIndexes: false,
     nativeArrays: false,

@@ -14,6 +14,7 @@ export const postgresDialect: Dialect = Object.freeze({
   capabilities: Object.freeze({
     returning: true,
     insertReturning: true,
+    schemas: true,
     transactionalDdl: true,
     partialIndexes: true,
     nativeArrays: true,
