@@ -8,7 +8,7 @@ import { Repository, type RepositoryOptions } from '../repository/repository.js'
 import type { CircuitBreaker, CircuitSnapshot } from './circuit-breaker.js'
 import type { PoolStats } from './drivers/types.js'
 import type { Metrics, MetricsSnapshot } from './metrics.js'
-import type { ResolvedOptions, RetryOptions } from './options.js'
+import { definedOnly, type ResolvedOptions, type RetryOptions } from './options.js'
 import { type RetryEvents, withRetry } from './retry.js'
 
 /** Anything `db.query` runs: a `sql` template, a query-builder query, or a compiled query. */
@@ -314,10 +314,6 @@ function isRawBuilder<R>(q: Query<R>): q is RawBuilder<R> {
 
 function isCompiledQuery<R>(q: Query<R>): q is CompiledQuery<R> {
   return typeof (q as CompiledQuery<R>).sql === 'string' && Array.isArray((q as CompiledQuery<R>).parameters)
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 const OBSERVED = new Set([

@@ -94,6 +94,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
   }
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
+/** The entries of `o` that are not undefined (so spreading them never erases a default). */
+export function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

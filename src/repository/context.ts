@@ -12,7 +12,6 @@ export class ModelContext {
   readonly audit: Fragment
   /** Columns read back into records (every model column). */
   readonly columns: readonly FieldDef[]
-  readonly userColumns: readonly FieldDef[]
   readonly pg: boolean
   readonly #selects = new Map<string, Fragment>()
 
@@ -25,7 +24,6 @@ export class ModelContext {
     this.history = table(historyTableName(def))
     this.audit = table(auditTableName(def))
     this.columns = def.fields
-    this.userColumns = def.userFields
   }
 
   /** `"r"."id", "r"."tenant_id", …` for an alias (cached). */
@@ -49,24 +47,9 @@ export class ModelContext {
     return join(fields.map((f) => q`${id(f.column)}`))
   }
 
-  /** Native type of a field's column, for casts of bound values on PostgreSQL. */
+  /** Native type of a field's column (casts of the arrays `unnest` takes on PostgreSQL). */
   castType(f: FieldDef): string {
     return this.dialect.types.columnType(f.type)
-  }
-
-  /** A bound value with an explicit cast on PostgreSQL (needed where inference has no column). */
-  typed(f: FieldDef, value: unknown): Fragment {
-    return this.pg ? q`CAST(${value} AS ${raw(this.castType(f))})` : q`${value}`
-  }
-
-  field(role: keyof ModelDef['system']): FieldDef {
-    const f = this.def.system[role]
-    if (!f) throw new Error(`model ${this.def.table} has no ${role} field`)
-    return f
-  }
-
-  col(role: keyof ModelDef['system']): string {
-    return this.field(role).column
   }
 
   get tenantColumn(): string | undefined {

@@ -197,7 +197,7 @@ export class Repository<M extends Model> {
 
   /** Create a record; returns it as stored (defaults applied, decimals in column scale). */
   async create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
-    const [record] = await this.#insert([input], options.userId)
+    const [record] = await this.#insertPrepared(this.#prepare([input]), options.userId)
     return record!
   }
 
@@ -239,10 +239,6 @@ export class Repository<M extends Model> {
       else count += await this.#insertCount(chunk, options.userId)
     }
     return returning ? out : count
-  }
-
-  async #insert(inputs: readonly unknown[], userId: string | undefined): Promise<ModelRecord<M>[]> {
-    return this.#insertPrepared(this.#prepare(inputs), userId)
   }
 
   /** Validate every input first, so nothing is written when any of them is invalid. */
@@ -301,13 +297,7 @@ export class Repository<M extends Model> {
     }
     const set = validatePatch(this.#ctx, patch)
     const result = await this.#change({
-      id,
-      filter: 'live',
-      set,
-      operation: 'UPDATE',
-      audited: [...set.keys()],
-      actor: this.#scope.actor(options.userId),
-      transactionId: uuidv7(),
+      ...this.#request(id, 'live', 'UPDATE', set, [...set.keys()], this.#scope.actor(options.userId)),
       ...(options.expectedVersion !== undefined && { expectedVersion: options.expectedVersion }),
     })
     if (result.state === 'missing') throw new NotFoundError(`${this.#def.table} ${id} not found`)
@@ -324,6 +314,18 @@ export class Repository<M extends Model> {
       }
     }
     return record
+  }
+
+  /** A change of one row: what every update, delete, restore and transfer sends to the writer. */
+  #request(
+    id: string,
+    filter: ChangeRequest['filter'],
+    operation: ChangeRequest['operation'],
+    set: ReadonlyMap<FieldDef, unknown>,
+    audited: readonly FieldDef[],
+    actor: string | null,
+  ): ChangeRequest {
+    return { id, filter, set, operation, audited, actor, transactionId: uuidv7() }
   }
 
   async #change(request: ChangeRequest) {
@@ -346,18 +348,11 @@ export class Repository<M extends Model> {
       if (deleted) await this.#written()
       return deleted
     }
-    const result = await this.#change({
-      id,
-      filter: 'live',
-      set: new Map<FieldDef, unknown>([
-        [s.deletedAt, NOW],
-        [s.deletedBy!, actor],
-      ]),
-      operation: 'DELETE',
-      audited: [s.deletedAt],
-      actor,
-      transactionId: uuidv7(),
-    })
+    const set = new Map<FieldDef, unknown>([
+      [s.deletedAt, NOW],
+      [s.deletedBy!, actor],
+    ])
+    const result = await this.#change(this.#request(id, 'live', 'DELETE', set, [s.deletedAt], actor))
     return result.state === 'changed'
   }
 
@@ -367,19 +362,12 @@ export class Repository<M extends Model> {
     const s = this.#def.system
     if (!s.deletedAt)
       throw new TemporalStrategyError(`restore() needs a soft-delete model; ${this.#def.table} has softDelete: false`)
+    const set = new Map<FieldDef, unknown>([
+      [s.deletedAt, null],
+      [s.deletedBy!, null],
+    ])
     const actor = this.#scope.actor(options.userId)
-    const result = await this.#change({
-      id,
-      filter: 'deleted',
-      set: new Map<FieldDef, unknown>([
-        [s.deletedAt, null],
-        [s.deletedBy!, null],
-      ]),
-      operation: 'RESTORE',
-      audited: [s.deletedAt],
-      actor,
-      transactionId: uuidv7(),
-    })
+    const result = await this.#change(this.#request(id, 'deleted', 'RESTORE', set, [s.deletedAt], actor))
     if (result.state !== 'missing') return decodeRow(this.#ctx, result.row) as ModelRecord<M>
     return this.get(id)
   }
@@ -398,15 +386,9 @@ export class Repository<M extends Model> {
     const tenant = this.#def.system.tenant
     if (!tenant) throw new TemporalStrategyError(`${this.#def.table} is not multi-tenant: nothing to transfer`)
     requireUuid(newTenantId, 'newTenantId')
-    const result = await this.#change({
-      id,
-      filter: 'live',
-      set: new Map<FieldDef, unknown>([[tenant, newTenantId]]),
-      operation: 'TRANSFER',
-      audited: [tenant],
-      actor: this.#scope.actor(options.userId),
-      transactionId: uuidv7(),
-    })
+    const set = new Map<FieldDef, unknown>([[tenant, newTenantId]])
+    const actor = this.#scope.actor(options.userId)
+    const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
     if (result.state === 'missing') throw new NotFoundError(`${this.#def.table} ${id} not found`)
     return decodeRow(this.#ctx, result.row) as ModelRecord<M>
   }

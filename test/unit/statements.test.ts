@@ -12,7 +12,7 @@ import { compileOrderBy, compileWhere } from '../../src/repository/where.js'
 import { Scope } from '../../src/scope/scope.js'
 import { cteWriter } from '../../src/temporal/cte-writer.js'
 import { txWriter } from '../../src/temporal/tx-writer.js'
-import { NOW } from '../../src/temporal/writer.js'
+import { type ChangeRequest, NOW } from '../../src/temporal/writer.js'
 
 const T = '00000000-0000-4000-8000-000000000001'
 const U = '00000000-0000-4000-8000-0000000000a1'
@@ -149,6 +149,17 @@ describe('where and orderBy', () => {
 })
 
 describe('write statements', () => {
+  /** Rename a record (UPDATE of `name`), as the repository asks the writers to. */
+  const rename = (def: (typeof models)['none']['def']): ChangeRequest => ({
+    id: R,
+    filter: 'live',
+    set: new Map([[def.byName.get('name')!, 'y']]),
+    operation: 'UPDATE',
+    audited: [def.byName.get('name')!],
+    actor: U,
+    transactionId: R,
+  })
+
   for (const [strategy, model] of Object.entries(models)) {
     it(`${strategy}: one data-modifying CTE per write on PostgreSQL`, async () => {
       const ctx = new ModelContext(model.def, postgresDialect)
@@ -161,18 +172,9 @@ describe('write statements', () => {
         [model.def.byName.get('name')!, 'x'],
       ])
       await writer.insert(db, scope, { rows: [row], actor: U, transactionId: R })
+      await writer.change(db, scope, rename(model.def))
       await writer.change(db, scope, {
-        id: R,
-        filter: 'live',
-        set: new Map([[model.def.byName.get('name')!, 'y']]),
-        operation: 'UPDATE',
-        audited: [model.def.byName.get('name')!],
-        actor: U,
-        transactionId: R,
-      })
-      await writer.change(db, scope, {
-        id: R,
-        filter: 'live',
+        ...rename(model.def),
         set: new Map<(typeof model.def.fields)[number], unknown>([
           [model.def.system.deletedAt!, NOW],
           [model.def.system.deletedBy!, U],
@@ -205,15 +207,7 @@ describe('write statements', () => {
         version: 1,
       })
       const { db, statements } = recorder(mysqlDialect, [locked])
-      await txWriter(ctx).change(db, scope, {
-        id: R,
-        filter: 'live',
-        set: new Map([[model.def.byName.get('name')!, 'y']]),
-        operation: 'UPDATE',
-        audited: [model.def.byName.get('name')!],
-        actor: U,
-        transactionId: R,
-      })
+      await txWriter(ctx).change(db, scope, rename(model.def))
       expect(statements[0]!.sql).toMatch(/^SELECT .* FOR UPDATE$/)
       expect(statements.map((s) => s.sql).join(';\n\n')).toMatchSnapshot()
     })

@@ -3,14 +3,13 @@ import pg from 'pg'
 import { postgresDialect } from '../../dialect/postgres/dialect.js'
 import { ConnectionError, PoolExhaustedError } from '../../errors.js'
 import type { ResolvedOptions } from '../options.js'
+import { POSTGRES_PARSERS } from './postgres-types.js'
 import type { Engine } from './types.js'
 
 const parseTextArray = pg.types.getTypeParser(1009 as never) as (text: string) => (string | null)[]
 const TYPE_PARSERS: Record<number, (text: string) => unknown> = {
-  20: (text) => BigInt(text), // int8 → bigint (exact), as PGlite returns it
-  1016: (text) => parseTextArray(text).map((v) => (v === null ? null : BigInt(v))), // int8[]
-  1082: (text) => text, // date stays 'YYYY-MM-DD'
-  1114: (text) => new Date(`${text.replace(' ', 'T')}Z`), // timestamp without tz read as UTC
+  ...POSTGRES_PARSERS,
+  1016: (text) => parseTextArray(text).map((v) => (v === null ? null : BigInt(v))), // int8[] (PGlite does this itself)
 }
 
 const types = {

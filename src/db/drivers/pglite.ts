@@ -1,14 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely'
 import { Mutex } from '../mutex.js'
-
-const UTC_TIMESTAMP = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`)
-
-/** Value parsers shared with the `pg` driver so both PostgreSQL paths return the same JS types. */
-export const PGLITE_PARSERS: Record<number, (value: string) => unknown> = {
-  1082: (text) => text, // date stays 'YYYY-MM-DD' (no local-time Date)
-  1114: UTC_TIMESTAMP, // timestamp without time zone is read as UTC
-}
+import { POSTGRES_PARSERS } from './postgres-types.js'
 
 /**
  * A Kysely driver over one PGlite instance. Acquiring the connection takes a FIFO lock that is held
@@ -82,7 +75,7 @@ class PGliteConnection implements DatabaseConnection {
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.#pglite.query<R>(compiledQuery.sql, compiledQuery.parameters as unknown[], {
       rowMode: 'object',
-      parsers: PGLITE_PARSERS,
+      parsers: POSTGRES_PARSERS,
     })
     return {
       rows: result.rows,
