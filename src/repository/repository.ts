@@ -17,6 +17,9 @@ import { checkPaging, compileOrderBy, compileWhere, type OrderDirection } from '
 
 type Row = Record<string, unknown>
 
+/** Most records looked up one by one on constants in one `asOf` statement (engines without correlatedTopN). */
+const MAX_LOOKUPS = 1_000
+
 /** A filter on one field: a value (equality), null (IS NULL), an array (IN) or operators. */
 export type FieldFilter<V> =
   | V
@@ -412,7 +415,7 @@ export class Repository<M extends Model> {
       if (!shape) {
         const where = and([q`r.${idColumn(this.#def)} = ${ID_SLOT}`, ...this.#scope.read('r', includeDeleted)])
         const compiled = compile(
-          q`SELECT ${this.#ctx.select('r')} FROM ${this.#source(undefined)} WHERE ${where}`,
+          q`SELECT ${this.#ctx.select('r')} FROM ${this.#ctx.main} AS r WHERE ${where}`,
           this.#ctx.dialect,
         )
         shape = { sql: compiled.sql, parameters: compiled.parameters, slot: compiled.parameters.indexOf(ID_SLOT) }
@@ -439,7 +442,7 @@ export class Repository<M extends Model> {
   async #getMany(ids: readonly string[], options: ReadOptions): Promise<Map<string, ModelRecord<M> | null>> {
     const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
     if (ids.length === 0) return result
-    const source = this.#source(options.asOf, [...new Set(ids)])
+    const source = await this.#source(options.asOf, [...new Set(ids)])
     const where = and([
       q`r.${idColumn(this.#def)} IN (${join([...new Set(ids)].map((i) => q`${i}`))})`,
       ...this.#scope.read('r', options.includeDeleted),
@@ -460,8 +463,8 @@ export class Repository<M extends Model> {
       ...compileWhere(this.#ctx, options.where, 'r'),
     ]
     const order = compileOrderBy(this.#def, options.orderBy, 'r')
-    const source = this.#source(options.asOf)
     return this.#cached('list', options, async () => {
+      const source = await this.#source(options.asOf)
       const { rows } = await this.#run(
         q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
       )
@@ -476,7 +479,7 @@ export class Repository<M extends Model> {
       ...compileWhere(this.#ctx, options.where, 'r'),
     ]
     const { rows } = await this.#run(
-      q`SELECT count(*) AS n FROM ${this.#source(options.asOf)} WHERE ${and(predicates)}`,
+      q`SELECT count(*) AS n FROM ${await this.#source(options.asOf)} WHERE ${and(predicates)}`,
     )
     return Number(rows[0]?.n ?? 0)
   }
@@ -504,41 +507,87 @@ export class Repository<M extends Model> {
    * the records in scope now plus those that left the scope by a transfer after the instant; for
    * each, its version is found with one index lookup (the newest `valid_from` not after the instant,
    * `ORDER BY … DESC LIMIT 1` on `(id, valid_from)`), so the cost grows with the records listed, not
-   * with their history. Engines without that lookup (MariaDB) read every version valid at the instant.
+   * with their history.
    */
-  #source(asOf: Date | undefined, ids?: readonly string[]): Fragment {
+  async #source(asOf: Date | undefined, ids?: readonly string[]): Promise<Fragment> {
     if (asOf === undefined) return q`${this.#ctx.main} AS r`
     this.#require('scd2', 'asOf')
     const at = requireDate(asOf, 'asOf')
-    const s = this.#def.system
+    if (!this.#ctx.dialect.capabilities.correlatedTopN) return this.#sourceByLookups(at, ids)
     const ctx = this.#ctx
-    const idCol = ident(s.id!.column)
-    const from = ident(s.validFrom!.column)
-    const to = ident(s.validTo!.column)
-    if (!ctx.dialect.capabilities.correlatedTopN) {
-      // every version valid at the instant; the tenant filter applies to the versions themselves
-      const only = (alias: string) =>
-        ids ? q` AND ${ident(alias)}.${idCol} IN (${join(ids.map((i) => q`${i}`))})` : q``
-      return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${from} <= ${at}${only('c')}
-        UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE h.${from} <= ${at} AND h.${to} > ${at}${only('h')}) AS r`
-    }
-    let candidates: Fragment
-    if (ids) {
-      candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE k.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
-    } else if (this.#scope.tenants) {
-      candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE ${this.#scope.tenantPredicate('k')}
-        UNION SELECT t.${idCol} AS id FROM ${ctx.history} AS t
-        WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}`
-    } else {
-      candidates = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k`
-    }
+    const { idCol, from } = this.#validity()
+    const candidates = ids
+      ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE k.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
+      : this.#candidates(at)
     return q`(SELECT ${ctx.select('c')} FROM (${candidates}) AS k1 JOIN ${ctx.main} AS c ON c.${idCol} = k1.id WHERE c.${from} <= ${at}
-      UNION ALL SELECT ${ctx.select('h')} FROM (
+      UNION ALL ${this.#correlatedVersions(candidates, at)}) AS r`
+  }
+
+  #validity() {
+    const s = this.#def.system
+    return { idCol: ident(s.id!.column), from: ident(s.validFrom!.column), to: ident(s.validTo!.column) }
+  }
+
+  /**
+   * The ids of the records in scope now, plus those that left the scope by a transfer after `at`;
+   * `where` narrows the records in scope (alias k), `except` leaves ids out.
+   */
+  #candidates(at: Date, where?: Fragment, except: readonly string[] = []): Fragment {
+    const ctx = this.#ctx
+    const { idCol, to } = this.#validity()
+    const not = (alias: string) => q`${ident(alias)}.${idCol} NOT IN (${join(except.map((i) => q`${i}`))})`
+    const scoped = this.#scope.tenants ? this.#scope.tenantPredicate('k') : undefined
+    const conditions = [scoped, where, except.length > 0 ? not('k') : undefined].filter(
+      (c): c is Fragment => c !== undefined && c.parts.length > 0,
+    )
+    const main = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k${conditions.length > 0 ? q` WHERE ${and(conditions)}` : q``}`
+    if (!this.#scope.tenants) return main
+    return q`${main} UNION SELECT t.${idCol} AS id FROM ${ctx.history} AS t
+        WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}${except.length > 0 ? q` AND ${not('t')}` : q``}`
+  }
+
+  /** The history versions valid at `at` of the candidates, each found by a correlated index lookup. */
+  #correlatedVersions(candidates: Fragment, at: Date): Fragment {
+    const ctx = this.#ctx
+    const { idCol, from, to } = this.#validity()
+    return q`SELECT ${ctx.select('h')} FROM (
         SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
           ORDER BY m.${from} DESC LIMIT 1) AS vf
         FROM (${candidates}) AS k2) AS last
       JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
-      WHERE h.${to} > ${at}) AS r`
+      WHERE h.${to} > ${at}`
+  }
+
+  /**
+   * `#source` on engines whose correlated `ORDER BY … LIMIT 1` reads every index entry under the id
+   * (MariaDB): the records changed since the instant are fetched first (one indexed query), then each
+   * one's version is found by a lookup on constants, which seeks straight to (id, instant). Records
+   * changed between the two statements are caught by a correlated lookup restricted to them.
+   */
+  async #sourceByLookups(at: Date, ids?: readonly string[]): Promise<Fragment> {
+    const ctx = this.#ctx
+    const { idCol, from, to } = this.#validity()
+    const lookup = (recordId: string) =>
+      q`(SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE h.${idCol} = ${recordId} AND h.${from} <= ${at} ORDER BY h.${from} DESC LIMIT 1)`
+    const looked = (list: readonly string[]) =>
+      list.length === 0
+        ? q``
+        : q` UNION ALL SELECT * FROM (${join(list.map(lookup), ' UNION ALL ')}) AS v WHERE v.${to} > ${at}`
+    if (ids) {
+      const unique = [...new Set(ids)]
+      if (unique.length <= MAX_LOOKUPS) {
+        return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${idCol} IN (${join(unique.map((i) => q`${i}`))}) AND c.${from} <= ${at}${looked(unique)}) AS r`
+      }
+      const inIds = (alias: string) => q`${ident(alias)}.${idCol} IN (${join(unique.map((i) => q`${i}`))})`
+      return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE ${inIds('c')} AND c.${from} <= ${at}
+        UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE ${inIds('h')} AND h.${from} <= ${at} AND h.${to} > ${at}) AS r`
+    }
+    const changed = q`k.${from} > ${at}`
+    const { rows } = await this.#run(q`${this.#candidates(at, changed)} LIMIT ${MAX_LOOKUPS + 1}`)
+    const known = rows.length <= MAX_LOOKUPS ? rows.map((r) => r.id as string) : []
+    const inScope = this.#scope.tenants ? q` AND ${this.#scope.tenantPredicate('c')}` : q``
+    return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${from} <= ${at}${inScope}${looked(known)}
+      UNION ALL ${this.#correlatedVersions(this.#candidates(at, changed, known), at)}) AS r`
   }
 
   // ─── copy_on_change ───────────────────────────────────────────────────────────────────────────

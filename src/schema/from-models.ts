@@ -105,14 +105,15 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
     return { name, columns: [...cols, ALIVE_COLUMN], unique: true, where, method }
   }
 
-  if (tenant)
-    add({
-      name: constraintName(table, [tenant], 'idx'),
-      columns: [tenant],
-      unique: false,
-      where: undefined,
-      method: 'btree',
-    })
+  if (tenant) {
+    // scd2 on engines that look versions up one by one (MariaDB): `list({ asOf })` first asks which
+    // of a tenant's records changed since the instant, a range on this index read from the index alone
+    const cols =
+      def.temporal === 'scd2' && !dialect.capabilities.correlatedTopN
+        ? [tenant, def.system.validFrom!.column]
+        : [tenant]
+    add({ name: constraintName(table, cols, 'idx'), columns: cols, unique: false, where: undefined, method: 'btree' })
+  }
   for (const f of def.userFields) {
     const o = f.options
     const indexOptions = typeof o.index === 'object' ? o.index : {}

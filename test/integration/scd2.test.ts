@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import { NotFoundError, VersionConflictError } from '../../src/index.js'
 import { describeEngines } from '../helpers/engines.js'
-import { pause, sample, T1, T2, U1, U2, Versioned } from '../helpers/fixtures.js'
+import { pause, sample, T1, T2, T3, U1, U2, Versioned } from '../helpers/fixtures.js'
 import { createTables } from '../helpers/models.js'
 
 describeEngines('scd2', (ctx) => {
@@ -84,6 +84,131 @@ describeEngines('scd2', (ctx) => {
     expect(await repo(T2).count({ where })).toBe(1)
     expect(await repo(T2).count({ where, asOf: new Date(), includeDeleted: true })).toBe(2)
     expect(await repo().count({ where, asOf: afterUpdate })).toBe(0)
+  })
+
+  /** What list/count/getMany asOf must return, worked out from each record's version history. */
+  const expectedAt = async (ids: readonly string[], t: Date, tenant: string) => {
+    const out: { id: string; age: number; version: number }[] = []
+    for (const id of ids) {
+      const versions = [
+        ...(await repo(T1).getVersionHistory(id)),
+        ...(await repo(T2).getVersionHistory(id)),
+        ...(await repo(T3).getVersionHistory(id)),
+      ]
+      const v = versions.find(
+        (x) => x.validFrom.getTime() <= t.getTime() && (x.validTo === null || x.validTo.getTime() > t.getTime()),
+      )
+      if (v && v.tenantId === tenant && v.deletedAt === null) out.push({ id, age: v.age, version: v.version })
+    }
+    return out.sort((a, b) => a.id.localeCompare(b.id))
+  }
+  const seen = (rows: readonly { id: string; age: number; version: number }[]) =>
+    rows.map((r) => ({ id: r.id, age: r.age, version: r.version })).sort((a, b) => a.id.localeCompare(b.id))
+
+  it('agrees with the version history at every instant of a random sequence of changes', async () => {
+    const tag = `walk-${++n}`
+    const where = { name: { like: `${tag} %` } }
+    const ids: string[] = []
+    const instants: Date[] = []
+    let seed = 7
+    const random = (k: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed % k
+    }
+    for (let step = 0; step < 40; step++) {
+      const owner = [T1, T2][random(2)]!
+      const id = ids.length > 0 ? ids[random(ids.length)]! : undefined
+      const current = id
+        ? await ctx.db.repository(Versioned, { tenantIds: [T1, T2] }).get(id, { includeDeleted: true })
+        : null
+      const action = ids.length < 3 ? 0 : random(5)
+      if (action === 0 || !current) {
+        ids.push((await repo(owner).create({ ...sample(++n), name: `${tag} ${ids.length}`, age: random(100) })).id)
+      } else if (current.deletedAt !== null) {
+        await repo(current.tenantId).restore(current.id)
+      } else if (action === 1) {
+        await repo(current.tenantId).delete(current.id)
+      } else if (action === 2) {
+        await repo(current.tenantId).transferOwnership(current.id, current.tenantId === T1 ? T2 : T1)
+      } else {
+        await repo(current.tenantId).update(current.id, { age: random(100) })
+      }
+      await pause(2)
+      instants.push(new Date())
+      await pause(2)
+    }
+    for (const t of instants.filter((_, i) => i % 4 === 3)) {
+      for (const tenant of [T1, T2]) {
+        const want = await expectedAt(ids, t, tenant)
+        expect(seen(await repo(tenant).list({ where, asOf: t }))).toEqual(want)
+        expect(await repo(tenant).count({ where, asOf: t })).toBe(want.length)
+        const many = await repo(tenant).getMany(ids, { asOf: t })
+        expect(seen([...many.values()].filter((x) => x !== null))).toEqual(want)
+      }
+    }
+  })
+
+  it('lists at an instant when more than a thousand records changed since', async () => {
+    const tag = `wide-${++n}`
+    const where = { name: { like: `${tag} %` } }
+    const old = await repo(T3).createMany(
+      Array.from({ length: 5 }, (_, i) => ({ ...sample(++n), name: `${tag} old ${i}`, age: i })),
+    )
+    await pause()
+    const t = new Date()
+    await pause()
+    for (const r of old.slice(0, 3)) await repo(T3).update(r.id, { age: r.age + 50 })
+    await repo(T3).transferOwnership(old[3]!.id, T1)
+    // created after the instant: changed since then too, and not listed
+    await repo(T3).createMany(
+      Array.from({ length: 1_100 }, (_, i) => ({ ...sample(++n), name: `${tag} new ${i}`, age: 1 })),
+    )
+    const want = old.map((r) => ({ id: r.id, age: r.age, version: 1 })).sort((a, b) => a.id.localeCompare(b.id))
+    expect(seen(await repo(T3).list({ where, asOf: t }))).toEqual(want)
+    expect(await repo(T3).count({ where, asOf: t })).toBe(5)
+    const many = await repo(T3).getMany(
+      [...old.map((r) => r.id), ...(await repo(T3).list({ where, limit: 1_100 })).map((r) => r.id)],
+      { asOf: t },
+    )
+    expect(seen([...many.values()].filter((x) => x !== null))).toEqual(want)
+  })
+
+  it('lists at an instant while a record changes between the statements of the read', async () => {
+    const tag = `race-${++n}`
+    const where = { name: { like: `${tag} %` } }
+    const [a, b] = await repo(T3).createMany([
+      { ...sample(++n), name: `${tag} a`, age: 1 },
+      { ...sample(++n), name: `${tag} b`, age: 2 },
+    ])
+    await pause()
+    const t = new Date()
+    await pause()
+    await repo(T3).update(a!.id, { age: 11 })
+    // right after the first statement of the next read, b changes and a moves to another tenant
+    const db = ctx.db as { run: typeof ctx.db.run }
+    const run = db.run
+    let fired = false
+    db.run = async function (this: typeof ctx.db, ...args: Parameters<typeof run>) {
+      const result = await run.apply(this, args)
+      if (!fired) {
+        fired = true
+        db.run = run
+        await repo(T3).update(b!.id, { age: 12 })
+        await repo(T3).transferOwnership(a!.id, T2)
+      }
+      return result
+    } as typeof run
+    try {
+      const then = await repo(T3).list({ where, asOf: t, orderBy: { name: 'asc' } })
+      expect(then.map((r) => [r.name, r.age])).toEqual([
+        [`${tag} a`, 1],
+        [`${tag} b`, 2],
+      ])
+    } finally {
+      db.run = run
+    }
+    expect(fired).toBe(true)
+    expect(seen(await repo(T3).list({ where, asOf: t }))).toEqual(await expectedAt([a!.id, b!.id], t, T3))
   })
 
   it('restores with a new version, compares versions, reverts, and never rewrites history', async () => {
