@@ -47,10 +47,26 @@ export class ModelContext {
     return join(fields.map((f) => q`${id(f.column)}`))
   }
 
-  /** Native type of a field's column (casts of the arrays `unnest` takes on PostgreSQL). */
+  /**
+   * The type the arrays `unnest` takes are cast to on PostgreSQL: the column's type without its
+   * modifier, because an explicit cast to `varchar(5)` or `numeric(5,2)` silently truncates or rounds,
+   * where storing into the column fails on a value that does not fit. `char(n)` goes through text
+   * (bare `char` is `char(1)`), `bit(n)` through `varbit`.
+   */
   castType(f: FieldDef): string {
-    return this.dialect.types.columnType(f.type)
+    let type = this.#castTypes.get(f)
+    if (type === undefined) {
+      type = this.dialect.types
+        .columnType(f.type)
+        .replace(/\s*\(\s*\d+\s*(,\s*-?\d+\s*)?\)/g, '')
+        .replace(/^(char|character|bpchar)(?=$|\[)/i, 'text')
+        .replace(/^bit(?=$|\[)/i, 'varbit')
+      this.#castTypes.set(f, type)
+    }
+    return type
   }
+
+  readonly #castTypes = new Map<FieldDef, string>()
 
   get tenantColumn(): string | undefined {
     return this.def.system.tenant?.column

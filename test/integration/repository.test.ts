@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import {
+  defineModel,
+  field,
   NotFoundError,
   TemporalStrategyError,
   TenantIsolationError,
@@ -266,6 +269,79 @@ describeEngines('repository', (ctx) => {
       })
     })
   }
+
+  describe('bulk inserts store exactly what single inserts store', () => {
+    const Texts = defineModel({
+      table: 'bulk_texts',
+      temporal: 'none',
+      fields: {
+        text: z.string().max(200),
+        code: field(z.string(), { type: 'varchar(5)' }),
+        fixed: field(z.string(), { type: 'char(3)' }),
+        amount: field(z.string(), { precision: 6, scale: 2 }),
+        flag: z.boolean(),
+        n: z.int().nullable(),
+      },
+    })
+    beforeAll(() => createTables(ctx.db, [Texts]))
+    const texts = () => ctx.db.repository(Texts, { tenantId: T1, userId: U1 })
+    const tricky = [
+      'plain',
+      'a "quoted" word',
+      'back\\slash \\"',
+      '{braces}',
+      'comma, here',
+      'NULL',
+      '',
+      ' spaced ',
+      'ünï €',
+    ]
+
+    it('keeps quotes, backslashes, braces, commas, NULL-looking and empty text', async () => {
+      const inputs = tricky.map((text, i) => ({
+        text,
+        code: `c${i}`,
+        fixed: 'ab',
+        amount: `${i}.5`,
+        flag: i % 2 === 0,
+        n: i % 3 === 0 ? null : i,
+      }))
+      const bulk = await texts().createMany(inputs)
+      const single = await Promise.all(inputs.slice(0, 2).map((input) => texts().create(input)))
+      const strip = ({ text, code, fixed, amount, flag, n }: (typeof bulk)[number]) => ({
+        text,
+        code,
+        fixed,
+        amount,
+        flag,
+        n,
+      })
+      expect(bulk.map((r) => r.text)).toEqual(tricky)
+      expect(bulk.map((r) => r.amount)).toEqual(tricky.map((_, i) => `${i}.50`))
+      expect(strip(bulk[0]!)).toEqual(strip(single[0]!))
+      expect(strip(bulk[1]!)).toEqual(strip(single[1]!))
+      const stored = await texts().getMany(bulk.map((r) => r.id))
+      expect(bulk.map((r) => strip(stored.get(r.id)!))).toEqual(bulk.map(strip))
+      // the same value in every row (bound once) and text that looks like an array literal
+      const same = await texts().createMany([
+        { text: '{"a","b"}', code: 'same', fixed: 'xyz', amount: '1', flag: true, n: 1 },
+        { text: '{"a","b"}', code: 'same', fixed: 'xyz', amount: '1', flag: true, n: 1 },
+      ])
+      expect(same.map((r) => [r.text, r.code, r.fixed])).toEqual([
+        ['{"a","b"}', 'same', 'xyz'],
+        ['{"a","b"}', 'same', 'xyz'],
+      ])
+    })
+
+    it('fails on a value too long for its column instead of cutting it, as a single insert does', async () => {
+      const row = (code: string) => ({ text: `too-long ${code}`, code, fixed: 'ab', amount: '1', flag: true, n: 1 })
+      await expect(texts().create(row('sixsix'))).rejects.toThrow()
+      await expect(texts().createMany([row('sixsix'), row('ok')])).rejects.toThrow()
+      await expect(texts().createMany([row('sixsix'), row('sixsix')])).rejects.toThrow()
+      await expect(texts().createMany([row('ok'), { ...row('ok2'), fixed: 'abcd' }])).rejects.toThrow()
+      expect(await texts().count({ where: { text: { like: 'too-long %' } } })).toBe(0)
+    })
+  })
 
   describe('models without tenant or soft delete', () => {
     it('works without a scope and hard-deletes', async () => {
