@@ -7,24 +7,66 @@ export function valueType(type: LogicalType): LogicalType | undefined {
   return type.kind === 'native' ? type.value : type
 }
 
-const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/
+const isDigit = (c: number) => c >= 48 && c <= 57
+const notDecimal = (value: string) => ({ error: `"${value}" is not a decimal number` })
 
 /**
  * An exact decimal in the column's scale: `'10.5'` → `'10.50'` for scale 2. Returns an error message
  * when the value has more fraction digits than the scale or more integer digits than fit.
  */
 export function normalizeDecimal(value: string, precision: number, scale: number): string | { error: string } {
-  const m = DECIMAL.exec(value.trim())
-  if (!m) return { error: `"${value}" is not a decimal number` }
-  const sign = m[1] === '-' ? '-' : ''
-  const int = m[2]!.replace(/^0+(?=\d)/, '')
-  const frac = (m[3] ?? '').replace(/0+$/, '')
+  const s = value.trim()
+  let i = 0
+  let sign = ''
+  if (s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45) {
+    sign = s.charCodeAt(0) === 45 ? '-' : ''
+    i = 1
+  }
+  let intStart = i
+  while (i < s.length && isDigit(s.charCodeAt(i))) i++
+  const intEnd = i
+  if (intEnd === intStart) return notDecimal(value)
+  let fracStart = i
+  let fracEnd = i
+  if (i < s.length) {
+    if (s.charCodeAt(i) !== 46) return notDecimal(value)
+    fracStart = ++i
+    while (i < s.length && isDigit(s.charCodeAt(i))) i++
+    fracEnd = i
+    if (fracEnd === fracStart || i < s.length) return notDecimal(value)
+  }
+  while (intStart < intEnd - 1 && s.charCodeAt(intStart) === 48) intStart++
+  while (fracEnd > fracStart && s.charCodeAt(fracEnd - 1) === 48) fracEnd--
+  const int = s.slice(intStart, intEnd)
+  const frac = s.slice(fracStart, fracEnd)
   if (frac.length > scale) return { error: `"${value}" has more than ${scale} decimal places` }
   if (int.length > precision - scale && int !== '0') {
     return { error: `"${value}" has more than ${precision - scale} integer digits` }
   }
   const text = scale > 0 ? `${int}.${frac.padEnd(scale, '0')}` : int
-  return /^0(\.0*)?$/.test(text) ? text : `${sign}${text}`
+  return int === '0' && frac === '' ? text : `${sign}${text}`
+}
+
+/** A value that cannot be stored in its column, and why (from `encodeChecked`). */
+export class Unstorable {
+  readonly message: string
+  constructor(message: string) {
+    this.message = message
+  }
+}
+
+/**
+ * `encodeValue` after the checks Zod cannot know (a decimal's scale and precision of the column):
+ * the bound value, or Unstorable.
+ */
+export function encodeChecked(f: FieldDef, value: unknown, family: SqlFamily): unknown {
+  if (value === undefined || value === null) return null
+  const t = valueType(f.type)
+  if (t?.kind === 'decimal' && !t.asNumber) {
+    const n = normalizeDecimal(String(value), t.precision, t.scale)
+    return typeof n === 'string' ? n : new Unstorable(n.error)
+  }
+  return encodeValue(f, value, family)
 }
 
 /** Bind a model value for a column (JSON as text; dates as Date; everything else as is). */

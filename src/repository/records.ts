@@ -1,6 +1,6 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import { isUuid } from '../ids.js'
-import { decodeValue, encodeValue, normalizeDecimal, valueType } from '../model/codec.js'
+import { decodeValue, encodeChecked, Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from './context.js'
 
@@ -29,32 +29,31 @@ export function validateCreate(
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError('Invalid input', [{ code: 'custom', message: 'expected an object', path }])
   }
+  let userInput = input as Record<string, unknown>
   for (const key of Object.keys(input)) {
     const f = def.byName.get(key)
-    if (f?.system && f.system !== 'tenant')
+    if (f?.system && f.system !== 'tenant') {
       issues.push({ code: 'custom', message: SYSTEM_MESSAGE(key), path: [...path, key] })
+      if (userInput === input) userInput = { ...userInput }
+      delete userInput[key]
+    }
   }
-  const withoutSystem = Object.fromEntries(
-    Object.entries(input).filter(([k]) => {
-      const f = def.byName.get(k)
-      return !(f?.system && f.system !== 'tenant')
-    }),
-  )
-  const parsed = def.createSchema.safeParse(withoutSystem)
+  const parsed = def.createSchema.safeParse(userInput)
   if (!parsed.success)
     issues.push(...parsed.error.issues.map((i) => ({ ...i, path: [...path, ...i.path] as (string | number)[] })))
   const values = new Map<FieldDef, unknown>()
   if (parsed.success) {
     const data = parsed.data as Record<string, unknown>
     for (const f of def.userFields) {
-      if (!(f.name in data) || data[f.name] === undefined) {
-        if (f.options.sqlDefault !== undefined) continue
-        values.set(f, null)
+      const value = Object.hasOwn(data, f.name) ? data[f.name] : undefined
+      if (value === undefined) {
+        if (f.options.sqlDefault === undefined) values.set(f, null)
         continue
       }
-      const problem = checkValue(f, data[f.name])
-      if (problem) issues.push({ code: 'custom', message: problem, path: [...path, f.name] })
-      else values.set(f, encodeValue(f, data[f.name], ctx.dialect.family))
+      const encoded = encodeChecked(f, value, ctx.dialect.family)
+      if (encoded instanceof Unstorable)
+        issues.push({ code: 'custom', message: encoded.message, path: [...path, f.name] })
+      else values.set(f, encoded)
     }
   }
   if (issues.length) throw new ValidationError('Invalid input', issues)
@@ -88,24 +87,13 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
       if (!(key in userKeys)) continue
       const f = def.byName.get(key)!
       if (value === undefined && userKeys[key] === undefined) continue
-      const problem = checkValue(f, value)
-      if (problem) issues.push({ code: 'custom', message: problem, path: [key] })
-      else values.set(f, encodeValue(f, value, ctx.dialect.family))
+      const encoded = encodeChecked(f, value, ctx.dialect.family)
+      if (encoded instanceof Unstorable) issues.push({ code: 'custom', message: encoded.message, path: [key] })
+      else values.set(f, encoded)
     }
   }
   if (issues.length) throw new ValidationError('Invalid patch', issues)
   return values
-}
-
-/** Checks Zod cannot know: decimal scale/precision of the column. */
-function checkValue(f: FieldDef, value: unknown): string | undefined {
-  if (value === null || value === undefined) return undefined
-  const t = valueType(f.type)
-  if (t?.kind === 'decimal' && !t.asNumber) {
-    const n = normalizeDecimal(String(value), t.precision, t.scale)
-    return typeof n === 'string' ? undefined : n.error
-  }
-  return undefined
 }
 
 export function requireUuid(value: unknown, name: string): string {

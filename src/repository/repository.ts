@@ -248,19 +248,19 @@ export class Repository<M extends Model> {
   #prepare(inputs: readonly unknown[]): Map<FieldDef, unknown>[] {
     const rows: Map<FieldDef, unknown>[] = []
     const issues: ValidationError['issues'][number][] = []
-    inputs.forEach((input, index) => {
+    const { id: idField, tenant: tenantField } = this.#def.system
+    for (let index = 0; index < inputs.length; index++) {
       try {
-        const { values, tenant } = validateCreate(this.#ctx, input, inputs.length > 1 ? [index] : [])
-        const row = new Map<FieldDef, unknown>([[this.#def.system.id!, uuidv7()]])
+        const { values, tenant } = validateCreate(this.#ctx, inputs[index], inputs.length > 1 ? [index] : [])
+        values.set(idField!, uuidv7())
         const tenantId = this.#scope.tenantForCreate(tenant)
-        if (tenantId !== undefined) row.set(this.#def.system.tenant!, tenantId)
-        for (const [f, v] of values) row.set(f, v)
-        rows.push(row)
+        if (tenantId !== undefined) values.set(tenantField!, tenantId)
+        rows.push(values)
       } catch (error) {
         if (error instanceof ValidationError) issues.push(...error.issues)
         else throw error
       }
-    })
+    }
     if (issues.length) throw new ValidationError('Invalid input', issues)
     return rows
   }

@@ -6,11 +6,33 @@ import type { ModelContext } from '../repository/context.js'
 import { compile, Fragment, id, join, Prepared, q, raw, Slot } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
-import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, type Writer } from './writer.js'
+import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, storedRows, type Writer } from './writer.js'
+
+/** What an insert statement returns: the stored rows, a count, or a count and the operation's timestamp. */
+type InsertResult = 'rows' | 'count' | 'stamp'
 
 const TS = raw(`date_trunc('milliseconds', statement_timestamp())`)
 const ACTOR = new Slot('actor')
 const TXID = new Slot('transaction id')
+
+/**
+ * A one-dimensional array parameter as PostgreSQL's array text (`{"a","b",NULL}`), built here because
+ * it is cheaper than the drivers' general serializers; arrays of anything other than strings,
+ * numbers, booleans and nulls are left to the driver.
+ */
+export function arrayLiteral(values: readonly unknown[]): string | readonly unknown[] {
+  const parts = new Array<string>(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v === null || v === undefined) parts[i] = 'NULL'
+    else if (typeof v === 'string') {
+      parts[i] = v.includes('"') || v.includes('\\') ? `"${v.replace(/["\\]/g, '\\$&')}"` : `"${v}"`
+    } else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'bigint') parts[i] = String(v)
+    else if (typeof v === 'boolean') parts[i] = v ? 't' : 'f'
+    else return values
+  }
+  return `{${parts.join(',')}}`
+}
 
 /**
  * PostgreSQL: every write is one statement. A data-modifying CTE locks the row, writes it, writes its
@@ -66,9 +88,22 @@ export function cteWriter(ctx: ModelContext): Writer {
     const uniform = rows.every((r) => provided.every((f) => r.has(f)))
     const arrays = provided.some((f) => ctx.castType(f).endsWith(']'))
     if (rows.length > 1 && uniform && !arrays) {
-      const columns = provided.map((f) => q`CAST(${rows.map((r) => r.get(f))} AS ${raw(`${ctx.castType(f)}[]`)})`)
-      const names = provided.map((_, i) => `c${i}`)
-      return q`SELECT ${join([...names.map((n) => raw(`u.${n}`)), ...generated.values()])} FROM unnest(${join(columns)}) AS u(${raw(names.join(', '))})`
+      // a column with one value in every row (the tenant, say) is bound once, not as an array
+      const outputs: Fragment[] = []
+      const columns: Fragment[] = []
+      const names: string[] = []
+      for (const f of provided) {
+        const values = rows.map((r) => r.get(f))
+        const first = values[0]
+        if (typeof first === 'string' && values.every((v) => v === first)) {
+          outputs.push(q`CAST(${first} AS ${raw(ctx.castType(f))})`)
+        } else {
+          names.push(`c${names.length}`)
+          columns.push(q`CAST(${arrayLiteral(values)} AS ${raw(`${ctx.castType(f)}[]`)})`)
+          outputs.push(raw(`u.${names.at(-1)}`))
+        }
+      }
+      return q`SELECT ${join([...outputs, ...generated.values()])} FROM unnest(${join(columns)}) AS u(${raw(names.join(', '))})`
     }
     const all = [...provided, ...generated.keys()]
     return q`VALUES ${join(rows.map((row) => q`(${join(all.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`))}`
@@ -91,7 +126,7 @@ export function cteWriter(ctx: ModelContext): Writer {
     rows: readonly ReadonlyMap<FieldDef, unknown>[],
     actorValue: unknown,
     transactionId: unknown,
-    returning: boolean,
+    returning: InsertResult,
   ): Fragment => {
     const s = def.system
     const actor = q`${actorValue}`
@@ -107,7 +142,12 @@ export function cteWriter(ctx: ModelContext): Writer {
     }
     const columns = [...provided, ...generated.keys()]
     const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) ${source(provided, generated, rows)}`
-    if (!coc) return returning ? q`${insert} RETURNING ${ctx.columnList()}` : insert
+    if (!coc) {
+      if (returning === 'rows') return q`${insert} RETURNING ${ctx.columnList()}`
+      return returning === 'count'
+        ? insert
+        : q`WITH ins AS (${insert} RETURNING 1) SELECT count(*) AS n, ${TS} AS ts FROM ins`
+    }
     const aud = auditInsert(
       'ins',
       def.userFields,
@@ -119,7 +159,10 @@ export function cteWriter(ctx: ModelContext): Writer {
       q`ins`,
       false,
     )
-    const final = returning ? q`SELECT ${ctx.select('ins')} FROM ins` : q`SELECT count(*) AS n FROM ins`
+    const final =
+      returning === 'rows'
+        ? q`SELECT ${ctx.select('ins')} FROM ins`
+        : q`SELECT count(*) AS n${returning === 'stamp' ? q`, ${TS} AS ts` : q``} FROM ins`
     return q`WITH ins AS (${insert} RETURNING ${ctx.columnList()}), aud AS (${aud}) ${final}`
   }
 
@@ -150,7 +193,13 @@ export function cteWriter(ctx: ModelContext): Writer {
         let prepared = singleRow.get(key)
         if (!prepared) {
           prepared = new Prepared(
-            insertStatement(provided, [new Map(provided.map((f) => [f, slotOf(f)]))], ACTOR, TXID, returning),
+            insertStatement(
+              provided,
+              [new Map(provided.map((f) => [f, slotOf(f)]))],
+              ACTOR,
+              TXID,
+              returning ? 'rows' : 'count',
+            ),
             ctx.dialect,
           )
           singleRow.set(key, prepared)
@@ -162,7 +211,11 @@ export function cteWriter(ctx: ModelContext): Writer {
         const result = await run(db, statement)
         return finish(result, returning)
       }
-      const result = await run(db, insertStatement(provided, rows, request.actor, request.transactionId, returning))
+      // many rows: written out from the inserted values where they read back exactly as bound
+      const stored = returning ? storedRows(ctx, rows, request.actor) : undefined
+      const mode: InsertResult = stored ? 'stamp' : returning ? 'rows' : 'count'
+      const result = await run(db, insertStatement(provided, rows, request.actor, request.transactionId, mode))
+      if (stored) return { rows: stored(result.rows[0]!.ts as Date), count: rows.length }
       return finish(result, returning)
     },
 

@@ -6,7 +6,7 @@ import { compile, type Fragment, id, join, q, raw } from '../repository/sql-buil
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
-import { NOW } from './writer.js'
+import { NOW, storedRows } from './writer.js'
 
 type Row = Record<string, unknown>
 
@@ -65,16 +65,24 @@ export function txWriter(ctx: ModelContext): Writer {
   return {
     async insert(db: Database, _scope: Scope, request: InsertRequest) {
       return db.transaction(async (tx) => {
+        // Many rows whose stored values read back exactly as bound are written out here instead of
+        // read back: the operation's timestamp is then taken first, and bound.
+        const stored =
+          request.rows.length > 1 && (request.returning !== false || coc)
+            ? storedRows(ctx, request.rows, request.actor)
+            : undefined
         // NOW(3) is evaluated once per statement: one timestamp for every row of the batch
+        const now = stored ? ((await exec(tx, q`SELECT NOW(3) AS ts`)).rows[0]!.ts as Date) : undefined
+        const ts = now ? q`${now}` : NOW3
         const generated = new Map<FieldDef, Fragment>([
-          [s.createdAt!, NOW3],
-          [s.updatedAt!, NOW3],
+          [s.createdAt!, ts],
+          [s.updatedAt!, ts],
           [s.createdBy!, q`${request.actor}`],
           [s.updatedBy!, q`${request.actor}`],
         ])
         if (scd2) {
           generated.set(s.version!, q`1`)
-          generated.set(s.validFrom!, NOW3)
+          generated.set(s.validFrom!, ts)
         }
         const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
         const columns = [...provided, ...generated.keys()]
@@ -87,9 +95,11 @@ export function txWriter(ctx: ModelContext): Writer {
           return { rows: [], count: (await exec(tx, insert)).affectedRows }
         }
         const ids = request.rows.map((r) => r.get(s.id!) as string)
-        const { rows } = ctx.dialect.capabilities.insertReturning
-          ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
-          : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
+        const { rows } = stored
+          ? await exec(tx, insert).then(() => ({ rows: stored(now!) }))
+          : ctx.dialect.capabilities.insertReturning
+            ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
+            : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
         const byId = new Map(rows.map((r) => [r[idCol] as string, r]))
         const ordered = ids.map((i) => byId.get(i)!)
         await writeAudit(

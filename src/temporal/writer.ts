@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js'
+import type { SqlFamily } from '../dialect/dialect.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
 import type { Scope } from '../scope/scope.js'
@@ -56,3 +57,84 @@ export interface Writer {
 }
 
 export type WriterFactory = (ctx: ModelContext) => Writer
+
+/**
+ * Whether a value of this field reads back exactly as it was bound, so a stored row can be written
+ * out from the inserted values instead of being sent back: strings, UUIDs (lower case on
+ * PostgreSQL), integers, exact decimals (normalized to the column's scale before binding), booleans,
+ * timestamps and enums on both families; doubles on PostgreSQL; JSON on MySQL, which keeps its text
+ * (PostgreSQL's jsonb reorders keys). Native column types and everything else are read back.
+ */
+function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
+  const t = f.type
+  switch (t.kind) {
+    case 'string':
+    case 'uuid':
+    case 'integer':
+    case 'bigint':
+    case 'boolean':
+    case 'timestamp':
+    case 'enum':
+      return true
+    case 'decimal':
+      return !t.asNumber
+    case 'float':
+      return family === 'postgres'
+    case 'json':
+      return family === 'mysql'
+    default:
+      return false
+  }
+}
+
+/**
+ * The rows an INSERT of `rows` stored, written out here instead of read back (for many rows, the
+ * returned rows cost more than the insert), or undefined when some column's stored value cannot be
+ * known without reading it: a database default, a native type, jsonb. `ts` is the operation's
+ * timestamp from the database; the rows have the shape the driver returns.
+ */
+export function storedRows(
+  ctx: ModelContext,
+  rows: readonly ReadonlyMap<FieldDef, unknown>[],
+  actor: string | null,
+): ((ts: Date) => Record<string, unknown>[]) | undefined {
+  const family = ctx.dialect.family
+  for (const f of ctx.columns) {
+    if (f.system && f.system !== 'id' && f.system !== 'tenant') continue
+    if (!readsBackAsBound(f, family) || !rows.every((r) => r.has(f))) return undefined
+  }
+  const uuid = (v: unknown) => (family === 'postgres' && typeof v === 'string' ? v.toLowerCase() : v)
+  // every record gets Date objects of its own, as rows read back do
+  return (ts) =>
+    rows.map((row) => {
+      const out: Record<string, unknown> = {}
+      for (const f of ctx.columns) {
+        let value: unknown
+        switch (f.system) {
+          case 'createdAt':
+          case 'updatedAt':
+          case 'validFrom':
+            value = new Date(ts.getTime())
+            break
+          case 'createdBy':
+          case 'updatedBy':
+            value = uuid(actor)
+            break
+          case 'version':
+            value = 1
+            break
+          case 'deletedAt':
+          case 'deletedBy':
+          case 'validTo':
+            value = null
+            break
+          default:
+            value = row.get(f)
+            if (f.type.kind === 'uuid') value = uuid(value)
+            else if (value instanceof Date) value = new Date(value.getTime())
+        }
+        out[f.column] = value
+      }
+      return out
+    })
+}
