@@ -24,7 +24,11 @@ export class ModelContext {
     this.history = table(historyTableName(def))
     this.audit = table(auditTableName(def))
     this.columns = def.fields
+    this.recordTemplate = Object.fromEntries(def.fields.map((f) => [f.name, undefined]))
   }
+
+  /** A record with every property, cloned by decodeRow: records start in their final shape. */
+  readonly recordTemplate: Readonly<Record<string, unknown>>
 
   /** `"r"."id", "r"."tenant_id", …` for an alias (cached). */
   select(alias: string): Fragment {

@@ -8,7 +8,7 @@ type Row = Record<string, unknown>
 
 /** A row as the driver returned it → a record with the model's property names and types. */
 export function decodeRow(ctx: ModelContext, row: Row): Record<string, unknown> {
-  const record: Record<string, unknown> = {}
+  const record = { ...ctx.recordTemplate }
   for (const f of ctx.columns) record[f.name] = decodeValue(f, row[f.column], ctx.dialect.family)
   return record
 }

@@ -283,8 +283,11 @@ export class Repository<M extends Model> {
     await this.#written()
     // RETURNING order is not guaranteed: answer in the order of the inputs
     const idField = this.#def.system.id!
-    const byId = new Map(stored.map((r) => [r[idField.column] as string, r]))
-    return rows.map((row) => decodeRow(this.#ctx, byId.get(row.get(idField) as string)!) as ModelRecord<M>)
+    const inOrder = stored.length === rows.length && stored.every((r, i) => r[idField.column] === rows[i]!.get(idField))
+    const byId = inOrder ? undefined : new Map(stored.map((r) => [r[idField.column] as string, r]))
+    return rows.map(
+      (row, i) => decodeRow(this.#ctx, byId ? byId.get(row.get(idField) as string)! : stored[i]!) as ModelRecord<M>,
+    )
   }
 
   /** Apply a patch; writes nothing when nothing changes. NotFoundError when absent or deleted. */

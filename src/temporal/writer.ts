@@ -103,38 +103,72 @@ export function storedRows(
     if (f.system && f.system !== 'id' && f.system !== 'tenant') continue
     if (!readsBackAsBound(f, family) || !rows.every((r) => r.has(f))) return undefined
   }
-  const uuid = (v: unknown) => (family === 'postgres' && typeof v === 'string' ? v.toLowerCase() : v)
+  const pg = family === 'postgres'
+  // per column, where its value comes from: resolved once, not per row
+  const FROM_ROW = 0
+  const TS = 1
+  const ACTOR = 2
+  const ONE = 3
+  const NULL = 4
+  const UUID = 5
+  const columns = ctx.columns.map((f) => f.column)
+  const sources = ctx.columns.map((f) => {
+    switch (f.system) {
+      case 'createdAt':
+      case 'updatedAt':
+      case 'validFrom':
+        return TS
+      case 'createdBy':
+      case 'updatedBy':
+        return ACTOR
+      case 'version':
+        return ONE
+      case 'deletedAt':
+      case 'deletedBy':
+      case 'validTo':
+        return NULL
+      default:
+        return pg && f.type.kind === 'uuid' ? UUID : FROM_ROW
+    }
+  })
+  const fields = ctx.columns
+  // objects cloned from one with every key start in their final shape
+  const template: Record<string, unknown> = Object.fromEntries(columns.map((c) => [c, null]))
+  const actorValue = pg && typeof actor === 'string' ? actor.toLowerCase() : actor
   // every record gets Date objects of its own, as rows read back do
-  return (ts) =>
-    rows.map((row) => {
-      const out: Record<string, unknown> = {}
-      for (const f of ctx.columns) {
+  return (ts) => {
+    const time = ts.getTime()
+    const out = new Array<Record<string, unknown>>(rows.length)
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!
+      const stored = { ...template }
+      for (let c = 0; c < columns.length; c++) {
         let value: unknown
-        switch (f.system) {
-          case 'createdAt':
-          case 'updatedAt':
-          case 'validFrom':
-            value = new Date(ts.getTime())
+        switch (sources[c]) {
+          case TS:
+            value = new Date(time)
             break
-          case 'createdBy':
-          case 'updatedBy':
-            value = uuid(actor)
+          case ACTOR:
+            value = actorValue
             break
-          case 'version':
+          case ONE:
             value = 1
             break
-          case 'deletedAt':
-          case 'deletedBy':
-          case 'validTo':
+          case NULL:
             value = null
             break
+          case UUID:
+            value = row.get(fields[c]!)
+            if (typeof value === 'string') value = value.toLowerCase()
+            break
           default:
-            value = row.get(f)
-            if (f.type.kind === 'uuid') value = uuid(value)
-            else if (value instanceof Date) value = new Date(value.getTime())
+            value = row.get(fields[c]!)
+            if (value instanceof Date) value = new Date(value.getTime())
         }
-        out[f.column] = value
+        stored[columns[c]!] = value
       }
-      return out
-    })
+      out[r] = stored
+    }
+    return out
+  }
 }
