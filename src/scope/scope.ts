@@ -64,13 +64,16 @@ export class Scope {
     return this.#def.system.tenant?.column
   }
 
-  /** `alias.tenant_id = $1` or `IN (…)`; empty when the model is not multi-tenant. */
-  tenantPredicate(alias: string): Fragment {
+  /**
+   * `alias.tenant_id = $1` or `IN (…)`; empty when the model is not multi-tenant. `values` stand in
+   * for the tenants (one per tenant, in order) in statements compiled once and bound per call.
+   */
+  tenantPredicate(alias: string, values: readonly unknown[] | undefined = this.tenants): Fragment {
     const col = this.tenantColumn
-    if (!col || !this.tenants) return empty
-    return this.tenants.length === 1
-      ? q`${id(alias)}.${id(col)} = ${this.tenants[0]}`
-      : q`${id(alias)}.${id(col)} IN (${join(this.tenants.map((t) => q`${t}`))})`
+    if (!col || !this.tenants || !values) return empty
+    return values.length === 1
+      ? q`${id(alias)}.${id(col)} = ${values[0]}`
+      : q`${id(alias)}.${id(col)} IN (${join(values.map((t) => q`${t}`))})`
   }
 
   /** `alias.deleted_at IS NULL` unless deleted rows are wanted or the model does not soft-delete. */
@@ -81,8 +84,10 @@ export class Scope {
   }
 
   /** Every read predicate for `alias`, AND-ed. */
-  read(alias: string, includeDeleted?: boolean): Fragment[] {
-    return [this.tenantPredicate(alias), this.livePredicate(alias, includeDeleted)].filter((f) => f !== empty)
+  read(alias: string, includeDeleted?: boolean, tenantValues?: readonly unknown[]): Fragment[] {
+    return [this.tenantPredicate(alias, tenantValues), this.livePredicate(alias, includeDeleted)].filter(
+      (f) => f !== empty,
+    )
   }
 
   /** The tenant a create writes: the scope's, or the input's when allowed. */

@@ -1,5 +1,5 @@
 import type { Database, Statement, StatementResult } from '../db/database.js'
-import { safeToRetryStatement, withRetry } from '../db/retry.js'
+import { type RetryEvents, safeToRetryStatement, withRetry } from '../db/retry.js'
 import { valueType } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
@@ -14,6 +14,8 @@ type InsertResult = 'rows' | 'count' | 'stamp'
 const TS = raw(`date_trunc('milliseconds', statement_timestamp())`)
 const ACTOR = new Slot('actor')
 const TXID = new Slot('transaction id')
+const ID = new Slot('id')
+const VERSION = new Slot('expected version')
 
 /**
  * A one-dimensional array parameter as PostgreSQL's array text (`{"a","b",NULL}`), built here because
@@ -109,15 +111,18 @@ export function cteWriter(ctx: ModelContext): Writer {
     return q`VALUES ${join(rows.map((row) => q`(${join(all.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`))}`
   }
 
-  const run = async (db: Database, statement: Fragment | Statement) => {
+  const retryEvents = new WeakMap<object, RetryEvents>()
+  const run = (db: Database, statement: Fragment | Statement) => {
     const compiled = statement instanceof Fragment ? compile(statement, ctx.dialect) : statement
+    if (db.inTransaction) return db.run(compiled)
     // A single statement is atomic: retrying it is safe when the server reports it rolled back.
-    return db.inTransaction
-      ? db.run(compiled)
-      : withRetry(db.runtime.options.retry, () => db.run(compiled), {
-          ...db.runtime.retryEvents,
-          retryable: safeToRetryStatement,
-        })
+    const runtime = db.runtime
+    let events = retryEvents.get(runtime)
+    if (!events) {
+      events = { ...runtime.retryEvents, retryable: safeToRetryStatement }
+      retryEvents.set(runtime, events)
+    }
+    return withRetry(runtime.options.retry, () => db.run(compiled), events)
   }
 
   /** INSERT of `rows` (values or Slots), with the audit CTE on copy_on_change. */
@@ -171,6 +176,75 @@ export function cteWriter(ctx: ModelContext): Writer {
     return { rows: [], count: coc ? Number(result.rows[0]?.n ?? 0) : result.affectedRows }
   }
 
+  /** The row a change applies to: its id, in scope, live or deleted as the change requires. */
+  const changeTarget = (scope: Scope, r: ChangeRequest, values?: { id: unknown; tenants: readonly unknown[] }) => {
+    const s = def.system
+    const filter =
+      r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
+    return and([
+      q`r.${id(s.id!.column)} = ${values ? values.id : r.id}`,
+      ...scope.read('r', true, values?.tenants),
+      ...(s.deletedAt ? [filter] : []),
+    ])
+  }
+
+  /**
+   * One change as one statement, with Slots for its values: lock the row, compute the operation's
+   * timestamp, write the closed version (scd2), update, write the audit entries (copy_on_change).
+   */
+  const changeStatement = (scope: Scope, r: ChangeRequest): Fragment => {
+    const s = def.system
+    const idCol = s.id!.column
+    const tenants = scope.tenants?.map((_, i) => tenantSlot(i))
+    const where = changeTarget(scope, r, { id: ID, tenants: tenants ?? [] })
+    // Per record, time never runs backwards: a statement that waited for the row lock may have
+    // started before the change it waited for. scd2 intervals must also be non-empty.
+    const tsExpr = scd2
+      ? q`GREATEST(${TS}, old.${id(s.validFrom!.column)} + interval '1 millisecond')`
+      : q`GREATEST(${TS}, old.${id(s.updatedAt!.column)})`
+    // `col = $n` and `old.col IS DISTINCT FROM $n` take the parameter's type from the column
+    const newValue = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : q`${slotOf(f)}`)
+    const differs = () => {
+      const any = join(
+        [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(f, v)}`),
+        ' OR ',
+      )
+      return r.expectedVersion !== undefined ? q`(${any}) AND old.${id(s.version!.column)} = ${VERSION}` : q`(${any})`
+    }
+    const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(f, v)}`)
+    sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${ACTOR}`)
+    if (scd2) {
+      sets.push(q`${id(s.version!.column)} = old.${id(s.version!.column)} + 1`, q`${id(s.validFrom!.column)} = ts.v`)
+    }
+    const parts: Fragment[] = [
+      q`old AS (SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE)`,
+      q`ts AS (SELECT ${tsExpr} AS v FROM old)`,
+    ]
+    if (scd2) {
+      const validTo = s.validTo!
+      const cols = ctx.columns
+      parts.push(
+        q`hist AS (INSERT INTO ${ctx.history} (${ctx.columnList(cols)}, ${id(CLOSED_BY)}) SELECT ${join(cols.map((f) => (f === validTo ? q`ts.v` : q`old.${id(f.column)}`)))}, ${raw(`'${r.operation}'`)} FROM old, ts WHERE ${differs()})`,
+      )
+    }
+    parts.push(
+      q`upd AS (UPDATE ${ctx.main} AS u SET ${join(sets)} FROM old, ts WHERE u.${id(idCol)} = old.${id(idCol)} AND ${differs()} RETURNING ${ctx.select('u')})`,
+    )
+    if (coc && r.audited.length > 0) {
+      parts.push(
+        q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, q`CAST(${ACTOR} AS uuid)`, TXID, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
+      )
+    }
+    return q`WITH ${join(parts)} SELECT ${ctx.select('upd')} FROM upd`
+  }
+
+  const changes = new Map<string, Prepared>()
+  const tenantSlots: Slot<number>[] = []
+  const tenantSlot = (i: number) => {
+    tenantSlots[i] ??= new Slot(`tenant ${i}`, i)
+    return tenantSlots[i]
+  }
+
   const singleRow = new Map<string, Prepared>()
   const slots = new Map<FieldDef, Slot<FieldDef>>()
   const slotOf = (f: FieldDef): Slot<FieldDef> => {
@@ -186,12 +260,14 @@ export function cteWriter(ctx: ModelContext): Writer {
     async insert(db: Database, _scope: Scope, request: InsertRequest) {
       const returning = request.returning !== false
       const rows = request.rows
-      const provided = ctx.columns.filter((f) => rows.some((r) => r.has(f)))
       if (rows.length === 1) {
         // one row: the statement depends only on which columns are given; compiled once per shape
-        const key = `${provided.map((f) => f.name).join(',')}|${returning}`
+        const row = rows[0]!
+        let key = returning ? '+' : '-'
+        for (const f of ctx.columns) key += row.has(f) ? '1' : '0'
         let prepared = singleRow.get(key)
         if (!prepared) {
+          const provided = ctx.columns.filter((f) => row.has(f))
           prepared = new Prepared(
             insertStatement(
               provided,
@@ -204,7 +280,6 @@ export function cteWriter(ctx: ModelContext): Writer {
           )
           singleRow.set(key, prepared)
         }
-        const row = rows[0]!
         const statement = prepared.bind((slot) =>
           slot === ACTOR ? request.actor : slot === TXID ? request.transactionId : row.get(slot.key as FieldDef),
         )
@@ -212,6 +287,7 @@ export function cteWriter(ctx: ModelContext): Writer {
         return finish(result, returning)
       }
       // many rows: written out from the inserted values where they read back exactly as bound
+      const provided = ctx.columns.filter((f) => rows.some((r) => r.has(f)))
       const stored = returning ? storedRows(ctx, rows, request.actor) : undefined
       const mode: InsertResult = stored ? 'stamp' : returning ? 'rows' : 'count'
       const result = await run(db, insertStatement(provided, rows, request.actor, request.transactionId, mode))
@@ -220,55 +296,31 @@ export function cteWriter(ctx: ModelContext): Writer {
     },
 
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
-      const s = def.system
-      const idCol = s.id!.column
-      const filter =
-        r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
-      const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true), ...(s.deletedAt ? [filter] : [])])
-      // Per record, time never runs backwards: a statement that waited for the row lock may have
-      // started before the change it waited for. scd2 intervals must also be non-empty.
-      const tsExpr = scd2
-        ? q`GREATEST(${TS}, old.${id(s.validFrom!.column)} + interval '1 millisecond')`
-        : q`GREATEST(${TS}, old.${id(s.updatedAt!.column)})`
-      // `col = $n` and `old.col IS DISTINCT FROM $n` take the parameter's type from the column
-      const newValue = (value: unknown): Fragment => (value === NOW ? q`ts.v` : q`${value}`)
-      const differs = () => {
-        const any = join(
-          [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(v)}`),
-          ' OR ',
-        )
-        return r.expectedVersion !== undefined
-          ? q`(${any}) AND old.${id(s.version!.column)} = ${r.expectedVersion}`
-          : q`(${any})`
+      // the statement depends on the change's shape and the scope's, not on its values: compiled once
+      let key = `${r.operation}|${r.filter}|${r.expectedVersion !== undefined}|${scope.tenants?.length ?? '-'}|`
+      for (const [f, v] of r.set) key += v === NOW ? `${f.name}=now,` : `${f.name},`
+      key += '|'
+      for (const f of r.audited) key += `${f.name},`
+      let prepared = changes.get(key)
+      if (!prepared) {
+        prepared = new Prepared(changeStatement(scope, r), ctx.dialect)
+        if (changes.size >= 256) changes.delete(changes.keys().next().value!)
+        changes.set(key, prepared)
       }
-      const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(v)}`)
-      sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${r.actor}`)
-      if (scd2) {
-        sets.push(q`${id(s.version!.column)} = old.${id(s.version!.column)} + 1`, q`${id(s.validFrom!.column)} = ts.v`)
-      }
-      const parts: Fragment[] = [
-        q`old AS (SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE)`,
-        q`ts AS (SELECT ${tsExpr} AS v FROM old)`,
-      ]
-      if (scd2) {
-        const validTo = s.validTo!
-        const cols = ctx.columns
-        parts.push(
-          q`hist AS (INSERT INTO ${ctx.history} (${ctx.columnList(cols)}, ${id(CLOSED_BY)}) SELECT ${join(cols.map((f) => (f === validTo ? q`ts.v` : q`old.${id(f.column)}`)))}, ${raw(`'${r.operation}'`)} FROM old, ts WHERE ${differs()})`,
-        )
-      }
-      parts.push(
-        q`upd AS (UPDATE ${ctx.main} AS u SET ${join(sets)} FROM old, ts WHERE u.${id(idCol)} = old.${id(idCol)} AND ${differs()} RETURNING ${ctx.select('u')})`,
+      const { rows } = await run(
+        db,
+        prepared.bind((slot) => {
+          if (slot === ID) return r.id
+          if (slot === ACTOR) return r.actor
+          if (slot === TXID) return r.transactionId
+          if (slot === VERSION) return r.expectedVersion
+          if (typeof slot.key === 'number') return scope.tenants![slot.key]
+          return r.set.get(slot.key as FieldDef)
+        }),
       )
-      if (coc && r.audited.length > 0) {
-        parts.push(
-          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, q`CAST(${r.actor} AS uuid)`, r.transactionId, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
-        )
-      }
-      const { rows } = await run(db, q`WITH ${join(parts)} SELECT ${ctx.select('upd')} FROM upd`)
       if (rows[0]) return { state: 'changed', row: rows[0] }
       // nothing written: the row is missing, unchanged, or at another version; one read tells which
-      const current = await run(db, q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${where}`)
+      const current = await run(db, q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${changeTarget(scope, r)}`)
       return current.rows[0] ? { state: 'unchanged', row: current.rows[0] } : { state: 'missing' }
     },
 

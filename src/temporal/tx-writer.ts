@@ -66,23 +66,21 @@ export function txWriter(ctx: ModelContext): Writer {
     async insert(db: Database, _scope: Scope, request: InsertRequest) {
       return db.transaction(async (tx) => {
         // Many rows whose stored values read back exactly as bound are written out here instead of
-        // read back: the operation's timestamp is then taken first, and bound.
+        // read back; only the operation's timestamp is read, from the first row.
         const stored =
           request.rows.length > 1 && (request.returning !== false || coc)
             ? storedRows(ctx, request.rows, request.actor)
             : undefined
         // NOW(3) is evaluated once per statement: one timestamp for every row of the batch
-        const now = stored ? ((await exec(tx, q`SELECT NOW(3) AS ts`)).rows[0]!.ts as Date) : undefined
-        const ts = now ? q`${now}` : NOW3
         const generated = new Map<FieldDef, Fragment>([
-          [s.createdAt!, ts],
-          [s.updatedAt!, ts],
+          [s.createdAt!, NOW3],
+          [s.updatedAt!, NOW3],
           [s.createdBy!, q`${request.actor}`],
           [s.updatedBy!, q`${request.actor}`],
         ])
         if (scd2) {
           generated.set(s.version!, q`1`)
-          generated.set(s.validFrom!, ts)
+          generated.set(s.validFrom!, NOW3)
         }
         const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
         const columns = [...provided, ...generated.keys()]
@@ -96,7 +94,11 @@ export function txWriter(ctx: ModelContext): Writer {
         }
         const ids = request.rows.map((r) => r.get(s.id!) as string)
         const { rows } = stored
-          ? await exec(tx, insert).then(() => ({ rows: stored(now!) }))
+          ? await exec(tx, insert)
+              .then(() =>
+                exec(tx, q`SELECT ${id(s.createdAt!.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`),
+              )
+              .then((read) => ({ rows: stored(read.rows[0]!.ts as Date) }))
           : ctx.dialect.capabilities.insertReturning
             ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
             : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
