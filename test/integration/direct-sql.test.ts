@@ -246,6 +246,21 @@ describeEngines(
       // outside the transaction the root database works as before
       expect(await ctx.db.queryOne(sql`select 1 as one`)).toEqual({ one: 1 })
     })
+
+    it('still fails that way in later and in queued transactions', async () => {
+      const misuse = () =>
+        ctx.db
+          .transaction(async (tx) => {
+            await tx.query(sql`select 1`)
+            await ctx.db.query(sql`select 1`)
+          })
+          .catch((e: unknown) => e)
+      expect(await misuse()).toBeInstanceOf(ConfigurationError)
+      expect(await misuse()).toBeInstanceOf(ConfigurationError)
+      const [a, b, c] = await Promise.all([misuse(), misuse(), misuse()])
+      for (const e of [a, b, c]) expect(e).toBeInstanceOf(ConfigurationError)
+      expect(await ctx.db.queryOne(sql`select 2 as two`)).toEqual({ two: 2 })
+    })
   },
   (id) => id === 'pglite',
 )
