@@ -12,7 +12,7 @@ import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../te
 import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
 import { ModelContext } from './context.js'
 import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
-import { compile, type Fragment, id as ident, join, q } from './sql-builder.js'
+import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from './sql-builder.js'
 import { checkPaging, compileOrderBy, compileWhere, type OrderDirection } from './where.js'
 
 type Row = Record<string, unknown>
@@ -279,8 +279,13 @@ export class Repository<M extends Model> {
 
   async #insertPrepared(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<ModelRecord<M>[]> {
     const actor = this.#scope.actor(userId)
-    const { rows: stored } = await this.#writer.insert(this.#db, this.#scope, { rows, actor, transactionId: uuidv7() })
+    const { rows: stored, records } = await this.#writer.insert(this.#db, this.#scope, {
+      rows,
+      actor,
+      transactionId: uuidv7(),
+    })
     await this.#written()
+    if (records) return records as ModelRecord<M>[]
     // RETURNING order is not guaranteed: answer in the order of the inputs
     const idField = this.#def.system.id!
     const inOrder = stored.length === rows.length && stored.every((r, i) => r[idField.column] === rows[i]!.get(idField))
@@ -411,30 +416,25 @@ export class Repository<M extends Model> {
   }
 
   async #readOne(id: string, options: ReadOptions): Promise<Row | undefined> {
-    if (options.asOf === undefined) {
-      // the statement depends only on this repository's scope: compiled once, the id swapped in
-      const includeDeleted = options.includeDeleted === true
-      let shape = this.#byId.get(includeDeleted)
-      if (!shape) {
-        const where = and([q`r.${idColumn(this.#def)} = ${ID_SLOT}`, ...this.#scope.read('r', includeDeleted)])
-        const compiled = compile(
-          q`SELECT ${this.#ctx.select('r')} FROM ${this.#ctx.main} AS r WHERE ${where}`,
-          this.#ctx.dialect,
-        )
-        shape = { sql: compiled.sql, parameters: compiled.parameters, slot: compiled.parameters.indexOf(ID_SLOT) }
-        this.#byId.set(includeDeleted, shape)
-      }
-      const parameters = [...shape.parameters]
-      parameters[shape.slot] = id
-      return (await this.#db.run<Row>({ sql: shape.sql, parameters })).rows[0]
+    const includeDeleted = options.includeDeleted === true
+    let at: Date | undefined
+    if (options.asOf !== undefined) {
+      this.#require('scd2', 'asOf')
+      at = requireDate(options.asOf, 'asOf')
     }
-    const where = and([q`r.${idColumn(this.#def)} = ${id}`, ...this.#scope.read('r', options.includeDeleted)])
-    return (
-      await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${this.#versionAt(id, options.asOf)} WHERE ${where}`)
-    ).rows[0]
+    // the statement depends only on this repository's scope and the options used: compiled once
+    const shape = (at ? 2 : 0) + (includeDeleted ? 1 : 0)
+    let prepared = this.#byId.get(shape)
+    if (!prepared) {
+      const where = and([q`r.${idColumn(this.#def)} = ${READ_ID}`, ...this.#scope.read('r', includeDeleted)])
+      const source = at ? this.#versionAt(READ_ID, READ_AT) : q`${this.#ctx.main} AS r`
+      prepared = new Prepared(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`, this.#ctx.dialect)
+      this.#byId.set(shape, prepared)
+    }
+    return (await this.#db.run<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
   }
 
-  readonly #byId = new Map<boolean, { sql: string; parameters: readonly unknown[]; slot: number }>()
+  readonly #byId = new Map<number, Prepared>()
 
   /** Several records by id: a Map in the order of `ids`, null for each one not found. */
   async getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
@@ -492,9 +492,7 @@ export class Repository<M extends Model> {
    * the newest closed version that started by then (a backward index scan on (id, valid_from): the
    * cost does not grow with the number of versions), if it was still valid then.
    */
-  #versionAt(recordId: string, asOf: Date): Fragment {
-    this.#require('scd2', 'asOf')
-    const at = requireDate(asOf, 'asOf')
+  #versionAt(recordId: unknown, at: unknown): Fragment {
     const s = this.#def.system
     const idCol = ident(s.id!.column)
     const from = ident(s.validFrom!.column)
@@ -803,4 +801,5 @@ export class Repository<M extends Model> {
 /** The id column of a model (the name `id` is taken by parameters in this file). */
 const idColumn = (def: ModelDef) => ident(def.system.id!.column)
 /** Stands for the id in a statement compiled once. */
-const ID_SLOT = Symbol('id')
+const READ_ID = new Slot('id')
+const READ_AT = new Slot('asOf')

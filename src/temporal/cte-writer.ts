@@ -6,7 +6,7 @@ import type { ModelContext } from '../repository/context.js'
 import { compile, Fragment, id, join, Prepared, q, raw, Slot } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
-import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, storedRows, type Writer } from './writer.js'
+import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, storedRecords, type Writer } from './writer.js'
 
 /** What an insert statement returns: the stored rows, a count, or a count and the operation's timestamp. */
 type InsertResult = 'rows' | 'count' | 'stamp'
@@ -288,10 +288,10 @@ export function cteWriter(ctx: ModelContext): Writer {
       }
       // many rows: written out from the inserted values where they read back exactly as bound
       const provided = ctx.columns.filter((f) => rows.some((r) => r.has(f)))
-      const stored = returning ? storedRows(ctx, rows, request.actor) : undefined
+      const stored = returning ? storedRecords(ctx, rows, request.actor) : undefined
       const mode: InsertResult = stored ? 'stamp' : returning ? 'rows' : 'count'
       const result = await run(db, insertStatement(provided, rows, request.actor, request.transactionId, mode))
-      if (stored) return { rows: stored(result.rows[0]!.ts as Date), count: rows.length }
+      if (stored) return { rows: [], records: stored(result.rows[0]!.ts as Date), count: rows.length }
       return finish(result, returning)
     },
 

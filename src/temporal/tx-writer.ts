@@ -6,9 +6,10 @@ import { compile, type Fragment, id, join, q, raw } from '../repository/sql-buil
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
-import { NOW, storedRows } from './writer.js'
+import { NOW, storedRecords } from './writer.js'
 
 type Row = Record<string, unknown>
+type Owner = { readonly id: unknown; readonly tenant: unknown }
 
 const NOW3 = raw('NOW(3)')
 
@@ -30,9 +31,16 @@ export function txWriter(ctx: ModelContext): Writer {
   const selectById = (ids: readonly string[]) =>
     q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`
 
+  /** The record an audit entry belongs to: from a row as read, or from a record. */
+  const ownerOfRow = (row: Row): Owner => ({ id: row[idCol], tenant: tenant ? row[tenant.column] : undefined })
+  const ownerOfRecord = (record: Row): Owner => ({
+    id: record[s.id!.name],
+    tenant: tenant ? record[tenant.name] : undefined,
+  })
+
   const writeAudit = async (
     db: Database,
-    entries: { row: Row; field: FieldDef; old: unknown; new: unknown }[],
+    entries: { owner: Owner; field: FieldDef; old: unknown; new: unknown }[],
     operation: AuditOperation,
     changedAt: Date,
     actor: string | null,
@@ -46,8 +54,8 @@ export function txWriter(ctx: ModelContext): Writer {
     const values = entries.map(
       (e) =>
         q`(${join([
-          q`${e.row[idCol]}`,
-          ...(tenant ? [q`${e.row[tenant.column]}`] : []),
+          q`${e.owner.id}`,
+          ...(tenant ? [q`${e.owner.tenant}`] : []),
           q`${e.field.name}`,
           q`${json(e.field, e.old)}`,
           q`${json(e.field, e.new)}`,
@@ -69,7 +77,7 @@ export function txWriter(ctx: ModelContext): Writer {
         // read back; only the operation's timestamp is read, from the first row.
         const stored =
           request.rows.length > 1 && (request.returning !== false || coc)
-            ? storedRows(ctx, request.rows, request.actor)
+            ? storedRecords(ctx, request.rows, request.actor)
             : undefined
         // NOW(3) is evaluated once per statement: one timestamp for every row of the batch
         const generated = new Map<FieldDef, Fragment>([
@@ -93,22 +101,39 @@ export function txWriter(ctx: ModelContext): Writer {
           return { rows: [], count: (await exec(tx, insert)).affectedRows }
         }
         const ids = request.rows.map((r) => r.get(s.id!) as string)
-        const { rows } = stored
-          ? await exec(tx, insert)
-              .then(() =>
-                exec(tx, q`SELECT ${id(s.createdAt!.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`),
-              )
-              .then((read) => ({ rows: stored(read.rows[0]!.ts as Date) }))
-          : ctx.dialect.capabilities.insertReturning
-            ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
-            : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
+        if (stored) {
+          await exec(tx, insert)
+          const read = await exec(
+            tx,
+            q`SELECT ${id(s.createdAt!.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`,
+          )
+          const records = stored(read.rows[0]!.ts as Date)
+          await writeAudit(
+            tx,
+            records.flatMap((record) => {
+              const owner = ownerOfRecord(record)
+              return def.userFields.map((field) => ({ owner, field, old: null, new: record[field.name] }))
+            }),
+            'INSERT',
+            records[0]![s.createdAt!.name] as Date,
+            request.actor,
+            request.transactionId,
+          )
+          return request.returning === false
+            ? { rows: [], count: records.length }
+            : { rows: [], records, count: records.length }
+        }
+        const { rows } = ctx.dialect.capabilities.insertReturning
+          ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
+          : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
         const byId = new Map(rows.map((r) => [r[idCol] as string, r]))
         const ordered = ids.map((i) => byId.get(i)!)
         await writeAudit(
           tx,
-          ordered.flatMap((row) =>
-            def.userFields.map((field) => ({ row, field, old: null, new: decoded(row, field) })),
-          ),
+          ordered.flatMap((row) => {
+            const owner = ownerOfRow(row)
+            return def.userFields.map((field) => ({ owner, field, old: null, new: decoded(row, field) }))
+          }),
           'INSERT',
           ordered[0]![s.createdAt!.column] as Date,
           request.actor,
@@ -168,7 +193,12 @@ export function txWriter(ctx: ModelContext): Writer {
           tx,
           changed
             .filter(([f]) => audited.has(f))
-            .map(([field]) => ({ row, field, old: decoded(locked, field), new: decoded(row, field) })),
+            .map(([field]) => ({
+              owner: ownerOfRow(row),
+              field,
+              old: decoded(locked, field),
+              new: decoded(row, field),
+            })),
           r.operation,
           ts,
           r.actor,
@@ -188,7 +218,7 @@ export function txWriter(ctx: ModelContext): Writer {
         await exec(tx, q`DELETE FROM ${ctx.main} WHERE ${id(idCol)} = ${recordId}`)
         await writeAudit(
           tx,
-          def.userFields.map((field) => ({ row: locked, field, old: decoded(locked, field), new: null })),
+          def.userFields.map((field) => ({ owner: ownerOfRow(locked), field, old: decoded(locked, field), new: null })),
           'DELETE',
           locked.ff_now as Date,
           actor,

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js'
 import type { SqlFamily } from '../dialect/dialect.js'
+import { decodeValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
 import type { Scope } from '../scope/scope.js'
@@ -29,6 +30,16 @@ export type ChangeResult =
   | { readonly state: 'unchanged'; readonly row: Record<string, unknown> }
   | { readonly state: 'changed'; readonly row: Record<string, unknown> }
 
+/**
+ * What an insert gives back: the stored rows as the driver returned them, or (many rows that read
+ * back exactly as bound) the records, decoded and in the order of the request, written out instead.
+ */
+export interface InsertResult {
+  readonly rows: Record<string, unknown>[]
+  readonly records?: Record<string, unknown>[]
+  readonly count: number
+}
+
 export interface InsertRequest {
   /** Per row: values by field (encoded), system fields id/tenant included. */
   readonly rows: readonly ReadonlyMap<FieldDef, unknown>[]
@@ -46,11 +57,7 @@ export interface InsertRequest {
  */
 export interface Writer {
   /** The stored rows, or (with `returning: false`) an empty list; `count` is always set. */
-  insert(
-    db: Database,
-    scope: Scope,
-    request: InsertRequest,
-  ): Promise<{ rows: Record<string, unknown>[]; count: number }>
+  insert(db: Database, scope: Scope, request: InsertRequest): Promise<InsertResult>
   change(db: Database, scope: Scope, request: ChangeRequest): Promise<ChangeResult>
   hardDelete(db: Database, scope: Scope, id: string, actor: string | null, transactionId: string): Promise<boolean>
   purge(db: Database, scope: Scope, id: string): Promise<boolean>
@@ -88,12 +95,12 @@ function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
 }
 
 /**
- * The rows an INSERT of `rows` stored, written out here instead of read back (for many rows, the
+ * The records an INSERT of `rows` stored, written out here instead of read back (for many rows, the
  * returned rows cost more than the insert), or undefined when some column's stored value cannot be
  * known without reading it: a database default, a native type, jsonb. `ts` is the operation's
- * timestamp from the database; the rows have the shape the driver returns.
+ * timestamp from the database; the records are decoded as if read back.
  */
-export function storedRows(
+export function storedRecords(
   ctx: ModelContext,
   rows: readonly ReadonlyMap<FieldDef, unknown>[],
   actor: string | null,
@@ -111,8 +118,8 @@ export function storedRows(
   const ONE = 3
   const NULL = 4
   const UUID = 5
-  const columns = ctx.columns.map((f) => f.column)
-  const sources = ctx.columns.map((f) => {
+  const fields = ctx.columns
+  const sources = fields.map((f) => {
     switch (f.system) {
       case 'createdAt':
       case 'updatedAt':
@@ -131,18 +138,16 @@ export function storedRows(
         return pg && f.type.kind === 'uuid' ? UUID : FROM_ROW
     }
   })
-  const fields = ctx.columns
-  // objects cloned from one with every key start in their final shape
-  const template: Record<string, unknown> = Object.fromEntries(columns.map((c) => [c, null]))
   const actorValue = pg && typeof actor === 'string' ? actor.toLowerCase() : actor
-  // every record gets Date objects of its own, as rows read back do
+  // every record gets Date objects of its own, as records read back do
   return (ts) => {
     const time = ts.getTime()
     const out = new Array<Record<string, unknown>>(rows.length)
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!
-      const stored = { ...template }
-      for (let c = 0; c < columns.length; c++) {
+      const record = { ...ctx.recordTemplate }
+      for (let c = 0; c < fields.length; c++) {
+        const f = fields[c]!
         let value: unknown
         switch (sources[c]) {
           case TS:
@@ -158,16 +163,16 @@ export function storedRows(
             value = null
             break
           case UUID:
-            value = row.get(fields[c]!)
+            value = row.get(f)
             if (typeof value === 'string') value = value.toLowerCase()
             break
           default:
-            value = row.get(fields[c]!)
+            value = row.get(f)
             if (value instanceof Date) value = new Date(value.getTime())
         }
-        stored[columns[c]!] = value
+        record[f.name] = decodeValue(f, value, family)
       }
-      out[r] = stored
+      out[r] = record
     }
     return out
   }
