@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js'
 import { auditJson, decodeValue, encodeValue, sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
+import { decodeRow } from '../repository/records.js'
 import { compile, type Fragment, id, join, q, raw } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
@@ -101,47 +102,35 @@ export function txWriter(ctx: ModelContext): Writer {
           return { rows: [], count: (await exec(tx, insert)).affectedRows }
         }
         const ids = request.rows.map((r) => r.get(s.id!) as string)
+        let records: Row[]
         if (stored) {
           await exec(tx, insert)
           const read = await exec(
             tx,
             q`SELECT ${id(s.createdAt!.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`,
           )
-          const records = stored(read.rows[0]!.ts as Date)
-          await writeAudit(
-            tx,
-            records.flatMap((record) => {
-              const owner = ownerOfRecord(record)
-              return def.userFields.map((field) => ({ owner, field, old: null, new: record[field.name] }))
-            }),
-            'INSERT',
-            records[0]![s.createdAt!.name] as Date,
-            request.actor,
-            request.transactionId,
-          )
-          return request.returning === false
-            ? { rows: [], count: records.length }
-            : { rows: [], records, count: records.length }
+          records = stored(read.rows[0]!.ts as Date)
+        } else {
+          const { rows } = ctx.dialect.capabilities.insertReturning
+            ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
+            : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
+          const byId = new Map(rows.map((r) => [r[idCol] as string, r]))
+          records = ids.map((i) => decodeRow(ctx, byId.get(i)!))
         }
-        const { rows } = ctx.dialect.capabilities.insertReturning
-          ? await exec(tx, q`${insert} RETURNING ${ctx.columnList()}`)
-          : await exec(tx, insert).then(() => exec(tx, selectById(ids)))
-        const byId = new Map(rows.map((r) => [r[idCol] as string, r]))
-        const ordered = ids.map((i) => byId.get(i)!)
         await writeAudit(
           tx,
-          ordered.flatMap((row) => {
-            const owner = ownerOfRow(row)
-            return def.userFields.map((field) => ({ owner, field, old: null, new: decoded(row, field) }))
+          records.flatMap((record) => {
+            const owner = ownerOfRecord(record)
+            return def.userFields.map((field) => ({ owner, field, old: null, new: record[field.name] }))
           }),
           'INSERT',
-          ordered[0]![s.createdAt!.column] as Date,
+          records[0]![s.createdAt!.name] as Date,
           request.actor,
           request.transactionId,
         )
         return request.returning === false
-          ? { rows: [], count: ordered.length }
-          : { rows: ordered, count: ordered.length }
+          ? { rows: [], count: records.length }
+          : { rows: [], records, count: records.length }
       })
     },
 
