@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js'
 import { SchemaSyncError } from '../errors.js'
 import { hashOf } from '../schema/names.js'
-import type { SchemaDesc, TableDesc } from '../schema/types.js'
+import type { IndexDesc, SchemaDesc, TableDesc } from '../schema/types.js'
 
 const ROLLBACK = Symbol('rollback')
 
@@ -23,9 +23,20 @@ export async function renderThroughPostgres(
   const shadowOf = new Map<string, string>()
   const originals = [...new Set(desired.tables.map((t) => t.schema ?? defaultSchema))]
   for (const [i, s] of originals.entries()) shadowOf.set(s, `ff_shadow_${salt}_${i}`)
+  // Tables alike in everything but their names (audit tables, say) render alike: one of each shape
+  // is created, the others take its rendering under their own names.
+  const shapes = new Map<string, TableDesc>()
+  const shapeOf = new Map<TableDesc, TableDesc>()
+  for (const t of desired.tables) {
+    const key = shapeKey(t)
+    const first = shapes.get(key)
+    if (first) shapeOf.set(t, first)
+    else shapes.set(key, t)
+  }
   const toShadow = (t: TableDesc): TableDesc => ({
     ...t,
     schema: shadowOf.get(t.schema ?? defaultSchema)!,
+    primaryKey: undefined,
     foreignKeys: [],
     indexes: t.indexes.filter((i) => i.where !== undefined),
   })
@@ -40,7 +51,7 @@ export async function renderThroughPostgres(
             { cause: error, sql },
           )
         })
-      const shadows = desired.tables.map(toShadow)
+      const shadows = [...shapes.values()].map(toShadow)
       const statements = [...[...shadowOf.values()].map((shadow) => dialect.ddl.createSchema(shadow))]
       for (const t of shadows) statements.push(...dialect.ddl.createTable(t))
       if (oneByOne) {
@@ -53,26 +64,31 @@ export async function renderThroughPostgres(
         async (sql, parameters) => (await tx.run({ sql, parameters })).rows,
         [...shadowOf.values()],
       )
-      const back = new Map([...shadowOf].map(([original, shadow]) => [shadow, original]))
-      const original = (s: string | undefined) => {
-        const o = s === undefined ? undefined : (back.get(s) ?? s)
-        return o === defaultSchema ? undefined : o
-      }
-      const byKey = new Map(desired.tables.map((t) => [`${t.schema ?? defaultSchema}.${t.name}`, t]))
+      const byShadowKey = new Map(read.tables.map((t) => [`${t.schema}.${t.name}`, t]))
+      const renderingOf = (t: TableDesc) => byShadowKey.get(`${shadowOf.get(t.schema ?? defaultSchema)}.${t.name}`)
       rendered = {
-        tables: read.tables.map((t) => {
-          const schema = original(t.schema)
-          const source = byKey.get(`${schema ?? defaultSchema}.${t.name}`)
-          return {
-            ...t,
-            schema: source?.schema,
-            foreignKeys: source?.foreignKeys ?? [],
-            indexes: (source?.indexes ?? []).map((i) =>
-              i.where === undefined ? i : (t.indexes.find((r) => r.name === i.name) ?? i),
-            ),
-            ...(source?.role && { role: source.role }),
-            ...(source?.model && { model: source.model }),
-          }
+        tables: desired.tables.flatMap((source) => {
+          const model = shapeOf.get(source) ?? source
+          const r = renderingOf(model)
+          if (!r) return []
+          // the rendering of `model`, under the names of `source` (constraints matched by position)
+          const check = (i: number) => r.checks.find((c) => c.name === model.checks[i]!.name)
+          const partial = (t: TableDesc) => t.indexes.filter((x) => x.where !== undefined)
+          const index = (x: IndexDesc) =>
+            r.indexes.find((y) => y.name === partial(model)[partial(source).indexOf(x)]?.name)
+          return [
+            {
+              ...r,
+              schema: source.schema,
+              name: source.name,
+              primaryKey: source.primaryKey,
+              foreignKeys: source.foreignKeys,
+              checks: source.checks.map((c, i) => ({ ...(check(i) ?? c), name: c.name })),
+              indexes: source.indexes.map((x) => (x.where === undefined ? x : { ...(index(x) ?? x), name: x.name })),
+              ...(source.role && { role: source.role }),
+              ...(source.model && { model: source.model }),
+            },
+          ]
         }),
       }
       throw ROLLBACK
@@ -83,4 +99,13 @@ export async function renderThroughPostgres(
     if (error !== ROLLBACK) throw error
   }
   return rendered!
+}
+
+/** Everything about a table that its rendering depends on, without its names. */
+function shapeKey(t: TableDesc): string {
+  return JSON.stringify([
+    t.columns,
+    t.checks.map((c) => c.expression),
+    t.indexes.filter((i) => i.where !== undefined).map((i) => [i.columns, i.unique, i.method, i.where]),
+  ])
 }

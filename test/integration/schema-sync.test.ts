@@ -281,6 +281,26 @@ describeEngines('schema sync', (ctx) => {
     })
   })
 
+  it('renders tables alike in shape once, each under its own names, and still sees a change to one', async () => {
+    const make = (table: string, check: string, extraIndex: boolean) =>
+      defineModel({
+        table,
+        temporal: 'copy_on_change',
+        fields: {
+          code: field(z.string().max(10), { unique: true }),
+          n: field(z.int(), { check, ...(extraIndex && { index: true }) }),
+          note: field(z.string().max(20), { index: pg ? { where: "note <> ''" } : true }),
+        },
+      })
+    // alike_b has one more plain index: its partial indexes sit at other positions in its list
+    const models = [make('alike_a', 'n >= 0', false), make('alike_b', 'n >= 0', true), make('alike_c', 'n >= 0', false)]
+    await manager().sync(models)
+    expect((await manager().plan(models)).isEmpty).toBe(true)
+    const changed = await manager().plan([models[0]!, make('alike_b', 'n >= 1', true), models[2]!])
+    expect(changed.changes.map((c) => c.table)).toEqual(['alike_b'])
+    expect(changed.changes[0]!.sql.join('\n')).toMatch(/n >= 1/)
+  })
+
   it('applies a plan atomically where DDL is transactional, and reports what ran where it is not', async () => {
     const v1 = defineModel({ table: 'atomic', multiTenant: false, fields: { a: z.int() } })
     await manager().sync([v1])
