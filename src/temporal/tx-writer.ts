@@ -7,7 +7,7 @@ import { compile, type Fragment, id, join, q, raw } from '../repository/sql-buil
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
-import { NOW, storedRecords } from './writer.js'
+import { NOW, readsBackAsBound, storedRecords } from './writer.js'
 
 type Row = Record<string, unknown>
 type Owner = { readonly id: unknown; readonly tenant: unknown }
@@ -31,6 +31,22 @@ export function txWriter(ctx: ModelContext): Writer {
   const exec = (db: Database, f: Fragment) => db.run<Row>(compile(f, ctx.dialect))
   const selectById = (ids: readonly string[]) =>
     q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`
+
+  /** The row an UPDATE leaves, from the row it locked and what it set. */
+  const written = (locked: Row, changed: [FieldDef, unknown][], ts: Date, actor: string | null): Row => {
+    // every Date of its own, as in rows read back
+    const time = (d: Date) => new Date(d.getTime())
+    const row: Row = { ...locked }
+    delete row.ff_now
+    for (const [f, v] of changed) row[f.column] = v === NOW ? time(ts) : v instanceof Date ? time(v) : v
+    row[s.updatedAt!.column] = time(ts)
+    row[s.updatedBy!.column] = actor
+    if (scd2) {
+      row[s.version!.column] = Number(locked[s.version!.column]) + 1
+      row[s.validFrom!.column] = time(ts)
+    }
+    return row
+  }
 
   /** The record an audit entry belongs to: from a row as read, or from a record. */
   const ownerOfRow = (row: Row): Owner => ({ id: row[idCol], tenant: tenant ? row[tenant.column] : undefined })
@@ -176,7 +192,11 @@ export function txWriter(ctx: ModelContext): Writer {
           )
         }
         await exec(tx, q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${id(idCol)} = ${r.id}`)
-        const row = (await exec(tx, selectById([r.id]))).rows[0]!
+        // the locked row with what was set, where every value set reads back exactly as bound;
+        // otherwise (a native type, say) the row is read back
+        const row = changed.every(([f]) => readsBackAsBound(f, family))
+          ? written(locked, changed, ts, r.actor)
+          : (await exec(tx, selectById([r.id]))).rows[0]!
         const audited = new Set(r.audited)
         await writeAudit(
           tx,

@@ -72,7 +72,7 @@ export type WriterFactory = (ctx: ModelContext) => Writer
  * timestamps and enums on both families; doubles on PostgreSQL; JSON on MySQL, which keeps its text
  * (PostgreSQL's jsonb reorders keys). Native column types and everything else are read back.
  */
-function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
+export function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
   const t = f.type
   switch (t.kind) {
     case 'string':
