@@ -5,6 +5,7 @@ import { Database, type Runtime } from './database.js'
 import type { Engine } from './drivers/types.js'
 import { Metrics } from './metrics.js'
 import { type ConnectOptions, resolveOptions } from './options.js'
+import { type RetryEvents, safeToRetryStatement } from './retry.js'
 import { parseTarget } from './url.js'
 
 /**
@@ -65,17 +66,19 @@ export async function connect(target?: string | ConnectOptions): Promise<Databas
     () => ready.poolStats(),
     () => breaker.snapshot(),
   )
+  const retryEvents: RetryEvents = {
+    onRetry(error, attempt, delayMs) {
+      metrics.retry()
+      logger?.info({ code: error.code, attempt, delayMs }, 'ff-storage: retrying after a transient failure')
+    },
+  }
   const runtime: Runtime = {
     options: resolved,
     dialect: ready.dialect,
     breaker,
     metrics,
-    retryEvents: {
-      onRetry(error, attempt, delayMs) {
-        metrics.retry()
-        logger?.info({ code: error.code, attempt, delayMs }, 'ff-storage: retrying after a transient failure')
-      },
-    },
+    retryEvents,
+    statementRetryEvents: { ...retryEvents, retryable: safeToRetryStatement },
     cacheStores: new Set(resolved.cache ? [resolved.cache] : []),
     defaultCache: undefined,
     poolStats: () => ready.poolStats(),

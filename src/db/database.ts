@@ -56,6 +56,8 @@ export interface Runtime {
   readonly metrics: Metrics
   /** Logs and counts a retry. */
   readonly retryEvents: RetryEvents
+  /** The same, for one statement on its own: retried only when the server reports it rolled back. */
+  readonly statementRetryEvents: RetryEvents
   /** Cache stores used by repositories of this database: every write invalidates in all of them. */
   readonly cacheStores: Set<CacheStore>
   /** The default in-memory store of this database, created on first use. */
@@ -117,6 +119,16 @@ export class Database {
   /** True inside `transaction(…)`. */
   get inTransaction(): boolean {
     return this.#depth > 0
+  }
+
+  /**
+   * @internal run one statement that is atomic on its own: outside a transaction it is re-run on a
+   * transient failure the server reports as rolled back; inside one, the transaction is retried.
+   */
+  runAtomic<R = Record<string, unknown>>(statement: Statement): Promise<StatementResult<R>> {
+    if (this.#depth > 0) return this.run<R>(statement)
+    const { options, statementRetryEvents } = this.#runtime
+    return withRetry(options.retry, () => this.run<R>(statement), statementRetryEvents)
   }
 
   /** @internal options and hooks shared with transactions */

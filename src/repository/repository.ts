@@ -445,9 +445,10 @@ export class Repository<M extends Model> {
   async #getMany(ids: readonly string[], options: ReadOptions): Promise<Map<string, ModelRecord<M> | null>> {
     const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
     if (ids.length === 0) return result
-    const source = await this.#source(options.asOf, [...new Set(ids)])
+    const unique = [...new Set(ids)]
+    const source = await this.#source(options.asOf, unique)
     const where = and([
-      q`r.${idColumn(this.#def)} IN (${join([...new Set(ids)].map((i) => q`${i}`))})`,
+      q`r.${idColumn(this.#def)} IN (${join(unique.map((i) => q`${i}`))})`,
       ...this.#scope.read('r', options.includeDeleted),
     ])
     const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
@@ -575,13 +576,12 @@ export class Repository<M extends Model> {
         ? q``
         : q` UNION ALL SELECT * FROM (${join(list.map(lookup), ' UNION ALL ')}) AS v WHERE v.${to} > ${at}`
     if (ids) {
-      const unique = [...new Set(ids)]
-      if (unique.length <= MAX_LOOKUPS) {
-        return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${idCol} IN (${join(unique.map((i) => q`${i}`))}) AND c.${from} <= ${at}${looked(unique)}) AS r`
-      }
-      const inIds = (alias: string) => q`${ident(alias)}.${idCol} IN (${join(unique.map((i) => q`${i}`))})`
-      return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE ${inIds('c')} AND c.${from} <= ${at}
-        UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE ${inIds('h')} AND h.${from} <= ${at} AND h.${to} > ${at}) AS r`
+      // the given ids (distinct): each looked up, or beyond MAX_LOOKUPS every version valid then
+      const inIds = (alias: string) => q`${ident(alias)}.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
+      const current = q`SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE ${inIds('c')} AND c.${from} <= ${at}`
+      return ids.length <= MAX_LOOKUPS
+        ? q`(${current}${looked(ids)}) AS r`
+        : q`(${current} UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE ${inIds('h')} AND h.${from} <= ${at} AND h.${to} > ${at}) AS r`
     }
     const changed = q`k.${from} > ${at}`
     const { rows } = await this.#run(q`${this.#candidates(at, changed)} LIMIT ${MAX_LOOKUPS + 1}`)

@@ -1,5 +1,4 @@
 import type { Database, Statement, StatementResult } from '../db/database.js'
-import { type RetryEvents, safeToRetryStatement, withRetry } from '../db/retry.js'
 import { valueType } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
@@ -111,19 +110,8 @@ export function cteWriter(ctx: ModelContext): Writer {
     return q`VALUES ${join(rows.map((row) => q`(${join(all.map((f) => generated.get(f) ?? (row.has(f) ? q`${row.get(f)}` : q`DEFAULT`)))})`))}`
   }
 
-  const retryEvents = new WeakMap<object, RetryEvents>()
-  const run = (db: Database, statement: Fragment | Statement) => {
-    const compiled = statement instanceof Fragment ? compile(statement, ctx.dialect) : statement
-    if (db.inTransaction) return db.run(compiled)
-    // A single statement is atomic: retrying it is safe when the server reports it rolled back.
-    const runtime = db.runtime
-    let events = retryEvents.get(runtime)
-    if (!events) {
-      events = { ...runtime.retryEvents, retryable: safeToRetryStatement }
-      retryEvents.set(runtime, events)
-    }
-    return withRetry(runtime.options.retry, () => db.run(compiled), events)
-  }
+  const run = (db: Database, statement: Fragment | Statement) =>
+    db.runAtomic(statement instanceof Fragment ? compile(statement, ctx.dialect) : statement)
 
   /** INSERT of `rows` (values or Slots), with the audit CTE on copy_on_change. */
   const insertStatement = (

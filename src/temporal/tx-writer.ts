@@ -3,7 +3,7 @@ import { auditJson, decodeValue, encodeValue, sameValue } from '../model/codec.j
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
 import { decodeRow } from '../repository/records.js'
-import { compile, Fragment, id, join, type Part, Prepared, q, raw, Slot } from '../repository/sql-builder.js'
+import { compile, Fragment, id, join, type Part, q, raw } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
@@ -87,16 +87,6 @@ export function txWriter(ctx: ModelContext): Writer {
 
   const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
 
-  const slots = new Map<FieldDef, Slot<FieldDef>>()
-  const slotOf = (f: FieldDef) => {
-    let slot = slots.get(f)
-    if (!slot) {
-      slot = new Slot(f.name, f)
-      slots.set(f, slot)
-    }
-    return slot
-  }
-
   return {
     async insert(db: Database, _scope: Scope, request: InsertRequest) {
       return db.transaction(async (tx) => {
@@ -119,36 +109,23 @@ export function txWriter(ctx: ModelContext): Writer {
         }
         const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
         const columns = [...provided, ...generated.keys()]
-        // Rows that all give the same columns share one row of SQL, compiled once and repeated;
-        // otherwise the VALUES list is one flat fragment (DEFAULT where a row gives no value).
-        let values: Fragment | string
-        let parameters: readonly unknown[]
+        // the VALUES list as one flat fragment (DEFAULT where a row gives no value): thousands of
+        // rows, no fragment per value
         const fixed = columns.map((f) => generated.get(f))
-        if (request.rows.every((row) => provided.every((f) => row.has(f)))) {
-          const one = new Prepared(q`(${join(columns.map((f, i) => fixed[i] ?? q`${slotOf(f)}`))})`, ctx.dialect)
-          const all: unknown[] = []
-          for (const row of request.rows) {
-            for (const v of one.bind((slot) => row.get(slot.key as FieldDef)).parameters) all.push(v)
+        const parts: Part[] = []
+        for (const row of request.rows) {
+          parts.push(parts.length === 0 ? '(' : ', (')
+          for (let i = 0; i < columns.length; i++) {
+            if (i > 0) parts.push(', ')
+            const f = columns[i]!
+            parts.push(fixed[i] ?? (row.has(f) ? { value: row.get(f) } : 'DEFAULT'))
           }
-          parameters = all
-          values = new Array<string>(request.rows.length).fill(one.sql).join(', ')
-        } else {
-          const parts: Part[] = []
-          for (const row of request.rows) {
-            parts.push(parts.length === 0 ? '(' : ', (')
-            for (let i = 0; i < columns.length; i++) {
-              if (i > 0) parts.push(', ')
-              const f = columns[i]!
-              parts.push(fixed[i] ?? (row.has(f) ? { value: row.get(f) } : 'DEFAULT'))
-            }
-            parts.push(')')
-          }
-          const compiled = compile(new Fragment(parts), ctx.dialect)
-          values = compiled.sql
-          parameters = compiled.parameters
+          parts.push(')')
         }
-        const head = compile(q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES `, ctx.dialect).sql
-        const insert = { sql: `${head}${values}`, parameters }
+        const insert = compile(
+          q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) VALUES ${new Fragment(parts)}`,
+          ctx.dialect,
+        )
         // the audit trail needs the stored values (defaults included): only then are rows read back
         if (request.returning === false && !coc) {
           return { rows: [], count: (await tx.run<Row>(insert)).affectedRows }
@@ -166,7 +143,7 @@ export function txWriter(ctx: ModelContext): Writer {
           const { rows } = ctx.dialect.capabilities.insertReturning
             ? await tx.run<Row>({
                 sql: `${insert.sql} RETURNING ${compile(ctx.columnList(), ctx.dialect).sql}`,
-                parameters,
+                parameters: insert.parameters,
               })
             : await tx.run(insert).then(() => exec(tx, selectById(ids)))
           const byId = new Map(rows.map((r) => [r[idCol] as string, r]))

@@ -139,7 +139,6 @@ export function storedRecords(
     }
   })
   const actorValue = pg && typeof actor === 'string' ? actor.toLowerCase() : actor
-  const parse = fields.map((f) => f.type.kind === 'json')
   // every record gets Date objects of its own, as records read back do
   return (ts) => {
     const time = ts.getTime()
@@ -171,15 +170,7 @@ export function storedRecords(
             value = row.get(f)
             if (value instanceof Date) value = new Date(value.getTime())
         }
-        // what decodeValue gives for these kinds: the value itself, but for NULL and MySQL's JSON text
-        record[f.name] =
-          value === null || value === undefined
-            ? f.acceptsNull
-              ? null
-              : undefined
-            : parse[c]
-              ? decodeValue(f, value, family)
-              : value
+        record[f.name] = decodeValue(f, value, family)
       }
       out[r] = record
     }

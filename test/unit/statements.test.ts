@@ -35,10 +35,12 @@ function recorder(dialect: Dialect, answer: Record<string, unknown>[] = []) {
   const db = {
     dialect,
     inTransaction: true,
-    runtime: { options: { retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } } },
     async run(statement: Statement) {
       statements.push(statement)
       return { rows: answer, affectedRows: 0 }
+    },
+    runAtomic(statement: Statement) {
+      return db.run(statement)
     },
     async transaction<T>(fn: (tx: Database) => Promise<T>) {
       return fn(db as unknown as Database)
