@@ -163,13 +163,16 @@ export class Repository<M extends Model> {
     }
   }
 
-  /** Cached reads, keyed by model, generation, scope, method and arguments; copies in, copies out. */
+  /**
+   * Cached reads, keyed by the table (database, schema, table) and its generation, the model's shape,
+   * the scope, the method and its arguments; copies in, copies out.
+   */
   async #cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T> {
     const cache = this.#cache
     if (!cache || this.#db.inTransaction) return load()
-    const table = this.#def.table
+    const table = this.#cacheTable
     const generation = await cache.store.generation(table)
-    const key = `${table}:${generation}:${cache.scopeKey}:${method}:${stableKey(args)}`
+    const key = `${table}:${generation}:${this.#ctx.shape}:${cache.scopeKey}:${method}:${stableKey(args)}`
     const hit = await cache.store.get(key)
     if (hit !== undefined) return (hit as { v: T }).v
     const value = await load()
@@ -177,11 +180,20 @@ export class Repository<M extends Model> {
     return value
   }
 
-  /** After a write commits: every cache store of this database forgets the model's entries. */
+  /**
+   * The table as cache stores know it: a store may serve several databases (Redis across processes,
+   * one memory store given to two connections), and a table name may exist in several schemas.
+   * Generations are per table, so a write through any model of the table invalidates every shape.
+   */
+  get #cacheTable(): string {
+    return `${this.#db.runtime.identity}|${this.#def.schema ?? ''}.${this.#def.table}`
+  }
+
+  /** After a write commits: every cache store of this database forgets the table's entries. */
   async #written(): Promise<void> {
     const { cacheStores, options } = this.#db.runtime
     if (cacheStores.size === 0) return
-    const table = this.#def.table
+    const table = this.#cacheTable
     await this.#db.afterCommit(async () => {
       for (const store of cacheStores) {
         await store.bump(table).catch((error: unknown) =>
