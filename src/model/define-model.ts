@@ -12,7 +12,8 @@ export interface ModelIndex {
   readonly columns: readonly string[]
   readonly name?: string
   readonly where?: string
-  readonly unique?: boolean
+  /** As a field's `unique`: within the tenant among live rows (`true`), or across tenants (`'global'`). */
+  readonly unique?: boolean | 'global'
   readonly method?: IndexMethod
 }
 
@@ -242,6 +243,14 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     if (options.onDelete === 'SET NULL' && !analyzed.nullable) {
       error(`field "${name}": onDelete SET NULL needs a nullable field (.nullable() or .optional())`)
     }
+    if (
+      options.unique !== undefined &&
+      options.unique !== true &&
+      options.unique !== false &&
+      options.unique !== 'global'
+    ) {
+      error(`field "${name}": unique must be true, false or 'global'`)
+    }
     if (options.indexWhere !== undefined && !options.index && !options.unique) {
       problems.push({ level: 'warning', message: `field "${name}": indexWhere has no effect without index or unique` })
     }
@@ -275,6 +284,9 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     if (!Array.isArray(idx.columns) || idx.columns.length === 0) {
       error(`indexes[${i}] needs at least one column`)
       return idx
+    }
+    if (idx.unique !== undefined && idx.unique !== true && idx.unique !== false && idx.unique !== 'global') {
+      error(`indexes[${i}]: unique must be true, false or 'global'`)
     }
     const columns = idx.columns.map((c) => {
       const f = byName.get(c) ?? byColumn.get(c)

@@ -35,8 +35,14 @@ export function convertPostgresError(error: unknown, context: StatementContext):
   }
   const detail = e.detail ? ` (${e.detail})` : ''
   switch (code) {
-    case '23505':
-      return new UniqueViolationError(`Unique constraint ${e.constraint ?? ''} violated${detail}`, base)
+    case '23505': {
+      // the key's columns, never its values (they stay in `cause` for whoever may see them)
+      const columns = /^Key \(([^)]*)\)=/.exec(e.detail ?? '')?.[1]
+      return new UniqueViolationError(
+        `Unique constraint ${e.constraint ?? ''} violated${columns ? ` on (${columns})` : ''}`,
+        base,
+      )
+    }
     case '23503':
       return new ForeignKeyViolationError(`Foreign key ${e.constraint ?? ''} violated${detail}`, base)
     case '23514':
