@@ -84,4 +84,14 @@ describeEngines('injection through values', (ctx) => {
       }
     }
   })
+
+  it('a NUL in SQL text (sql.id, sql.raw) is a ValidationError before anything is sent, never retried', async () => {
+    const before = db.metrics()
+    for (const q of [sql`select 1 as ${sql.id('a\u0000b')}`, sql`select 1 ${sql.raw('-- \u0000')}`]) {
+      await expect(db.query(q)).rejects.toBeInstanceOf(ValidationError)
+    }
+    const after = db.metrics()
+    expect(after.retries).toBe(before.retries)
+    expect(after.queries.total).toBe(before.queries.total)
+  })
 })

@@ -55,6 +55,11 @@ export function convertPostgresError(error: unknown, context: StatementContext):
     case '40P01':
       return new SerializationError(message, base)
   }
+  if (code === '08P01') {
+    // protocol violation: the statement itself is malformed (too many parameters, say); the
+    // connection is fine and running it again would fail the same way
+    return new QueryError(`The server rejected the statement (protocol violation): ${message}`, base)
+  }
   if (code?.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') {
     return new ConnectionError(message, base)
   }
