@@ -639,9 +639,12 @@ export class Repository<M extends Model> {
     return this.#audit(predicates, limit)
   }
 
-  async #audit(predicates: Fragment[], limit?: number): Promise<AuditEntry[]> {
+  /** Audit entries matching `predicates`, within the scope's tenants unless `scoped` is false. */
+  async #audit(predicates: Fragment[], limit?: number, scoped = true): Promise<AuditEntry[]> {
     const tenantCol = this.#def.system.tenant?.column
-    const where = and([...predicates, this.#scope.tenantPredicate('a')].filter((p) => p.parts.length > 0))
+    const where = and(
+      [...predicates, ...(scoped ? [this.#scope.tenantPredicate('a')] : [])].filter((p) => p.parts.length > 0),
+    )
     const json = new Set<string>([A.oldValue, A.newValue])
     // JSON values as text on every engine, parsed here: one decoding path
     const column = (c: string) =>
@@ -671,12 +674,22 @@ export class Repository<M extends Model> {
     })
   }
 
-  /** The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal. */
+  /**
+   * The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal,
+   * and null unless the record belonged to one of the scope's tenants at `at` — the same rule as
+   * `get`, and as `asOf` reads of scd2 models: a record transferred away is the new owner's from the
+   * transfer on (its whole state then, as `get` shows it), and the old owner's before.
+   */
   async getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
     this.#require('copy_on_change', 'getStateAt')
     requireUuid(id, 'id')
     const when = requireDate(at, 'at')
-    const entries = await this.#audit([q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`])
+    // the whole trail (a transfer moves a record's history with it); the owner at `at` decides below
+    const entries = await this.#audit(
+      [q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`],
+      undefined,
+      false,
+    )
     const s = this.#def.system
     let state: Record<string, unknown> | null = null
     for (const e of entries) {
@@ -709,6 +722,7 @@ export class Repository<M extends Model> {
       state[s.updatedBy!.name] = e.changedBy
     }
     if (!state) return null
+    if (s.tenant && !this.#scope.includes(state[s.tenant.name])) return null
     if (s.deletedAt && state[s.deletedAt.name] && !options.includeDeleted) return null
     const ordered: Record<string, unknown> = {}
     for (const f of this.#def.fields) ordered[f.name] = state[f.name]

@@ -90,6 +90,12 @@ export class Scope {
     )
   }
 
+  /** Whether a record of `tenant` is visible in this scope (always, on models that are not multi-tenant). */
+  includes(tenant: unknown): boolean {
+    if (!this.tenants) return true
+    return typeof tenant === 'string' && this.tenants.some((t) => t.toLowerCase() === tenant.toLowerCase())
+  }
+
   /** The tenant a create writes: the scope's, or the input's when allowed. */
   tenantForCreate(requested: unknown): string | undefined {
     if (!this.tenants) return undefined
