@@ -93,7 +93,10 @@ export class Scope {
   /** Whether a record of `tenant` is visible in this scope (always, on models that are not multi-tenant). */
   includes(tenant: unknown): boolean {
     if (!this.tenants) return true
-    return typeof tenant === 'string' && this.tenants.some((t) => t.toLowerCase() === tenant.toLowerCase())
+    if (typeof tenant !== 'string') return false
+    // UUIDs compare without case (as the uuid type does); any other id exactly
+    const folded = isUuid(tenant) ? tenant.toLowerCase() : undefined
+    return this.tenants.some((t) => t === tenant || (folded !== undefined && t.toLowerCase() === folded))
   }
 
   /** The tenant a create writes: the scope's, or the input's when allowed. */
