@@ -47,7 +47,8 @@ export function dateProblem(value: string): string | undefined {
   const m = ISO_DATE.exec(value)
   if (m) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-    const date = new Date(Date.UTC(y, mo - 1, d))
+    const date = new Date(0)
+    date.setUTCFullYear(y, mo - 1, d) // Date.UTC would read years 0–99 as 1900–1999
     if (date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d) {
       return y < 1000 ? `"${value}" is outside the storable range (years 1000 to 9999)` : undefined
     }
