@@ -68,7 +68,8 @@ export type FieldInput = z.ZodType | FieldSpec
  */
 export function field<S extends z.ZodType, const O extends FieldOptions = {}>(
   schema: S,
-  options: O = {} as O,
+  // unknown keys (`{ uniqe: true }`) do not compile; defineModel refuses them at run time too
+  options: O & { readonly [K in Exclude<keyof O, keyof FieldOptions>]: never } = {} as never,
 ): FieldSpec<S, O> {
   return Object.freeze({ [FIELD]: true as const, schema, options: Object.freeze({ ...options }) })
 }
