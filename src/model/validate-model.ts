@@ -74,6 +74,11 @@ export function validateModel(model: Model | ModelConfig, options: ValidateOptio
     }
     if (dialect.family === 'mysql') {
       for (const f of def.userFields) {
+        // utf8mb4 varchar holds at most 16383 characters; MariaDB turns longer ones into text types
+        if (f.type.kind === 'string' && f.type.maxLength !== undefined && f.type.maxLength > 16_383) {
+          const msg = `field "${f.name}": .max(${f.type.maxLength}) exceeds MySQL/MariaDB's varchar limit of 16383 characters (utf8mb4)${label}; leave out .max() for a text column`
+          options.engine ? error(msg) : warn(msg)
+        }
         for (const action of ['onDelete', 'onUpdate'] as const) {
           // InnoDB parses SET DEFAULT and stores RESTRICT: the key would not do what the model says
           if (f.options[action] === 'SET DEFAULT') {

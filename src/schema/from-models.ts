@@ -119,7 +119,20 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
   const partial = dialect.capabilities.partialIndexes
   const tenant = def.tenantField ? def.byName.get(def.tenantField)!.column : undefined
   const deletedAt = def.system.deletedAt?.column
-  const columns = def.fields.map((f) => column(f, dialect))
+  // a table switched to scd2 holding rows: each becomes version 1, valid from the switch
+  const scd2Backfill = new Map<string, string>(
+    def.temporal === 'scd2'
+      ? [
+          [def.system.version!.column, '1'],
+          [def.system.validFrom!.column, dialect.types.now],
+        ]
+      : [],
+  )
+  const columns = def.fields.map((f) => {
+    const c = column(f, dialect)
+    const backfill = scd2Backfill.get(c.name)
+    return backfill === undefined ? c : { ...c, backfill }
+  })
   const indexes: IndexDesc[] = []
   const checks: CheckDesc[] = []
   const foreignKeys: ForeignKeyDesc[] = []

@@ -215,6 +215,12 @@ describeEngines('schema sync II', (ctx) => {
       }
     })
 
+    it('refuses a varchar longer than MySQL/MariaDB can store (it would become a text type, planned forever)', () => {
+      const m = defineModel({ table: 'vc_long', multiTenant: false, fields: { s: z.string().max(20_000) } })
+      const errors = validateModel(m, { engine: ctx.db.dialect.name }).filter((p) => p.level === 'error')
+      expect(errors.map((e) => e.message)).toEqual(pg ? [] : [expect.stringMatching(/varchar limit of 16383/)])
+    })
+
     it('refuses onUpdate SET NULL on a required field at definition', () => {
       expect(() =>
         defineModel({
@@ -319,17 +325,27 @@ describeEngines('schema sync II', (ctx) => {
     })
   })
 
-  it('a strategy switch says what becomes of the old audit table: a destructive drop, applied only when allowed', async () => {
+  it('a strategy switch with rows works and says what becomes of the old audit table: a destructive drop, applied only when allowed', async () => {
     const m = (temporal: 'copy_on_change' | 'scd2') =>
       defineModel({ table: 'switcher', temporal, fields: { title: z.string().max(20) } })
     await converge([m('copy_on_change')])
+    const before = await ctx.db.repository(m('copy_on_change'), { tenantId: T1, userId: U1 }).create({ title: 'kept' })
     const plan = await manager().plan([m('scd2')])
+    // the rows become version 1, valid from the switch
+    expect(plan.blockers).toEqual([])
     const drop = plan.changes.find((c) => c.kind === 'dropTable')
     expect(drop).toMatchObject({ object: 'switcher_audit', destructive: true })
     expect(drop!.description).toMatch(/switcher is scd2 now and keeps no audit trail/)
     const safe = await manager().sync([m('scd2')])
     expect(safe.pending.map((c) => c.object)).toContain('switcher_audit')
     await converge([m('scd2')])
+    const scd2 = ctx.db.repository(m('scd2'), { tenantId: T1, userId: U1 })
+    expect(await scd2.get(before.id)).toMatchObject({ title: 'kept', version: 1 })
+    await scd2.update(before.id, { title: 'changed' })
+    expect((await scd2.getVersionHistory(before.id)).map((v) => [v.version, v.title])).toEqual([
+      [1, 'kept'],
+      [2, 'changed'],
+    ])
     // and back: the history table is the one left over now
     const back = await manager().plan([m('copy_on_change')])
     expect(back.changes.filter((c) => c.kind === 'dropTable').map((c) => c.object)).toEqual(['switcher_history'])
