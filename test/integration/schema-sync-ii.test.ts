@@ -339,7 +339,8 @@ describeEngines('schema sync II', (ctx) => {
     const safe = await manager().sync([m('scd2')])
     expect(safe.pending.map((c) => c.object)).toContain('switcher_audit')
     await converge([m('scd2')])
-    const scd2 = ctx.db.repository(m('scd2'), { tenantId: T1, userId: U1 })
+    const Scd2 = defineModel({ table: 'switcher', temporal: 'scd2', fields: { title: z.string().max(20) } })
+    const scd2 = ctx.db.repository(Scd2, { tenantId: T1, userId: U1 })
     expect(await scd2.get(before.id)).toMatchObject({ title: 'kept', version: 1 })
     await scd2.update(before.id, { title: 'changed' })
     expect((await scd2.getVersionHistory(before.id)).map((v) => [v.version, v.title])).toEqual([
