@@ -8,7 +8,8 @@ export const mysqlTypes: TypeRenderer = {
   columnType(type: LogicalType): string {
     switch (type.kind) {
       case 'string':
-        return type.maxLength === undefined ? 'text' : `varchar(${type.maxLength})`
+        // unbounded: LONGTEXT (4 GB); TEXT would cut at 64 KB, MEDIUMTEXT at 16 MB
+        return type.maxLength === undefined ? 'longtext' : `varchar(${type.maxLength})`
       case 'uuid':
         return 'char(36)'
       case 'date':
