@@ -48,6 +48,8 @@ const MODEL_OPTIONS = {
   fields: true,
   indexes: true,
   checks: true,
+  auditTable: true,
+  historyTable: true,
 } as const satisfies Record<keyof ModelConfig, true>
 
 const INDEX_OPTIONS = { columns: true, name: true, where: true, unique: true, method: true } as const satisfies Record<
