@@ -4,8 +4,9 @@ import { uuidv7 } from '../ids.js'
 import { fromAuditJson, sameValue } from '../model/codec.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
 import type { ModelInput, ModelKey, ModelPatch, ModelRecord } from '../model/types.js'
-import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
+import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
 import { and, Scope, type ScopeOptions } from '../scope/scope.js'
+import { asOfCandidates, correlatedVersions, versionsAt } from '../temporal/as-of.js'
 import { cteWriter } from '../temporal/cte-writer.js'
 import { txWriter } from '../temporal/tx-writer.js'
 import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
@@ -517,12 +518,11 @@ export class Repository<M extends Model> {
     const at = requireDate(asOf, 'asOf')
     if (!this.#ctx.dialect.capabilities.correlatedTopN) return this.#sourceByLookups(at, ids)
     const ctx = this.#ctx
-    const { idCol, from } = this.#validity()
+    const { idCol } = this.#validity()
     const candidates = ids
       ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE k.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
       : this.#candidates(at)
-    return q`(SELECT ${ctx.select('c')} FROM (${candidates}) AS k1 JOIN ${ctx.main} AS c ON c.${idCol} = k1.id WHERE c.${from} <= ${at}
-      UNION ALL ${this.#correlatedVersions(candidates, at)}) AS r`
+    return q`${versionsAt(ctx, candidates, at)} AS r`
   }
 
   #validity() {
@@ -530,34 +530,13 @@ export class Repository<M extends Model> {
     return { idCol: ident(s.id!.column), from: ident(s.validFrom!.column), to: ident(s.validTo!.column) }
   }
 
-  /**
-   * The ids of the records in scope now, plus those that left the scope by a transfer after `at`;
-   * `where` narrows the records in scope (alias k), `except` leaves ids out.
-   */
+  /** See `asOfCandidates` (src/temporal/as-of.ts). */
   #candidates(at: Date, where?: Fragment, except: readonly string[] = []): Fragment {
-    const ctx = this.#ctx
-    const { idCol, to } = this.#validity()
-    const not = (alias: string) => q`${ident(alias)}.${idCol} NOT IN (${join(except.map((i) => q`${i}`))})`
-    const scoped = this.#scope.tenants ? this.#scope.tenantPredicate('k') : undefined
-    const conditions = [scoped, where, except.length > 0 ? not('k') : undefined].filter(
-      (c): c is Fragment => c !== undefined && c.parts.length > 0,
-    )
-    const main = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k${conditions.length > 0 ? q` WHERE ${and(conditions)}` : q``}`
-    if (!this.#scope.tenants) return main
-    return q`${main} UNION SELECT t.${idCol} AS id FROM ${ctx.history} AS t
-        WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}${except.length > 0 ? q` AND ${not('t')}` : q``}`
+    return asOfCandidates(this.#ctx, this.#scope, at, where, except)
   }
 
-  /** The history versions valid at `at` of the candidates, each found by a correlated index lookup. */
   #correlatedVersions(candidates: Fragment, at: Date): Fragment {
-    const ctx = this.#ctx
-    const { idCol, from, to } = this.#validity()
-    return q`SELECT ${ctx.select('h')} FROM (
-        SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
-          ORDER BY m.${from} DESC LIMIT 1) AS vf
-        FROM (${candidates}) AS k2) AS last
-      JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
-      WHERE h.${to} > ${at}`
+    return correlatedVersions(this.#ctx, candidates, at)
   }
 
   /**
