@@ -1,5 +1,6 @@
 import {
   AliasNode,
+  type ColumnNode,
   type DeleteQueryNode,
   type FromNode,
   IdentifierNode,
@@ -15,6 +16,7 @@ import {
   type QueryResult,
   RawNode,
   type RootOperationNode,
+  type SelectAllNode,
   type SelectionNode,
   type SelectQueryNode,
   type TableNode,
@@ -57,14 +59,16 @@ const nameOf = (node: OperationNode | undefined): string | undefined =>
  * (unless includeDeleted), with scd2 tables as they were at `asOf`; the columns are the record's
  * properties, named as in records (camelCase), so internal columns cannot be reached at all.
  */
-export function scopedSource(table: ScopedTable, settings: ScopeSettings): Fragment {
+export function scopedSource(table: ScopedTable, settings: ScopeSettings, wanted?: ReadonlySet<string>): Fragment {
   const { ctx, scope } = table
   const def = ctx.def
+  // only the properties the query names (the id at least): the server parses and plans less
+  const fields = wanted ? def.fields.filter((f) => f.system === 'id' || wanted.has(f.name)) : def.fields
   const source =
     settings.asOf !== undefined && def.temporal === 'scd2'
       ? q`${versionsAt(ctx, asOfCandidates(ctx, scope, settings.asOf), settings.asOf)} AS r`
       : q`${ctx.main} AS r`
-  const columns = join(def.fields.map((f) => q`r.${idPart(f.column)} AS ${idPart(f.name)}`))
+  const columns = join(fields.map((f) => q`r.${idPart(f.column)} AS ${idPart(f.name)}`))
   const predicates = scope.read('r', settings.includeDeleted)
   return q`(SELECT ${columns} FROM ${source}${predicates.length > 0 ? q` WHERE ${and(predicates)}` : q``})`
 }
@@ -110,12 +114,16 @@ export class ScopePlugin implements KyselyPlugin {
     this.#family = family
   }
 
-  /** The scoped derived table of a model, built once per plugin. */
-  source(table: string): RawNode {
-    let node = this.#sources.get(table)
+  /** The scoped derived table of a model with the properties `wanted` (all when undefined), cached by shape. */
+  source(table: string, wanted: ReadonlySet<string> | undefined): RawNode {
+    const t = this.#tables.get(table)!
+    const names = wanted ? t.ctx.def.fields.filter((f) => wanted.has(f.name)).map((f) => f.name) : undefined
+    const key = `${table}|${names ? names.join(',') : '*'}`
+    let node = this.#sources.get(key)
     if (!node) {
-      node = toRawNode(scopedSource(this.#tables.get(table)!, this.#settings))
-      this.#sources.set(table, node)
+      node = toRawNode(scopedSource(t, this.#settings, names ? new Set(names) : undefined))
+      if (this.#sources.size >= 256) this.#sources.delete(this.#sources.keys().next().value!)
+      this.#sources.set(key, node)
     }
     return node
   }
@@ -134,7 +142,10 @@ export class ScopePlugin implements KyselyPlugin {
           : `A scoped query builder is read-only (${node.kind.replace(/QueryNode$|Node$/, '')} refused): write through repositories`,
       )
     }
-    const transformed = new ScopeTransformer(this).transformNode(node, queryId) as SelectQueryNode
+    const collector = new ColumnCollector()
+    collector.transformNode(node, queryId)
+    const wanted = collector.all ? undefined : collector.names
+    const transformed = new ScopeTransformer(this, wanted).transformNode(node, queryId) as SelectQueryNode
     SCOPED_NODES.add(transformed)
     const decoders = outputFields(node as SelectQueryNode, this)
     if (decoders.size > 0) this.#decoders.set(queryId, decoders)
@@ -157,14 +168,40 @@ export class ScopePlugin implements KyselyPlugin {
   }
 }
 
+/**
+ * The column names a query mentions anywhere; `all` when it selects `*` somewhere or contains raw
+ * SQL (which may name any column), so derived tables must expose every property.
+ */
+class ColumnCollector extends OperationNodeTransformer {
+  readonly names = new Set<string>()
+  all = false
+
+  protected override transformColumn(node: ColumnNode, queryId?: QueryId): ColumnNode {
+    this.names.add(node.column.name)
+    return super.transformColumn(node, queryId)
+  }
+
+  protected override transformSelectAll(node: SelectAllNode, queryId?: QueryId): SelectAllNode {
+    this.all = true
+    return super.transformSelectAll(node, queryId)
+  }
+
+  protected override transformRaw(node: RawNode, queryId?: QueryId): RawNode {
+    this.all = true
+    return super.transformRaw(node, queryId)
+  }
+}
+
 /** Walks one query; `#visible` holds the CTE names visible at the node being transformed. */
 class ScopeTransformer extends OperationNodeTransformer {
   readonly #plugin: ScopePlugin
+  readonly #wanted: ReadonlySet<string> | undefined
   #visible: ReadonlySet<string> = new Set()
 
-  constructor(plugin: ScopePlugin) {
+  constructor(plugin: ScopePlugin, wanted: ReadonlySet<string> | undefined) {
     super()
     this.#plugin = plugin
+    this.#wanted = wanted
   }
 
   protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
@@ -217,7 +254,7 @@ class ScopeTransformer extends OperationNodeTransformer {
       const shown = schema === undefined ? name : `${schema}.${name}`
       refuse(`Table "${shown}" is not one of this scoped query's models`, ['table', shown])
     }
-    return AliasNode.create(this.#plugin.source(name), IdentifierNode.create(alias ?? name))
+    return AliasNode.create(this.#plugin.source(name, this.#wanted), IdentifierNode.create(alias ?? name))
   }
 
   protected override transformInsertQuery(_node: InsertQueryNode): InsertQueryNode {
