@@ -13,6 +13,16 @@ async function preparedOn(tx: Database): Promise<{ name: string; statement: stri
   )
 }
 
+/** A table with one row, and a read of it already prepared on `db`'s connection. */
+async function preparedRead(db: Database, table: string) {
+  await db.execute(sql`create table ${sql.id(table)} (id int primary key, n int)`)
+  await db.execute(sql`insert into ${sql.id(table)} values (1, 5)`)
+  const read = (on: Database) => on.queryOne<{ n: unknown }>(sql`select n from ${sql.id(table)} where id = ${1}`)
+  await read(db)
+  await read(db)
+  return read
+}
+
 describeEngines(
   'prepared statements',
   (ctx) => {
@@ -64,11 +74,7 @@ describeEngines(
 
     it('starts afresh after this database changes the schema (no "cached plan must not change result type")', async () => {
       const db = await ctx.open({ pool: { max: 1 } })
-      await db.execute(sql`create table ps_alter (id int primary key, n int)`)
-      await db.execute(sql`insert into ps_alter values (1, 5)`)
-      const read = (on: Database) => on.queryOne<{ n: unknown }>(sql`select n from ps_alter where id = ${1}`)
-      await read(db)
-      await read(db) // prepared now
+      const read = await preparedRead(db, 'ps_alter') // prepared now
       await db.execute(sql`alter table ps_alter alter column n type text`)
       // inside a transaction a stale statement could not be re-run: the cache must already be dropped
       expect(await db.transaction(async (tx) => read(tx))).toEqual({ n: '5' })
@@ -76,11 +82,7 @@ describeEngines(
 
     it('re-prepares a statement whose result type another connection changed, outside a transaction', async () => {
       const db = await ctx.open({ pool: { max: 1 } })
-      await db.execute(sql`create table ps_other (id int primary key, n int)`)
-      await db.execute(sql`insert into ps_other values (1, 5)`)
-      const read = (on: Database) => on.queryOne<{ n: unknown }>(sql`select n from ps_other where id = ${1}`)
-      await read(db)
-      await read(db)
+      const read = await preparedRead(db, 'ps_other')
       await ctx.db.execute(sql`alter table ps_other alter column n type text`) // another pool: not seen here
       expect(await read(db)).toEqual({ n: '5' })
       expect(await read(db)).toEqual({ n: '5' })
