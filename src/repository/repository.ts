@@ -340,10 +340,7 @@ export class Repository<M extends Model> {
   }
 
   async #change(request: ChangeRequest) {
-    if (request.set.size === 0) {
-      const row = await this.#readOne(request.id, { includeDeleted: request.filter === 'deleted' })
-      return row ? ({ state: 'unchanged', row } as const) : ({ state: 'missing' } as const)
-    }
+    // an empty patch too: whether the record exists comes from the writer's lock, like every answer
     const result = await this.#writer.change(this.#db, this.#scope, request)
     if (result.state === 'changed') await this.#written()
     return result
@@ -379,8 +376,8 @@ export class Repository<M extends Model> {
     ])
     const actor = this.#scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'deleted', 'RESTORE', set, [s.deletedAt], actor))
-    if (result.state !== 'missing') return decodeRow(this.#ctx, result.row) as ModelRecord<M>
-    return this.get(id)
+    // the writer locked the row whatever its state: missing means absent from the scope
+    return result.state === 'missing' ? null : (decodeRow(this.#ctx, result.row) as ModelRecord<M>)
   }
 
   /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
