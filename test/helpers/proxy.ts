@@ -9,6 +9,8 @@ export interface FaultProxy {
   /** Probability that a chunk passing through kills its connection (0 = never). */
   failureRate: number
   down(): Promise<void>
+  /** Refuse new connections but keep the open ones. */
+  refuse(): Promise<void>
   up(): Promise<void>
   cutAll(): void
   close(): Promise<void>
@@ -59,7 +61,11 @@ export async function faultProxy(target: { host: string; port: number }): Promis
     },
     async down() {
       proxy.cutAll()
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+      await proxy.refuse()
+    },
+    async refuse() {
+      // close() stops listening at once; its callback waits for the open connections to end
+      server?.close()
       server = undefined
     },
     cutAll() {
