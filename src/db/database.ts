@@ -131,6 +131,17 @@ export class Database {
     return withRetry(options.retry, () => this.run<R>(statement), statementRetryEvents)
   }
 
+  /**
+   * @internal run a read that is safe to repeat (the library's own SELECTs): outside a transaction
+   * it is re-run after a transient failure, a dropped connection included, with the retry policy's
+   * backoff; inside one, the transaction is retried.
+   */
+  runRead<R = Record<string, unknown>>(statement: Statement): Promise<StatementResult<R>> {
+    if (this.#depth > 0) return this.run<R>(statement)
+    const { options, retryEvents } = this.#runtime
+    return withRetry(options.retry, () => this.run<R>(statement), retryEvents)
+  }
+
   /** @internal options and hooks shared with transactions */
   get runtime(): Runtime {
     return this.#runtime

@@ -428,7 +428,7 @@ export class Repository<M extends Model> {
       prepared = new Prepared(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`, this.#ctx.dialect)
       this.#byId.set(shape, prepared)
     }
-    return (await this.#db.run<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
+    return (await this.#db.runRead<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
   }
 
   readonly #byId = new Map<number, Prepared>()
@@ -790,8 +790,9 @@ export class Repository<M extends Model> {
     }
   }
 
+  /** A read (the only statements run here; writes go through the writer): retried like one. */
   #run(fragment: Fragment) {
-    return this.#db.run<Row>(compile(fragment, this.#ctx.dialect))
+    return this.#db.runRead<Row>(compile(fragment, this.#ctx.dialect))
   }
 }
 
