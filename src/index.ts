@@ -32,7 +32,14 @@ export type {
 } from './model/field.js'
 export { field } from './model/field.js'
 export type { LogicalType, ScalarType } from './model/logical-type.js'
-export type { ModelInput, ModelKey, ModelPatch, ModelRecord } from './model/types.js'
+export type {
+  ModelActorId,
+  ModelInput,
+  ModelKey,
+  ModelPatch,
+  ModelRecord,
+  ModelTenantId,
+} from './model/types.js'
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
 export { ModelDefinitionError } from './model/zod-types.js'
@@ -41,8 +48,10 @@ export { memoryCache, redisCache } from './repository/cache.js'
 export type {
   AuditEntry,
   CreateManyOptions,
+  FieldAuditEntry,
   FieldFilter,
   ListOptions,
+  ModelAuditEntry,
   OrderBy,
   ReadOptions,
   RepositoryOptions,
@@ -64,7 +73,7 @@ export type {
   TableDesc,
   TableRole,
 } from './schema/types.js'
-export type { ScopeOptions } from './scope/scope.js'
+export type { Id, ScopeOptions } from './scope/scope.js'
 export type { Change, ChangeKind } from './sync/changes.js'
 export type { PlanBlocker, PlanChange, SyncOptions, SyncResult } from './sync/schema-manager.js'
 export { Plan, SchemaManager } from './sync/schema-manager.js'

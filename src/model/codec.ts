@@ -116,6 +116,9 @@ export function decodeValue(f: FieldDef, raw: unknown, family: SqlFamily): unkno
       return raw instanceof Date ? raw : new Date(raw as string)
     case 'date':
       return raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw)
+    case 'string':
+      // exact text ids are varbinary on MySQL/MariaDB: the driver returns bytes
+      return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8') : raw
     default:
       return raw
   }

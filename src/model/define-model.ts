@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type FieldInput, type FieldOptions, type IndexMethod, isFieldSpec } from './field.js'
+import { type IdType, resolveIdType, UUID_ID } from './id-type.js'
 import type { LogicalType } from './logical-type.js'
 import { snakeCase } from './naming.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
@@ -23,6 +24,10 @@ export interface ModelConfig {
   readonly softDelete?: boolean
   readonly multiTenant?: boolean
   readonly tenantField?: string
+  /** The tenant id's type: `z.uuid()` (default), text such as `z.string().max(64)`, or `z.bigint()`. */
+  readonly tenantIdType?: z.ZodType
+  /** The type of user ids in createdBy/updatedBy/deletedBy/changedBy: `z.uuid()` (default), text or `z.bigint()`. */
+  readonly actorIdType?: z.ZodType
   readonly fields: Readonly<Record<string, FieldInput>>
   readonly indexes?: readonly ModelIndex[]
   readonly checks?: readonly string[]
@@ -72,6 +77,10 @@ export interface ModelDef {
   readonly multiTenant: boolean
   /** Property name of the tenant field when multi-tenant. */
   readonly tenantField: string | undefined
+  /** What tenant ids are (UUID unless `tenantIdType` says otherwise). */
+  readonly tenantIdType: IdType
+  /** What actor (user) ids are (UUID unless `actorIdType` says otherwise). */
+  readonly actorIdType: IdType
   /** Every column in table order: system and user fields. */
   readonly fields: readonly FieldDef[]
   readonly userFields: readonly FieldDef[]
@@ -169,6 +178,21 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     error('fields must be an object of Zod schemas or field(…) specs')
     return { def: undefined, problems }
   }
+  const idType = (option: string, schema: unknown): IdType => {
+    try {
+      return resolveIdType(option, schema)
+    } catch (e) {
+      if (!(e instanceof ModelDefinitionError)) throw e
+      error(e.message)
+      return UUID_ID
+    }
+  }
+  const tenantIdType = idType('tenantIdType', config.tenantIdType)
+  const actorIdType = idType('actorIdType', config.actorIdType)
+  if (!multiTenant && config.tenantIdType !== undefined) {
+    problems.push({ level: 'warning', message: 'tenantIdType is ignored because multiTenant is false' })
+  }
+  const ACTOR = actorIdType.type
 
   const sys = (name: string, role: SystemRole, type: LogicalType, nullable: boolean, dflt?: SqlDefault): FieldDef => ({
     name,
@@ -182,7 +206,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     options: {},
   })
   const head: FieldDef[] = [sys('id', 'id', UUID, false)]
-  if (tenantField) head.push(sys(tenantField, 'tenant', UUID, false))
+  if (tenantField) head.push(sys(tenantField, 'tenant', tenantIdType.type, false))
   const tail: FieldDef[] = []
   if (temporal === 'scd2') {
     tail.push(
@@ -194,10 +218,10 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   tail.push(
     sys('createdAt', 'createdAt', TIMESTAMP, false, { kind: 'now' }),
     sys('updatedAt', 'updatedAt', TIMESTAMP, false, { kind: 'now' }),
-    sys('createdBy', 'createdBy', UUID, true),
-    sys('updatedBy', 'updatedBy', UUID, true),
+    sys('createdBy', 'createdBy', ACTOR, true),
+    sys('updatedBy', 'updatedBy', ACTOR, true),
   )
-  if (softDelete) tail.push(sys('deletedAt', 'deletedAt', TIMESTAMP, true), sys('deletedBy', 'deletedBy', UUID, true))
+  if (softDelete) tail.push(sys('deletedAt', 'deletedAt', TIMESTAMP, true), sys('deletedBy', 'deletedBy', ACTOR, true))
   const systemNames = new Set([...head, ...tail].map((f) => f.name))
   const systemColumns = new Set([...head, ...tail].map((f) => f.column))
 
@@ -290,7 +314,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   const system: Partial<Record<SystemRole, FieldDef>> = {}
   for (const f of fields) if (f.system) system[f.system] = f
   const createShape: Record<string, z.ZodType> = { ...zodShape }
-  if (tenantField) createShape[tenantField] = z.uuid().optional()
+  if (tenantField) createShape[tenantField] = tenantIdType.schema.optional()
   const def: ModelDef = deepFreeze({
     table: config.table,
     schema: config.schema,
@@ -298,6 +322,8 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     softDelete,
     multiTenant,
     tenantField,
+    tenantIdType,
+    actorIdType,
     fields,
     userFields,
     byName,

@@ -18,11 +18,17 @@ type TenantKey<C extends ModelConfig> = C['multiTenant'] extends false
     ? C['tenantField']
     : 'tenantId'
 
+/** The type of an id option: what its Zod schema outputs, a string (UUID) when not given. */
+type IdOf<S> = S extends z.ZodType ? z.output<S> : string
+type IdInputOf<S> = S extends z.ZodType ? z.input<S> : string
+type TenantIdOf<C extends ModelConfig> = IdOf<C['tenantIdType']>
+type ActorIdOf<C extends ModelConfig> = IdOf<C['actorIdType']>
+
 type SoftDeleteFields<C extends ModelConfig> = C['temporal'] extends 'scd2'
-  ? { deletedAt: Date | null; deletedBy: string | null }
+  ? { deletedAt: Date | null; deletedBy: ActorIdOf<C> | null }
   : C['softDelete'] extends false
     ? {}
-    : { deletedAt: Date | null; deletedBy: string | null }
+    : { deletedAt: Date | null; deletedBy: ActorIdOf<C> | null }
 
 type Scd2Fields<C extends ModelConfig> = C['temporal'] extends 'scd2'
   ? { version: number; validFrom: Date; validTo: Date | null }
@@ -32,9 +38,9 @@ type SystemRecord<C extends ModelConfig> = {
   id: string
   createdAt: Date
   updatedAt: Date
-  createdBy: string | null
-  updatedBy: string | null
-} & { [K in TenantKey<C>]: string } & SoftDeleteFields<C> &
+  createdBy: ActorIdOf<C> | null
+  updatedBy: ActorIdOf<C> | null
+} & { [K in TenantKey<C>]: TenantIdOf<C> } & SoftDeleteFields<C> &
   Scd2Fields<C>
 
 /** Keys whose input may be omitted (optional or defaulted). */
@@ -59,7 +65,7 @@ export type ModelRecord<M extends Model> = Simplify<UserRecord<ConfigOf<M>> & Sy
 
 /** What `create` accepts: the model's fields (optional ones optional) and, when multi-tenant, the tenant. */
 export type ModelInput<M extends Model> = Simplify<
-  UserInput<ConfigOf<M>> & { [K in TenantKey<ConfigOf<M>>]?: string | undefined }
+  UserInput<ConfigOf<M>> & { [K in TenantKey<ConfigOf<M>>]?: IdInputOf<ConfigOf<M>['tenantIdType']> | undefined }
 >
 
 /** What `update` accepts: any subset of the model's own fields. */
@@ -69,3 +75,9 @@ export type ModelPatch<M extends Model> = Simplify<{
 
 /** Property names usable in `where` and `orderBy`. */
 export type ModelKey<M extends Model> = keyof ModelRecord<M> & string
+
+/** A tenant id of the model: `string` (UUID or text id) unless `tenantIdType` says otherwise (e.g. `bigint`). */
+export type ModelTenantId<M extends Model> = TenantIdOf<ConfigOf<M>>
+
+/** A user id of the model (createdBy, updatedBy, changedBy): `string` unless `actorIdType` says otherwise. */
+export type ModelActorId<M extends Model> = ActorIdOf<ConfigOf<M>>

@@ -2,6 +2,8 @@ import { ValidationError, type ValidationIssue } from '../errors.js'
 import { isUuid } from '../ids.js'
 import { decodeValue, encodeChecked, Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
+import { type IdType, isId } from '../model/id-type.js'
+import type { Id } from '../scope/scope.js'
 import type { ModelContext } from './context.js'
 
 type Row = Record<string, unknown>
@@ -101,6 +103,16 @@ export function requireUuid(value: unknown, name: string): string {
     throw new ValidationError(`Invalid ${name}`, [{ code: 'custom', message: `${name} must be a UUID`, path: [name] }])
   }
   return value
+}
+
+/** A tenant or user id of the model's `tenantIdType` / `actorIdType`. */
+export function requireId(idType: IdType, value: unknown, name: string): Id {
+  if (!isId(idType, value)) {
+    throw new ValidationError(`Invalid ${name}`, [
+      { code: 'custom', message: `${name} must be ${idType.description}`, path: [name] },
+    ])
+  }
+  return value as Id
 }
 
 export function requireDate(value: unknown, name: string): Date {

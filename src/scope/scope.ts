@@ -1,15 +1,18 @@
 import { TenantIsolationError, TenantNotConfiguredError, ValidationError } from '../errors.js'
-import { isUuid } from '../ids.js'
 import type { ModelDef } from '../model/define-model.js'
+import { isId, showId } from '../model/id-type.js'
 import { empty, type Fragment, id, join, q } from '../repository/sql-builder.js'
+
+/** A tenant or user id: a UUID or text id (string), or a bigint id; the model's `tenantIdType` / `actorIdType` decide. */
+export type Id = string | bigint | number
 
 export interface ScopeOptions {
   /** Strict scope: one tenant; every read filters on it and every write uses it. */
-  readonly tenantId?: string
+  readonly tenantId?: Id
   /** Permissive scope: reads use IN (…); single-record operations work within the list. */
-  readonly tenantIds?: readonly string[]
+  readonly tenantIds?: readonly Id[]
   /** The acting user, recorded as createdBy/updatedBy/changedBy (overridable per call). */
-  readonly userId?: string
+  readonly userId?: Id
 }
 
 /**
@@ -18,15 +21,17 @@ export interface ScopeOptions {
  */
 export class Scope {
   /** undefined: the model is not multi-tenant. */
-  readonly tenants: readonly string[] | undefined
+  readonly tenants: readonly Id[] | undefined
   readonly strict: boolean
-  readonly userId: string | undefined
+  readonly userId: Id | undefined
   readonly #def: ModelDef
 
   constructor(def: ModelDef, options: ScopeOptions) {
     this.#def = def
     const issues: string[] = []
-    if (options.userId !== undefined && !isUuid(options.userId)) issues.push('userId must be a UUID')
+    if (options.userId !== undefined && !isId(def.actorIdType, options.userId)) {
+      issues.push(`userId must be ${def.actorIdType.description}`)
+    }
     if (def.multiTenant) {
       const { tenantId, tenantIds } = options
       if (tenantId === undefined && tenantIds === undefined) {
@@ -41,7 +46,9 @@ export class Scope {
         throw new TenantNotConfiguredError('tenantIds must be a non-empty array')
       }
       const list = tenantId !== undefined ? [tenantId] : [...new Set(tenantIds)]
-      for (const t of list) if (!isUuid(t)) issues.push(`tenant ${JSON.stringify(t)} is not a UUID`)
+      for (const t of list) {
+        if (!isId(def.tenantIdType, t)) issues.push(`tenant ${showId(t)} is not ${def.tenantIdType.description}`)
+      }
       this.tenants = Object.freeze(list)
       this.strict = tenantId !== undefined
     } else {
@@ -91,12 +98,12 @@ export class Scope {
   }
 
   /** The tenant a create writes: the scope's, or the input's when allowed. */
-  tenantForCreate(requested: unknown): string | undefined {
+  tenantForCreate(requested: unknown): Id | undefined {
     if (!this.tenants) return undefined
     if (this.strict) {
       if (requested !== undefined && requested !== this.tenants[0]) {
         throw new TenantIsolationError(
-          `Cannot create a record for tenant ${String(requested)} from a scope of tenant ${this.tenants[0]}`,
+          `Cannot create a record for tenant ${showId(requested)} from a scope of tenant ${showId(this.tenants[0])}`,
         )
       }
       return this.tenants[0]
@@ -106,18 +113,18 @@ export class Scope {
         `A permissive scope (tenantIds) needs ${this.#def.tenantField} in the create input, one of the scope's tenants`,
       )
     }
-    if (typeof requested !== 'string' || !this.tenants.includes(requested)) {
-      throw new TenantIsolationError(`Tenant ${String(requested)} is not in this repository's scope`)
+    if (!this.tenants.includes(requested as Id)) {
+      throw new TenantIsolationError(`Tenant ${showId(requested)} is not in this repository's scope`)
     }
-    return requested
+    return requested as Id
   }
 
   /** The acting user of a call: the call's userId, else the scope's. */
-  actor(callUserId: string | undefined): string | null {
+  actor(callUserId: Id | undefined): Id | null {
     const actor = callUserId ?? this.userId
-    if (actor !== undefined && !isUuid(actor)) {
+    if (actor !== undefined && !isId(this.#def.actorIdType, actor)) {
       throw new ValidationError('Invalid userId', [
-        { code: 'custom', message: 'userId must be a UUID', path: ['userId'] },
+        { code: 'custom', message: `userId must be ${this.#def.actorIdType.description}`, path: ['userId'] },
       ])
     }
     return actor ?? null

@@ -8,6 +8,9 @@ export const mysqlTypes: TypeRenderer = {
   columnType(type: LogicalType): string {
     switch (type.kind) {
       case 'string':
+        // exact text (ids): bytes compare with no case folding and, unlike utf8mb4_bin (PAD SPACE), no
+        // trailing-space padding; 4 bytes per character of utf8mb4
+        if (type.exact && type.maxLength !== undefined) return `varbinary(${type.maxLength * 4})`
         return type.maxLength === undefined ? 'text' : `varchar(${type.maxLength})`
       case 'uuid':
         return 'char(36)'
