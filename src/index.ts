@@ -1,6 +1,8 @@
 /**
  * ff-storage: a type-safe data layer for PostgreSQL, MySQL/MariaDB and embedded PGlite.
  * Public exports only; see README.md and docs/ for the tour.
+ *
+ * @packageDocumentation
  */
 export { sql } from 'kysely'
 export type { CircuitBreakerOptions, CircuitSnapshot, CircuitState } from './db/circuit-breaker.js'

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { type FieldInput, type FieldOptions, type IndexMethod, isFieldSpec } from './field.js'
-import { type IdType, resolveIdType, UUID_ID } from './id-type.js'
+import { type IdType, isZod3, resolveIdType, UUID_ID, zod3Message } from './id-type.js'
 import type { LogicalType } from './logical-type.js'
 import { snakeCase } from './naming.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
@@ -226,11 +226,16 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   const systemColumns = new Set([...head, ...tail].map((f) => f.column))
 
   const userFields: FieldDef[] = []
+  const zod3: string[] = []
   const zodShape: Record<string, z.ZodType> = {}
   for (const [name, input] of Object.entries(config.fields)) {
     const spec = isFieldSpec(input) ? input : undefined
     const schema = spec ? spec.schema : input
     const options: FieldOptions = spec?.options ?? {}
+    if (isZod3(schema)) {
+      zod3.push(name)
+      continue
+    }
     if (!schema || typeof schema !== 'object' || !('_zod' in schema)) {
       error(`field "${name}" is neither a Zod schema nor field(schema, options)`)
       continue
@@ -285,6 +290,8 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     })
     zodShape[name] = options.sqlDefault !== undefined ? (schema as z.ZodType).optional() : (schema as z.ZodType)
   }
+
+  if (zod3.length > 0) error(zod3Message(`field${zod3.length > 1 ? 's' : ''} ${zod3.map((n) => `"${n}"`).join(', ')}`))
 
   const fields = [...head, ...userFields, ...tail]
   const seen = new Map<string, string>()

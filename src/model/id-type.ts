@@ -31,6 +31,7 @@ export const UUID_ID: IdType = Object.freeze<IdType>({
 /** Read a `tenantIdType` / `actorIdType` option; throws ModelDefinitionError naming the option. */
 export function resolveIdType(option: string, schema: unknown): IdType {
   if (schema === undefined) return UUID_ID
+  if (isZod3(schema)) throw new ModelDefinitionError(zod3Message(option))
   if (!schema || typeof schema !== 'object' || !('_zod' in schema)) {
     throw new ModelDefinitionError(`${option} must be a Zod schema such as z.uuid(), z.string().max(64) or z.bigint()`)
   }
@@ -78,4 +79,13 @@ export function isId(idType: IdType, value: unknown): boolean {
 /** An id in messages: bigints print without JSON's refusal. */
 export function showId(value: unknown): string {
   return typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value))
+}
+
+/** A schema made by Zod 3 (`_def` and no `_zod`), which ff-storage cannot read. */
+export function isZod3(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && '_def' in schema && !('_zod' in schema)
+}
+
+export function zod3Message(what: string): string {
+  return `ff-storage needs Zod 4, and ${what} ${what.includes(',') || what.startsWith('fields') ? 'are' : 'is'} a Zod 3 schema: install zod@^4 (npm install zod@^4), or with zod 3.25 import { z } from 'zod/v4'`
 }

@@ -2,8 +2,6 @@ import type { z } from 'zod'
 import type { Model, ModelConfig } from './define-model.js'
 import type { FieldOptions, FieldSpec } from './field.js'
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {}
-
 type SchemaOf<F> = F extends FieldSpec<infer S, FieldOptions> ? S : F extends z.ZodType ? F : never
 
 type Fields<C extends ModelConfig> = C['fields']
@@ -60,18 +58,28 @@ type UserInput<C extends ModelConfig> = {
 
 type ConfigOf<M> = M extends Model<infer C> ? C : never
 
+type RecordOf<C extends ModelConfig> = UserRecord<C> & SystemRecord<C>
+type InputOf<C extends ModelConfig> = UserInput<C> & {
+  [K in TenantKey<C>]?: IdInputOf<C['tenantIdType']> | undefined
+}
+
+// Each public type is one mapped type (not an alias of a helper): editors and the API docs then
+// show `ModelRecord<typeof User>` instead of the expansion.
+
 /** What reads return for a model: its fields plus the system fields its options inject. */
-export type ModelRecord<M extends Model> = Simplify<UserRecord<ConfigOf<M>> & SystemRecord<ConfigOf<M>>>
+export type ModelRecord<M extends Model> = {
+  [K in keyof RecordOf<ConfigOf<M>>]: RecordOf<ConfigOf<M>>[K]
+}
 
 /** What `create` accepts: the model's fields (optional ones optional) and, when multi-tenant, the tenant. */
-export type ModelInput<M extends Model> = Simplify<
-  UserInput<ConfigOf<M>> & { [K in TenantKey<ConfigOf<M>>]?: IdInputOf<ConfigOf<M>['tenantIdType']> | undefined }
->
+export type ModelInput<M extends Model> = {
+  [K in keyof InputOf<ConfigOf<M>>]: InputOf<ConfigOf<M>>[K]
+}
 
 /** What `update` accepts: any subset of the model's own fields. */
-export type ModelPatch<M extends Model> = Simplify<{
+export type ModelPatch<M extends Model> = {
   [K in keyof Fields<ConfigOf<M>>]?: z.input<SchemaOf<Fields<ConfigOf<M>>[K]>>
-}>
+}
 
 /** Property names usable in `where` and `orderBy`. */
 export type ModelKey<M extends Model> = keyof ModelRecord<M> & string

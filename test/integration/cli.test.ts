@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -221,6 +221,18 @@ module.exports = { Note: defineModel({ table: 'notes', multiTenant: false, field
     const top = await cli(['--help'])
     expect(top.code).toBe(0)
     expect(top.stdout).toMatch(/plan .*\n\s+apply .*\n\s+studio /)
+  })
+
+  it('the package ships what users need: no source maps to unshipped files, no generated API docs', () => {
+    const pkg = join(project, 'node_modules/ff-storage')
+    const files = (readdirSync(pkg, { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'))
+    expect(files).toContain('LICENSE')
+    expect(files).toContain('cjs/index.cjs')
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
+    expect(files.filter((f) => f.startsWith('docs/api') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
+    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'))
+    expect(manifest.peerDependencies).toEqual({ zod: '>=4.0.0' })
+    expect(manifest.dependencies.zod).toBeUndefined()
   })
 
   it('a CommonJS program can require() the library', async () => {
