@@ -95,6 +95,7 @@ export async function connect(...args: [target?: string | ConnectOptions]): Prom
     statementRetryEvents: { ...retryEvents, retryable: safeToRetryStatement },
     cacheStores: new Set(resolved.cache ? [resolved.cache] : []),
     defaultCache: undefined,
+    identity: where.identity,
     poolStats: () => ready.poolStats(),
     closed: false,
     close() {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type FieldInput, type FieldOptions, type IndexMethod, isFieldSpec } from './field.js'
+import { type FieldInput, type FieldOptions, type IndexMethod, type IndexOptions, isFieldSpec } from './field.js'
 import { type IdType, isZod3, resolveIdType, UUID_ID, zod3Message } from './id-type.js'
 import type { LogicalType } from './logical-type.js'
 import { snakeCase } from './naming.js'
@@ -13,7 +13,8 @@ export interface ModelIndex {
   readonly columns: readonly string[]
   readonly name?: string
   readonly where?: string
-  readonly unique?: boolean
+  /** As a field's `unique`: within the tenant among live rows (`true`), or across tenants (`'global'`). */
+  readonly unique?: boolean | 'global'
   readonly method?: IndexMethod
 }
 
@@ -32,6 +33,76 @@ export interface ModelConfig {
   readonly indexes?: readonly ModelIndex[]
   readonly checks?: readonly string[]
 }
+
+/**
+ * Every option of ModelConfig, ModelIndex and FieldOptions, for the runtime check of unknown keys
+ * (a misspelled `temporl: 'scd2'` would otherwise give a model without history). `satisfies` makes
+ * the typecheck fail when an option is added to the interface and not here.
+ */
+const MODEL_OPTIONS = {
+  table: true,
+  schema: true,
+  temporal: true,
+  softDelete: true,
+  multiTenant: true,
+  tenantField: true,
+  tenantIdType: true,
+  actorIdType: true,
+  fields: true,
+  indexes: true,
+  checks: true,
+} as const satisfies Record<keyof ModelConfig, true>
+
+const INDEX_OPTIONS = { columns: true, name: true, where: true, unique: true, method: true } as const satisfies Record<
+  keyof ModelIndex,
+  true
+>
+
+const FIELD_OPTIONS = {
+  column: true,
+  index: true,
+  unique: true,
+  indexWhere: true,
+  references: true,
+  onDelete: true,
+  onUpdate: true,
+  check: true,
+  type: true,
+  sqlDefault: true,
+  precision: true,
+  scale: true,
+} as const satisfies Record<keyof FieldOptions, true>
+
+const FIELD_INDEX_OPTIONS = { name: true, where: true, method: true } as const satisfies Record<
+  keyof IndexOptions,
+  true
+>
+
+/** Keys of `value` that are not options in `known`, as messages (with the closest known key). */
+function unknownKeys(value: unknown, known: object, what: string): string[] {
+  if (typeof value !== 'object' || value === null) return []
+  return Object.keys(value)
+    .filter((k) => !Object.hasOwn(known, k))
+    .map((k) => {
+      const near = Object.keys(known).find((o) => editDistance(o.toLowerCase(), k.toLowerCase()) <= 2)
+      return `unknown ${what} "${k}"${near ? ` (did you mean "${near}"?)` : ''}`
+    })
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    row = next
+  }
+  return row[b.length]!
+}
+
+/** Keys of C that are not keys of T, as `never`: `defineModel({ temporl: 'scd2' })` does not compile. */
+export type NoUnknownKeys<C, T> = { readonly [K in Exclude<keyof C, keyof T>]: never }
 
 export type SqlDefault =
   | { readonly kind: 'literal'; readonly value: unknown }
@@ -123,7 +194,7 @@ const TIMESTAMP: LogicalType = { kind: 'timestamp' }
  *   },
  * })
  */
-export function defineModel<const C extends ModelConfig>(config: C): Model<C> {
+export function defineModel<const C extends ModelConfig>(config: C & NoUnknownKeys<C, ModelConfig>): Model<C> {
   const { def, problems } = buildModel(config)
   const errors = problems.filter((p) => p.level === 'error')
   if (errors.length > 0 || !def) {
@@ -153,6 +224,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     error('the model configuration must be an object')
     return { def: undefined, problems }
   }
+  for (const message of unknownKeys(config, MODEL_OPTIONS, 'model option')) error(message)
   if (typeof config.table !== 'string' || !IDENTIFIER.test(config.table)) {
     error(`table must be a plain identifier (letters, digits, _), got ${JSON.stringify(config.table)}`)
   } else if (Buffer.byteLength(config.table) > 50) {
@@ -241,6 +313,12 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
       continue
     }
     if (!IDENTIFIER.test(name)) error(`field name "${name}" is not a plain identifier`)
+    for (const message of unknownKeys(options, FIELD_OPTIONS, 'field option')) error(`field "${name}": ${message}`)
+    if (typeof options.index === 'object') {
+      for (const message of unknownKeys(options.index, FIELD_INDEX_OPTIONS, 'index option')) {
+        error(`field "${name}": ${message}`)
+      }
+    }
     if (systemNames.has(name)) {
       error(
         name === tenantField
@@ -270,6 +348,14 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     if (options.onUpdate && !options.references) error(`field "${name}": onUpdate needs references`)
     if (options.onDelete === 'SET NULL' && !analyzed.nullable) {
       error(`field "${name}": onDelete SET NULL needs a nullable field (.nullable() or .optional())`)
+    }
+    if (
+      options.unique !== undefined &&
+      options.unique !== true &&
+      options.unique !== false &&
+      options.unique !== 'global'
+    ) {
+      error(`field "${name}": unique must be true, false or 'global'`)
     }
     if (options.indexWhere !== undefined && !options.index && !options.unique) {
       problems.push({ level: 'warning', message: `field "${name}": indexWhere has no effect without index or unique` })
@@ -303,9 +389,13 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   const byName = new Map(fields.map((f) => [f.name, f]))
   const byColumn = new Map(fields.map((f) => [f.column, f]))
   const indexes = (config.indexes ?? []).map((idx, i) => {
+    for (const message of unknownKeys(idx, INDEX_OPTIONS, 'index option')) error(`indexes[${i}]: ${message}`)
     if (!Array.isArray(idx.columns) || idx.columns.length === 0) {
       error(`indexes[${i}] needs at least one column`)
       return idx
+    }
+    if (idx.unique !== undefined && idx.unique !== true && idx.unique !== false && idx.unique !== 'global') {
+      error(`indexes[${i}]: unique must be true, false or 'global'`)
     }
     const columns = idx.columns.map((c) => {
       const f = byName.get(c) ?? byColumn.get(c)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { isUuid } from '../ids.js'
+import { normalizeUuid } from '../ids.js'
 import type { LogicalType } from './logical-type.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
 
@@ -70,10 +70,19 @@ export function resolveIdType(option: string, schema: unknown): IdType {
   }
 }
 
-/** Whether `value` is a valid id of this type (UUIDs checked without Zod: the hot path). */
+/**
+ * An id from a caller in the form the library stores and compares, or undefined when it is not an id
+ * of this type: UUIDs in lower case (normalizeUuid), text and integer ids exactly as given (text ids
+ * are case-sensitive: 'Org_1' and 'org_1' are two tenants).
+ */
+export function normalizeId(idType: IdType, value: unknown): string | bigint | number | undefined {
+  if (idType.kind === 'uuid') return normalizeUuid(value)
+  return idType.schema.safeParse(value).success ? (value as string | bigint | number) : undefined
+}
+
+/** Whether `value` is a valid id of this type. */
 export function isId(idType: IdType, value: unknown): boolean {
-  if (idType === UUID_ID) return isUuid(value)
-  return idType.schema.safeParse(value).success
+  return normalizeId(idType, value) !== undefined
 }
 
 /** An id in messages: bigints print without JSON's refusal. */

@@ -114,12 +114,15 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
         : [tenant]
     add({ name: constraintName(table, cols, 'idx'), columns: cols, unique: false, where: undefined, method: 'btree' })
   }
+  /** Unique within the tenant unless asked for across tenants: the tenant leads the key. */
+  const uniqueColumns = (cols: readonly string[], unique: true | 'global'): readonly string[] =>
+    tenant && unique !== 'global' && !cols.includes(tenant) ? [tenant, ...cols] : cols
   for (const f of def.userFields) {
     const o = f.options
     const indexOptions = typeof o.index === 'object' ? o.index : {}
     const method = indexOptions.method ?? 'btree'
     if (o.unique) {
-      const cols = tenant ? [tenant, f.column] : [f.column]
+      const cols = uniqueColumns([f.column], o.unique)
       add(liveUnique(constraintName(table, [f.column], 'key'), cols, indexOptions.where ?? o.indexWhere, method))
     }
     if (o.index) {
@@ -168,13 +171,19 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
     }
   }
   for (const idx of def.indexes) {
-    const suffix = idx.unique ? 'key' : 'idx'
+    const method = idx.method ?? 'btree'
+    if (idx.unique) {
+      // the same rules as a field's unique: within the tenant, among live rows
+      const name = idx.name ?? constraintName(table, idx.columns, 'key')
+      add(liveUnique(name, uniqueColumns(idx.columns, idx.unique), idx.where, method))
+      continue
+    }
     add({
-      name: idx.name ?? constraintName(table, idx.columns, suffix),
+      name: idx.name ?? constraintName(table, idx.columns, 'idx'),
       columns: idx.columns,
-      unique: idx.unique ?? false,
+      unique: false,
       where: idx.where,
-      method: idx.method ?? 'btree',
+      method,
     })
   }
   for (const expression of def.checks) {

@@ -1,6 +1,6 @@
 import { TenantIsolationError, TenantNotConfiguredError, ValidationError } from '../errors.js'
 import type { ModelDef } from '../model/define-model.js'
-import { isId, showId } from '../model/id-type.js'
+import { normalizeId, showId } from '../model/id-type.js'
 import { empty, type Fragment, id, join, q } from '../repository/sql-builder.js'
 
 /** A tenant or user id: a UUID or text id (string), or a bigint id; the model's `tenantIdType` / `actorIdType` decide. */
@@ -29,9 +29,9 @@ export class Scope {
   constructor(def: ModelDef, options: ScopeOptions) {
     this.#def = def
     const issues: string[] = []
-    if (options.userId !== undefined && !isId(def.actorIdType, options.userId)) {
+    const userId = options.userId === undefined ? undefined : normalizeId(def.actorIdType, options.userId)
+    if (options.userId !== undefined && userId === undefined)
       issues.push(`userId must be ${def.actorIdType.description}`)
-    }
     if (def.multiTenant) {
       const { tenantId, tenantIds } = options
       if (tenantId === undefined && tenantIds === undefined) {
@@ -45,11 +45,14 @@ export class Scope {
       if (tenantIds !== undefined && (!Array.isArray(tenantIds) || tenantIds.length === 0)) {
         throw new TenantNotConfiguredError('tenantIds must be a non-empty array')
       }
-      const list = tenantId !== undefined ? [tenantId] : [...new Set(tenantIds)]
-      for (const t of list) {
-        if (!isId(def.tenantIdType, t)) issues.push(`tenant ${showId(t)} is not ${def.tenantIdType.description}`)
+      const given = tenantId !== undefined ? [tenantId] : tenantIds!
+      const ids = def.tenantIdType
+      for (const t of given) {
+        if (normalizeId(ids, t) === undefined) issues.push(`tenant ${showId(t)} is not ${ids.description}`)
       }
-      this.tenants = Object.freeze(list)
+      // UUIDs in lower case: on MySQL/MariaDB (char(36), binary collation) an upper-case id is another
+      // tenant; text ids stay exactly as given (they are case-sensitive)
+      this.tenants = Object.freeze([...new Set(given.map((t) => normalizeId(ids, t) ?? t))])
       this.strict = tenantId !== undefined
     } else {
       if (options.tenantId !== undefined || options.tenantIds !== undefined) {
@@ -64,7 +67,7 @@ export class Scope {
         issues.map((message) => ({ code: 'custom', message, path: [] })),
       )
     }
-    this.userId = options.userId
+    this.userId = userId
   }
 
   get tenantColumn(): string | undefined {
@@ -97,9 +100,18 @@ export class Scope {
     )
   }
 
+  /** Whether a record of `tenant` is visible in this scope (always, on models that are not multi-tenant). */
+  includes(tenant: unknown): boolean {
+    if (!this.tenants) return true
+    // UUIDs compare without case (as the uuid type does); text and integer ids exactly
+    const normalized = normalizeId(this.#def.tenantIdType, tenant)
+    return normalized !== undefined && this.tenants.includes(normalized)
+  }
+
   /** The tenant a create writes: the scope's, or the input's when allowed. */
-  tenantForCreate(requested: unknown): Id | undefined {
+  tenantForCreate(given: unknown): Id | undefined {
     if (!this.tenants) return undefined
+    const requested = given === undefined ? undefined : (normalizeId(this.#def.tenantIdType, given) ?? given)
     if (this.strict) {
       if (requested !== undefined && requested !== this.tenants[0]) {
         throw new TenantIsolationError(
@@ -121,13 +133,14 @@ export class Scope {
 
   /** The acting user of a call: the call's userId, else the scope's. */
   actor(callUserId: Id | undefined): Id | null {
-    const actor = callUserId ?? this.userId
-    if (actor !== undefined && !isId(this.#def.actorIdType, actor)) {
+    if (callUserId === undefined) return this.userId ?? null
+    const actor = normalizeId(this.#def.actorIdType, callUserId)
+    if (actor === undefined) {
       throw new ValidationError('Invalid userId', [
         { code: 'custom', message: `userId must be ${this.#def.actorIdType.description}`, path: ['userId'] },
       ])
     }
-    return actor ?? null
+    return actor
   }
 }
 

@@ -1,4 +1,5 @@
 import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
+import { ValidationError } from '../../errors.js'
 import type { Dialect } from '../dialect.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
@@ -15,6 +16,12 @@ export { quoteMysqlId }
 export function prepareMysqlParameter(value: unknown): unknown {
   if (value === null || value === undefined) return null
   if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    // MySQL has no NaN or infinities: refused as a value, never rendered as text
+    throw new ValidationError('Invalid parameter', [
+      { code: 'custom', message: `${value} cannot be stored or compared on MySQL/MariaDB`, path: [] },
+    ])
+  }
   if (typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
     return JSON.stringify(value)
   }
