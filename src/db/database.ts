@@ -355,6 +355,7 @@ const OBSERVED = new Set([
   'getMany',
   'list',
   'count',
+  'page',
   'getAuditHistory',
   'getFieldHistory',
   'getChangesByUser',

@@ -11,9 +11,10 @@ import { txWriter } from '../temporal/tx-writer.js'
 import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
 import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
 import { ModelContext } from './context.js'
+import { Keyset } from './keyset.js'
 import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
 import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from './sql-builder.js'
-import { checkPaging, compileOrderBy, compileWhere, type OrderDirection } from './where.js'
+import { checkPaging, compileOrderBy, compileWhere, type OrderDirection, orderByFragment } from './where.js'
 
 type Row = Record<string, unknown>
 
@@ -55,6 +56,28 @@ export interface ListOptions<M extends Model> extends ReadOptions {
   readonly orderBy?: OrderBy<M>
   readonly limit?: number
   readonly offset?: number
+}
+
+export interface PageOptions<M extends Model> extends ReadOptions {
+  readonly where?: Where<M>
+  readonly orderBy?: OrderBy<M>
+  /** Records per page (default 100). */
+  readonly limit?: number
+  /** The `next` cursor of the previous page (null or absent: the first page). */
+  readonly after?: string | null
+}
+
+/** One keyset page: `next` is an opaque cursor for the following page, or null after the last. */
+export interface Page<M extends Model> {
+  readonly records: ModelRecord<M>[]
+  readonly next: string | null
+}
+
+export interface StreamOptions<M extends Model> extends ReadOptions {
+  readonly where?: Where<M>
+  readonly orderBy?: OrderBy<M>
+  /** Records fetched per statement (default 1,000). */
+  readonly batchSize?: number
 }
 
 /** What `db.repository(Model, options)` takes: the tenant scope, the actor, and an optional cache. */
@@ -476,6 +499,59 @@ export class Repository<M extends Model> {
     })
   }
 
+  /**
+   * One page of records in keyset order (never OFFSET): `next` continues after the last record, or
+   * is null on the last page. The cursor is bound to this where/orderBy/scope/asOf/includeDeleted;
+   * reusing it with others is a ValidationError.
+   *
+   * @example
+   * let page = await users.page({ where: { role: 'admin' }, orderBy: { name: 'asc' }, limit: 50 })
+   * while (page.next) page = await users.page({ where: { role: 'admin' }, orderBy: { name: 'asc' }, limit: 50, after: page.next })
+   */
+  async page(options: PageOptions<M> = {}): Promise<Page<M>> {
+    const limit = positive(options.limit ?? 100, 'limit')
+    const includeDeleted = readFlag(options.includeDeleted, 'includeDeleted')
+    const asOf = options.asOf === undefined ? undefined : requireDate(options.asOf, 'asOf')
+    const predicates = [...this.#scope.read('r', includeDeleted), ...compileWhere(this.#ctx, options.where, 'r')]
+    const keyset = new Keyset(this.#ctx, {
+      where: options.where,
+      orderBy: options.orderBy,
+      tenants: this.#scope.tenants,
+      strict: this.#scope.strict,
+      asOf,
+      includeDeleted,
+    })
+    if (options.after !== undefined && options.after !== null) predicates.push(keyset.after(options.after, 'r'))
+    const source = await this.#source(asOf)
+    const { rows } = await this.#run(
+      q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${orderByFragment(keyset.items, 'r')} LIMIT ${limit + 1}`,
+    )
+    const records = rows.slice(0, limit).map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
+    const next = rows.length > limit ? keyset.cursor(records[limit - 1] as Record<string, unknown>) : null
+    return { records, next }
+  }
+
+  /**
+   * Every matching record in keyset order, fetched `batchSize` at a time (memory stays flat). Each
+   * batch is its own statement: without `asOf` a long stream sees later commits; with it, one instant.
+   *
+   * @example
+   * for await (const user of users.stream({ where: { role: 'admin' }, batchSize: 1_000 })) send(user)
+   */
+  stream(options: StreamOptions<M> = {}): AsyncIterableIterator<ModelRecord<M>> {
+    const { batchSize, ...query } = options
+    const limit = positive(batchSize ?? 1_000, 'batchSize')
+    const pages = async function* (repo: Repository<M>) {
+      let after: string | null = null
+      do {
+        const page: Page<M> = await repo.page({ ...query, limit, after })
+        yield* page.records
+        after = page.next
+      } while (after !== null)
+    }
+    return pages(this)
+  }
+
   /** How many records match (records, not versions). */
   async count(options: Omit<ListOptions<M>, 'orderBy' | 'limit' | 'offset'> = {}): Promise<number> {
     const predicates = [
@@ -796,6 +872,22 @@ export class Repository<M extends Model> {
   #run(fragment: Fragment) {
     return this.#db.run<Row>(compile(fragment, this.#ctx.dialect))
   }
+}
+
+/** A positive integer option (limit, batchSize), else ValidationError. */
+function positive(value: unknown, name: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new ValidationError(`Invalid ${name}`, [
+      { code: 'custom', message: `${name} must be a positive integer`, path: [name] },
+    ])
+  }
+  return value as number
+}
+
+/** A boolean option: true, false or absent (never truthiness). */
+function readFlag(value: unknown, name: string): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true
+  throw new ValidationError(`Invalid ${name}`, [{ code: 'custom', message: `${name} must be a boolean`, path: [name] }])
 }
 
 /** The id column of a model (the name `id` is taken by parameters in this file). */
