@@ -68,6 +68,8 @@ export type {
   TableRole,
 } from './schema/types.js'
 export type { ScopeOptions } from './scope/scope.js'
+export type { Studio, StudioOptions } from './studio/serve.js'
+export { serveStudio } from './studio/serve.js'
 export type { Change, ChangeKind } from './sync/changes.js'
 export type { PlanBlocker, PlanChange, SyncOptions, SyncResult } from './sync/schema-manager.js'
 export { Plan, SchemaManager } from './sync/schema-manager.js'
