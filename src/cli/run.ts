@@ -12,6 +12,8 @@ Commands:
   plan --models <module> [--url <url>]   show what sync would change (exit 2 when changes are pending)
   apply --models <module> [--url <url>] [--allow-destructive]
                                          apply the plan (exit 2 when destructive changes stay pending)
+  studio --models <module> [--url <url>] [--port <n>] [--allow-writes --actor <id>]
+                                         serve the history studio on 127.0.0.1
 
 Exit codes: 0 in sync / applied, 2 changes pending, 1 error.`
 
@@ -24,6 +26,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return (await import('./schema-commands.js')).planCommand(parseFlags(rest), io)
       case 'apply':
         return (await import('./schema-commands.js')).applyCommand(parseFlags(rest), io)
+      case 'studio':
+        return await (await import('./studio-command.js')).studioCommand(rest, io)
       case 'demo': {
         const { runDemo } = await import('./demo.js')
         await runDemo(parseFlags(rest), io)

@@ -1,11 +1,13 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright locators (innerText waits for the element), not DOM nodes
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Database, type Studio, serveStudio, ValidationError } from '../../src/index.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect, type Database, type Studio, serveStudio, ValidationError } from '../../src/index.js'
 import { describeEngines } from '../helpers/engines.js'
 import { ACME, ALICE, BOB, GLOBEX, OPERATOR, seedStudio } from '../helpers/studio-seed.js'
 
@@ -373,3 +375,72 @@ describeEngines(
   },
   (id) => id === 'pglite',
 )
+
+describe('ff-storage studio (the command)', () => {
+  const root = resolve(import.meta.dirname, '../..')
+  const tsx = join(root, 'node_modules/.bin/tsx')
+  const main = join(root, 'src/cli/main.ts')
+  let dir: string
+  let modelsFile: string
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ff-studio-cli-'))
+    modelsFile = join(dir, 'models.ts')
+    writeFileSync(
+      modelsFile,
+      `import { demoModels } from ${JSON.stringify(join(root, 'src/cli/demo.ts'))}\nconst m = demoModels('stc_')\nexport const all = [m.Country, m.Customer, m.Contract]\n`,
+    )
+    const db = await connect(`pglite:${join(dir, 'db')}`)
+    await seedStudio(db, 'stc_', 0)
+    await db.close()
+  }, 60_000)
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('prints the tokened URL, serves it read-only, and stops on SIGTERM with exit 0', async () => {
+    const child = spawn(tsx, [main, 'studio', '--models', modelsFile, '--url', `pglite:${join(dir, 'db')}`], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    })
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString()
+          const m = /ff-storage studio: (http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/)/.exec(out)
+          if (m) resolveUrl(m[1]!)
+        })
+        child.once('exit', (code) => reject(new Error(`studio exited ${code}: ${out}`)))
+        setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 45_000)
+      })
+      const counts = await (await fetch(`${url}api/counts?tenant=${ACME}`)).json()
+      expect(counts).toEqual({ stc_countries: 0, stc_customers: 60, stc_contracts: 1 })
+      const post = await fetch(`${url}api/models/stc_contracts/records/x/revert`, { method: 'POST' })
+      expect(post.status).toBe(405)
+      expect((await fetch(url.replace(/\/[^/]+\/$/, '/'))).status).toBe(401)
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    }
+  }, 60_000)
+
+  it('usage errors are one line and exit 1', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((r) => {
+        const child = spawn(tsx, [main, 'studio', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: '' } })
+        let stderr = ''
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString()
+        })
+        child.once('exit', (code) => r({ code, stderr }))
+      })
+    for (const args of [
+      [],
+      ['--models', modelsFile],
+      ['--models', modelsFile, '--url', 'pglite:x', '--allow-writes'],
+    ]) {
+      const { code, stderr } = await run(args)
+      expect(code).toBe(1)
+      expect(stderr.trim().split('\n')).toHaveLength(1)
+    }
+  }, 60_000)
+})
