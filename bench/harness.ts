@@ -3,8 +3,6 @@
  * the same process, on the same pool, alternating A B B A so drift (caches, autovacuum, JIT) hits
  * both sides alike. Reports medians, p95 and the ratio of medians; never asserts on time.
  */
-import { randomBytes } from 'node:crypto'
-import { connect, type Database, sql } from '../src/index.js'
 export interface Sample {
   readonly median: number
   readonly p95: number
@@ -86,33 +84,3 @@ export const TABLE_HEADER = [
   '| operation | library p50 ms | library p95 ms | hand-written p50 ms | hand-written p95 ms | ratio p50 | statements/op |',
   '|---|---|---|---|---|---|---|',
 ].join('\n')
-
-export const URLS: Record<string, string | undefined> = {
-  pglite: undefined,
-  postgres: process.env.FF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  mariadb: process.env.FF_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test',
-}
-
-/** A database of its own for one benchmark run on `engine` (PGlite in memory), dropped by `drop`. */
-export async function freshDatabase(engine: string): Promise<{ db: Database; drop: () => Promise<void> }> {
-  if (engine === 'pglite') {
-    const db = await connect()
-    return { db, drop: () => db.close() }
-  }
-  const admin = await connect(URLS[engine])
-  const name = `ff_bench_${randomBytes(4).toString('hex')}`
-  await admin.execute(sql`create database ${sql.id(name)}`)
-  const u = new URL(URLS[engine]!)
-  u.pathname = `/${name}`
-  const db = await connect({ url: u.toString(), pool: { max: 10 } })
-  return {
-    db,
-    async drop() {
-      await db.close()
-      await admin.execute(
-        engine === 'postgres' ? sql`drop database ${sql.id(name)} with (force)` : sql`drop database ${sql.id(name)}`,
-      )
-      await admin.close()
-    },
-  }
-}

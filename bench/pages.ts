@@ -9,7 +9,8 @@
  */
 import { z } from 'zod'
 import { defineModel, SchemaManager, sql } from '../src/index.js'
-import { abba, freshDatabase, summarize } from './harness.js'
+import { freshDatabase } from './databases.js'
+import { abba, summarize } from './harness.js'
 
 const args = process.argv.slice(2)
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined)

@@ -6,11 +6,11 @@
  * against the fastest plain bulk insert, asOf reads at history depths 1 / 100 / 10,000, and plan()
  * on an already-synced database with 20 and 200 models. Prints Markdown for bench/RESULTS.md.
  */
-
 import { z } from 'zod'
 import { type Database, defineModel, field, type Model, SchemaManager, sql } from '../src/index.js'
+import { freshDatabase } from './databases.js'
 import { handWritten } from './hand-written.js'
-import { abba, type Comparison, countStatements, formatRow, freshDatabase, summarize, TABLE_HEADER } from './harness.js'
+import { abba, type Comparison, countStatements, formatRow, summarize, TABLE_HEADER } from './harness.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')

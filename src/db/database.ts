@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Dialect } from '../dialect/dialect.js'
-import { ConfigurationError, ConnectionError, FFStorageError } from '../errors.js'
+import { ConfigurationError, ConnectionError, FFStorageError, ValidationError } from '../errors.js'
 import type { Model } from '../model/define-model.js'
+import { createScoped } from '../query/scoped.js'
+import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from '../query/types.js'
 import type { CacheStore } from '../repository/cache.js'
 import { Repository, type RepositoryOptions } from '../repository/repository.js'
 import type { CircuitBreaker, CircuitSnapshot } from './circuit-breaker.js'
@@ -62,6 +64,12 @@ export interface Runtime {
   readonly cacheStores: Set<CacheStore>
   /** The default in-memory store of this database, created on first use. */
   defaultCache: CacheStore | undefined
+  /**
+   * What identifies this database among every other one a cache store may serve: engine, host, port
+   * and database name for servers (never credentials), the directory for PGlite on disk, a random
+   * id for PGlite in memory. Part of every cache key and generation.
+   */
+  readonly identity: string
   poolStats(): PoolStats
   close(): Promise<void>
   closed: boolean
@@ -90,8 +98,10 @@ export class Database {
   /** The engine this database runs on: name, SQL family and capability flags. */
   readonly dialect: Dialect
   /**
-   * The typed query builder (Kysely) bound to this executor, for joins and reports. Inside a
-   * transaction it runs on the transaction's connection.
+   * The raw query builder (Kysely) bound to this executor: UNSCOPED and untyped, the escape hatch
+   * for SQL the library does not model (no tenant filter, no soft-delete filter, no audit). For
+   * reports and joins over models use `scoped(models, scope)`. Inside a transaction it runs on the
+   * transaction's connection.
    */
   // biome-ignore lint/suspicious/noExplicitAny: callers type their own tables with `db.kysely as Kysely<MyTables>`
   readonly kysely: Kysely<any>
@@ -161,9 +171,20 @@ export class Database {
         `${this.dialect.name} has a single connection, held by the transaction this call runs in: use the transaction's \`tx\` (and tx.repository(...)) inside db.transaction(...)`,
       )
     }
+    // values the engine cannot bind, and text no engine parses, are refused before anything is sent
+    if (statement.sql.includes('\u0000')) {
+      throw new ValidationError('Invalid statement', [
+        {
+          code: 'custom',
+          message:
+            'the SQL text contains a NUL character (U+0000), which no engine accepts: check sql.id() and sql.raw() arguments',
+          path: [],
+        },
+      ])
+    }
+    const parameters = statement.parameters.map(dialect.prepareParameter)
     // transaction control (commit/rollback) must reach the server even while the circuit is open
     const trial = control ? false : breaker.enter()
-    const parameters = statement.parameters.map(dialect.prepareParameter)
     const started = performance.now()
     try {
       const result = await this.kysely.executeQuery<R>(CompiledQuery.raw(statement.sql, parameters))
@@ -278,6 +299,27 @@ export class Database {
     return observed(new Repository(this, model, options), model.def.table, this.#runtime.metrics)
   }
 
+  /**
+   * A read-only, typed query builder (Kysely) over `models` in a tenant scope: table names are the
+   * models' tables, columns their record properties, rows decoded like records. Every read of a
+   * model table (FROM, JOIN, subqueries, CTEs, EXISTS, UNION) sees only the scope's tenants and live
+   * rows (unless `includeDeleted`); with `asOf`, scd2 tables as they were then. Other tables are
+   * refused (ValidationError). See docs/reports-and-joins.md.
+   *
+   * @example
+   * const r = db.scoped([Customer, Contract], { tenantId: orgId, asOf: lastWeek })
+   * const rows = await r.selectFrom('contracts')
+   *   .innerJoin('customers', 'customers.id', 'contracts.customerId')
+   *   .select(['customers.name', 'contracts.monthlyFee'])
+   *   .execute()
+   */
+  scoped<const Ms extends readonly Model[]>(
+    models: Ms,
+    options: ScopedOptions = {},
+  ): ScopedQueryCreator<ScopedTables<Ms>> {
+    return createScoped(this, models, options)
+  }
+
   /** Pool gauges: open, idle and waiting connections. */
   poolStats(): PoolStats {
     return this.#runtime.poolStats()
@@ -351,6 +393,10 @@ const OBSERVED = new Set([
   'restore',
   'purge',
   'transferOwnership',
+  'updateMany',
+  'deleteMany',
+  'restoreMany',
+  'upsert',
   'get',
   'getMany',
   'list',

@@ -1,20 +1,50 @@
 import type { Database } from '../db/database.js'
-import { NotFoundError, TemporalStrategyError, ValidationError, VersionConflictError } from '../errors.js'
+import {
+  NotFoundError,
+  TemporalStrategyError,
+  UniqueViolationError,
+  ValidationError,
+  VersionConflictError,
+} from '../errors.js'
 import { uuidv7 } from '../ids.js'
 import { fromAuditJson, sameValue } from '../model/codec.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
 import type { ModelInput, ModelKey, ModelPatch, ModelRecord } from '../model/types.js'
-import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
+import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
 import { and, Scope, type ScopeOptions } from '../scope/scope.js'
+import { asOfCandidates, correlatedVersions, versionsAt } from '../temporal/as-of.js'
 import { cteWriter } from '../temporal/cte-writer.js'
+import { cteSetWriter, type SetChangeRequest, type SetWriter, txSetWriter } from '../temporal/set-writer.js'
 import { txWriter } from '../temporal/tx-writer.js'
 import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
 import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
 import { ModelContext } from './context.js'
+import {
+  CHANGES_OPTIONS,
+  COUNT_OPTIONS,
+  CREATE_MANY_OPTIONS,
+  LIST_OPTIONS,
+  PAGE_OPTIONS,
+  READ_OPTIONS,
+  readIds,
+  readOptions,
+  STATE_OPTIONS,
+  STREAM_OPTIONS,
+  UPDATE_OPTIONS,
+  WRITE_OPTIONS,
+} from './input.js'
 import { Keyset } from './keyset.js'
 import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
 import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from './sql-builder.js'
-import { checkPaging, compileOrderBy, compileWhere, type OrderDirection, orderByFragment } from './where.js'
+import {
+  checkPaging,
+  compileOrderBy,
+  compileWhere,
+  inList,
+  MAX_IN_LIST,
+  type OrderDirection,
+  orderByFragment,
+} from './where.js'
 
 type Row = Record<string, unknown>
 
@@ -91,6 +121,17 @@ export interface WriteOptions {
   readonly userId?: string
 }
 
+/** Options of updateMany / deleteMany / restoreMany. */
+export interface SetWriteOptions extends WriteOptions {
+  /** Required (true) to change every record in scope with an empty `where`. */
+  readonly all?: boolean
+}
+
+/** Options of upsert: the unique fields that identify the record within the tenant. */
+export interface UpsertOptions<M extends Model> extends WriteOptions {
+  readonly on: readonly ModelKey<M>[]
+}
+
 export interface UpdateOptions extends WriteOptions {
   /** scd2 only: fail with VersionConflictError unless the current version is this one. */
   readonly expectedVersion?: number
@@ -129,6 +170,8 @@ export type VersionComparison<M extends Model> = {
   [K in keyof ModelPatch<M>]-?: { old: unknown; new: unknown; changed: boolean }
 }
 
+const setWriters = new WeakMap<ModelContext, SetWriter>()
+
 const contexts = new WeakMap<ModelDef, Map<string, { ctx: ModelContext; writer: Writer }>>()
 
 function contextFor(def: ModelDef, db: Database): { ctx: ModelContext; writer: Writer } {
@@ -161,6 +204,7 @@ export class Repository<M extends Model> {
   readonly model: M
   readonly #db: Database
   readonly #scope: Scope
+  readonly #scopeOptions: ScopeOptions
   readonly #ctx: ModelContext
   readonly #writer: Writer
   readonly #cache: { store: CacheStore; ttlMs: number; scopeKey: string } | undefined
@@ -170,6 +214,7 @@ export class Repository<M extends Model> {
     this.model = model
     this.#db = db
     const { cache, ...scope } = options
+    this.#scopeOptions = scope
     this.#scope = new Scope(model.def, scope)
     const { ctx, writer } = contextFor(model.def, db)
     this.#ctx = ctx
@@ -186,13 +231,16 @@ export class Repository<M extends Model> {
     }
   }
 
-  /** Cached reads, keyed by model, generation, scope, method and arguments; copies in, copies out. */
+  /**
+   * Cached reads, keyed by the table (database, schema, table) and its generation, the model's shape,
+   * the scope, the method and its arguments; copies in, copies out.
+   */
   async #cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T> {
     const cache = this.#cache
     if (!cache || this.#db.inTransaction) return load()
-    const table = this.#def.table
+    const table = this.#cacheTable
     const generation = await cache.store.generation(table)
-    const key = `${table}:${generation}:${cache.scopeKey}:${method}:${stableKey(args)}`
+    const key = `${table}:${generation}:${this.#ctx.shape}:${cache.scopeKey}:${method}:${stableKey(args)}`
     const hit = await cache.store.get(key)
     if (hit !== undefined) return (hit as { v: T }).v
     const value = await load()
@@ -200,11 +248,20 @@ export class Repository<M extends Model> {
     return value
   }
 
-  /** After a write commits: every cache store of this database forgets the model's entries. */
+  /**
+   * The table as cache stores know it: a store may serve several databases (Redis across processes,
+   * one memory store given to two connections), and a table name may exist in several schemas.
+   * Generations are per table, so a write through any model of the table invalidates every shape.
+   */
+  get #cacheTable(): string {
+    return `${this.#db.runtime.identity}|${this.#def.schema ?? ''}.${this.#def.table}`
+  }
+
+  /** After a write commits: every cache store of this database forgets the table's entries. */
   async #written(): Promise<void> {
     const { cacheStores, options } = this.#db.runtime
     if (cacheStores.size === 0) return
-    const table = this.#def.table
+    const table = this.#cacheTable
     await this.#db.afterCommit(async () => {
       for (const store of cacheStores) {
         await store.bump(table).catch((error: unknown) =>
@@ -223,6 +280,7 @@ export class Repository<M extends Model> {
 
   /** Create a record; returns it as stored (defaults applied, decimals in column scale). */
   async create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const [record] = await this.#insertPrepared(this.#prepare([input]), options.userId)
     return record!
   }
@@ -246,15 +304,11 @@ export class Repository<M extends Model> {
         { code: 'custom', message: 'expected an array', path: [] },
       ])
     }
+    options = readOptions(options, CREATE_MANY_OPTIONS) as CreateManyOptions
     const returning = options.returning !== false
     if (inputs.length === 0) return returning ? [] : 0
     const columns = this.#ctx.columns.length
     const requested = options.batchSize ?? 1_000
-    if (!Number.isSafeInteger(requested) || requested < 1) {
-      throw new ValidationError('Invalid batchSize', [
-        { code: 'custom', message: 'batchSize must be a positive integer', path: ['batchSize'] },
-      ])
-    }
     const batch = Math.max(1, Math.min(requested, Math.floor(30_000 / columns)))
     const prepared = this.#prepare(inputs)
     const out: ModelRecord<M>[] = []
@@ -320,15 +374,9 @@ export class Repository<M extends Model> {
 
   /** Apply a patch; writes nothing when nothing changes. NotFoundError when absent or deleted. */
   async update(id: string, patch: ModelPatch<M>, options: UpdateOptions = {}): Promise<ModelRecord<M>> {
-    requireUuid(id, 'id')
-    if (options.expectedVersion !== undefined) {
-      this.#require('scd2', 'expectedVersion')
-      if (!Number.isSafeInteger(options.expectedVersion)) {
-        throw new ValidationError('Invalid expectedVersion', [
-          { code: 'custom', message: 'expectedVersion must be an integer', path: ['expectedVersion'] },
-        ])
-      }
-    }
+    id = requireUuid(id, 'id')
+    options = readOptions(options, UPDATE_OPTIONS) as UpdateOptions
+    if (options.expectedVersion !== undefined) this.#require('scd2', 'expectedVersion')
     const set = validatePatch(this.#ctx, patch)
     const result = await this.#change({
       ...this.#request(id, 'live', 'UPDATE', set, [...set.keys()], this.#scope.actor(options.userId)),
@@ -374,7 +422,8 @@ export class Repository<M extends Model> {
 
   /** Soft-delete (or hard-delete on models without soft delete). False when absent or already deleted. */
   async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const actor = this.#scope.actor(options.userId)
     const s = this.#def.system
     if (!s.deletedAt) {
@@ -392,7 +441,8 @@ export class Repository<M extends Model> {
 
   /** Undo a soft delete; returns the record (unchanged if it was not deleted) or null when absent. */
   async restore(id: string, options: WriteOptions = {}): Promise<ModelRecord<M> | null> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const s = this.#def.system
     if (!s.deletedAt)
       throw new TemporalStrategyError(`restore() needs a soft-delete model; ${this.#def.table} has softDelete: false`)
@@ -408,7 +458,7 @@ export class Repository<M extends Model> {
 
   /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
   async purge(id: string): Promise<boolean> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     const purged = await this.#writer.purge(this.#db, this.#scope, id)
     if (purged) await this.#written()
     return purged
@@ -416,10 +466,11 @@ export class Repository<M extends Model> {
 
   /** Move a record to another tenant (recorded as TRANSFER / a new version). */
   async transferOwnership(id: string, newTenantId: string, options: WriteOptions = {}): Promise<ModelRecord<M>> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const tenant = this.#def.system.tenant
     if (!tenant) throw new TemporalStrategyError(`${this.#def.table} is not multi-tenant: nothing to transfer`)
-    requireUuid(newTenantId, 'newTenantId')
+    newTenantId = requireUuid(newTenantId, 'newTenantId')
     const set = new Map<FieldDef, unknown>([[tenant, newTenantId]])
     const actor = this.#scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
@@ -427,11 +478,200 @@ export class Repository<M extends Model> {
     return decodeRow(this.#ctx, result.row) as ModelRecord<M>
   }
 
+  // ─── set operations ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Apply `patch` to every record matching `where` (live records in scope), atomically, audited like
+   * `update` (one audit entry per changed field, one new version per changed scd2 record). Records
+   * already equal to the patch are not written. Returns how many records changed. An empty `where`
+   * needs `{ all: true }`.
+   *
+   * @example
+   * await users.updateMany({ role: 'trial' }, { role: 'free' }, { userId })
+   */
+  async updateMany(where: Where<M>, patch: ModelPatch<M>, options: SetWriteOptions = {}): Promise<number> {
+    const predicates = this.#setWhere(where, options, 'updateMany')
+    const set = validatePatch(this.#ctx, patch)
+    const actor = this.#scope.actor(options.userId)
+    if (set.size === 0) return 0
+    return this.#changeMany({
+      where: predicates,
+      filter: 'live',
+      set,
+      operation: 'UPDATE',
+      audited: [...set.keys()],
+      actor,
+    })
+  }
+
+  /**
+   * Delete every record matching `where` (soft on soft-delete models), atomically, audited like
+   * `delete`. Returns how many records were deleted. An empty `where` needs `{ all: true }`.
+   */
+  async deleteMany(where: Where<M>, options: SetWriteOptions = {}): Promise<number> {
+    const predicates = this.#setWhere(where, options, 'deleteMany')
+    const actor = this.#scope.actor(options.userId)
+    const s = this.#def.system
+    if (!s.deletedAt) {
+      const n = await this.#setWriter.deleteMany(this.#db, this.#scope, predicates, actor, uuidv7())
+      if (n > 0) await this.#written()
+      return n
+    }
+    const set = new Map<FieldDef, unknown>([
+      [s.deletedAt, NOW],
+      [s.deletedBy!, actor],
+    ])
+    return this.#changeMany({
+      where: predicates,
+      filter: 'live',
+      set,
+      operation: 'DELETE',
+      audited: [s.deletedAt],
+      actor,
+    })
+  }
+
+  /** Restore every soft-deleted record matching `where`; returns how many. An empty `where` needs `{ all: true }`. */
+  async restoreMany(where: Where<M>, options: SetWriteOptions = {}): Promise<number> {
+    const s = this.#def.system
+    if (!s.deletedAt) {
+      throw new TemporalStrategyError(
+        `restoreMany() needs a soft-delete model; ${this.#def.table} has softDelete: false`,
+      )
+    }
+    const predicates = this.#setWhere(where, options, 'restoreMany')
+    const actor = this.#scope.actor(options.userId)
+    const set = new Map<FieldDef, unknown>([
+      [s.deletedAt, null],
+      [s.deletedBy!, null],
+    ])
+    return this.#changeMany({
+      where: predicates,
+      filter: 'deleted',
+      set,
+      operation: 'RESTORE',
+      audited: [s.deletedAt],
+      actor,
+    })
+  }
+
+  /**
+   * Create the record, or update the live record of the same tenant whose `on` fields (unique fields
+   * of the model) equal the input's: audited as INSERT or UPDATE. Returns the record.
+   *
+   * @example
+   * await users.upsert({ email, name, age }, { on: ['email'], userId })
+   */
+  async upsert(input: ModelInput<M>, options: UpsertOptions<M>): Promise<ModelRecord<M>> {
+    const on = this.#upsertKey(options?.on)
+    const { values, tenant } = validateCreate(this.#ctx, input)
+    const tenantId = this.#scope.tenantForCreate(tenant)
+    const actor = this.#scope.actor(options.userId)
+    const issues: ValidationError['issues'][number][] = []
+    const key = on.map((f) => {
+      const v = values.get(f)
+      if (v === null || v === undefined)
+        issues.push({ code: 'custom', message: `upsert needs a value for "${f.name}"`, path: [f.name] })
+      return q`r.${ident(f.column)} = ${v}`
+    })
+    if (issues.length) throw new ValidationError('Invalid upsert', issues)
+    const s = this.#def.system
+    const tenantCol = s.tenant
+    const predicates = [...key, ...(tenantCol ? [q`r.${ident(tenantCol.column)} = ${tenantId}`] : [])]
+    if (s.deletedAt) predicates.push(q`r.${ident(s.deletedAt.column)} IS NULL`)
+    const patch: Record<string, unknown> = { ...(input as Record<string, unknown>) }
+    if (this.#def.tenantField) delete patch[this.#def.tenantField]
+    const attempt = () =>
+      this.#db.transaction(async (tx) => {
+        const repo = new Repository(tx, this.model, this.#scopeOptions)
+        const { rows } = await tx.run<Row>(
+          compile(
+            q`SELECT r.${idColumn(this.#def)} AS id FROM ${this.#ctx.main} AS r WHERE ${and(predicates)} FOR UPDATE`,
+            this.#ctx.dialect,
+          ),
+        )
+        const found = rows[0]?.id as string | undefined
+        const userId = actor ?? undefined
+        const withUser = userId === undefined ? {} : { userId }
+        return found === undefined ? repo.create(input, withUser) : repo.update(found, patch as ModelPatch<M>, withUser)
+      })
+    try {
+      return await attempt()
+    } catch (error) {
+      // a concurrent upsert created the record first: it exists now, so this one updates it
+      if (error instanceof UniqueViolationError) return attempt()
+      throw error
+    }
+  }
+
+  /** The fields of `on`: user fields that are unique (alone, or together as a unique model index). */
+  #upsertKey(on: unknown): FieldDef[] {
+    const bad = (message: string): never => {
+      throw new ValidationError('Invalid upsert', [{ code: 'custom', message, path: ['on'] }])
+    }
+    if (!Array.isArray(on) || on.length === 0) bad('upsert needs { on: [unique fields] }')
+    const fields = (on as unknown[]).map((name) => {
+      const f = typeof name === 'string' ? this.#def.byName.get(name) : undefined
+      if (!f || f.system) return bad(`"${String(name)}" is not a field of ${this.#def.table}`)
+      return f
+    })
+    const names = new Set(fields.map((f) => f.name))
+    const single = fields.length === 1 && fields[0]!.options.unique
+    const composite = this.#def.indexes.some(
+      (i) =>
+        i.unique &&
+        i.columns.length === names.size &&
+        i.columns.every((c) => names.has(c) || names.has(this.#def.byColumn.get(c)?.name ?? '')),
+    )
+    if (!single && !composite) bad(`on: [${[...names].join(', ')}] is not a unique key of ${this.#def.table}`)
+    return fields
+  }
+
+  #setWhere(where: unknown, options: SetWriteOptions, method: string): Fragment[] {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError(`Invalid ${method} options`, [
+        { code: 'custom', message: 'expected an object', path: [] },
+      ])
+    }
+    if (options.all !== undefined && typeof options.all !== 'boolean') {
+      throw new ValidationError(`Invalid ${method} options`, [
+        { code: 'custom', message: 'all must be true or false', path: ['all'] },
+      ])
+    }
+    const predicates = compileWhere(this.#ctx, where, 'r')
+    if (predicates.length === 0 && options.all !== true) {
+      throw new ValidationError(`${method} with an empty where needs { all: true }`, [
+        {
+          code: 'custom',
+          message: `an empty where changes every record in scope: pass { all: true }`,
+          path: ['where'],
+        },
+      ])
+    }
+    return predicates
+  }
+
+  async #changeMany(request: Omit<SetChangeRequest, 'transactionId'>): Promise<number> {
+    const n = await this.#setWriter.changeMany(this.#db, this.#scope, { ...request, transactionId: uuidv7() })
+    if (n > 0) await this.#written()
+    return n
+  }
+
+  get #setWriter(): SetWriter {
+    let writer = setWriters.get(this.#ctx)
+    if (!writer) {
+      writer = this.#ctx.dialect.capabilities.returning ? cteSetWriter(this.#ctx) : txSetWriter(this.#ctx)
+      setWriters.set(this.#ctx, writer)
+    }
+    return writer
+  }
+
   // ─── reads ────────────────────────────────────────────────────────────────────────────────────
 
   /** One record, or null. `asOf` (scd2) reads it as it was then. */
   async get(id: string, options: ReadOptions = {}): Promise<ModelRecord<M> | null> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = this.#readOptions(options, READ_OPTIONS)
     return this.#cached('get', [id, options], async () => {
       const row = await this.#readOne(id, options)
       return row ? (decodeRow(this.#ctx, row) as ModelRecord<M>) : null
@@ -461,7 +701,8 @@ export class Repository<M extends Model> {
 
   /** Several records by id: a Map in the order of `ids`, null for each one not found. */
   async getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
-    for (const i of ids) requireUuid(i, 'id')
+    ids = readIds(ids)
+    options = this.#readOptions(options, READ_OPTIONS)
     return this.#cached('getMany', [ids, options], () => this.#getMany(ids, options))
   }
 
@@ -469,21 +710,24 @@ export class Repository<M extends Model> {
     const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
     if (ids.length === 0) return result
     const unique = [...new Set(ids)]
-    const source = await this.#source(options.asOf, unique)
-    const where = and([
-      q`r.${idColumn(this.#def)} IN (${join(unique.map((i) => q`${i}`))})`,
-      ...this.#scope.read('r', options.includeDeleted),
-    ])
-    const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
-    for (const row of rows) {
-      const record = decodeRow(this.#ctx, row) as ModelRecord<M>
-      result.set((record as { id: string }).id, record)
+    // one array parameter on PostgreSQL; chunks within the placeholder limit on MySQL/MariaDB
+    const chunk = this.#ctx.pg ? unique.length : MAX_IN_LIST / 2
+    for (let i = 0; i < unique.length; i += chunk) {
+      const part = unique.slice(i, i + chunk)
+      const source = await this.#source(options.asOf, part)
+      const where = and([this.#idIn('r', part), ...this.#scope.read('r', options.includeDeleted)])
+      const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
+      for (const row of rows) {
+        const record = decodeRow(this.#ctx, row) as ModelRecord<M>
+        result.set((record as { id: string }).id, record)
+      }
     }
     return result
   }
 
   /** Records matching `where`, ordered (default `createdAt desc, id`), paged (default 100 from 0). */
   async list(options: ListOptions<M> = {}): Promise<ModelRecord<M>[]> {
+    options = this.#readOptions(options, LIST_OPTIONS)
     const { limit, offset } = checkPaging(options.limit, options.offset)
     const predicates = [
       ...this.#scope.read('r', options.includeDeleted),
@@ -509,9 +753,10 @@ export class Repository<M extends Model> {
    * while (page.next) page = await users.page({ where: { role: 'admin' }, orderBy: { name: 'asc' }, limit: 50, after: page.next })
    */
   async page(options: PageOptions<M> = {}): Promise<Page<M>> {
-    const limit = positive(options.limit ?? 100, 'limit')
-    const includeDeleted = readFlag(options.includeDeleted, 'includeDeleted')
-    const asOf = options.asOf === undefined ? undefined : requireDate(options.asOf, 'asOf')
+    options = this.#readOptions(options, PAGE_OPTIONS)
+    const limit = options.limit ?? 100
+    const includeDeleted = options.includeDeleted === true
+    const asOf = options.asOf
     const predicates = [...this.#scope.read('r', includeDeleted), ...compileWhere(this.#ctx, options.where, 'r')]
     const keyset = new Keyset(this.#ctx, {
       where: options.where,
@@ -539,8 +784,9 @@ export class Repository<M extends Model> {
    * for await (const user of users.stream({ where: { role: 'admin' }, batchSize: 1_000 })) send(user)
    */
   stream(options: StreamOptions<M> = {}): AsyncIterableIterator<ModelRecord<M>> {
-    const { batchSize, ...query } = options
-    const limit = positive(batchSize ?? 1_000, 'batchSize')
+    // read here, before the first batch: a bad option throws at the call, not at the first next()
+    const { batchSize, ...query } = readOptions(options, STREAM_OPTIONS) as StreamOptions<M>
+    const limit = batchSize ?? 1_000
     const pages = async function* (repo: Repository<M>) {
       let after: string | null = null
       do {
@@ -554,6 +800,7 @@ export class Repository<M extends Model> {
 
   /** How many records match (records, not versions). */
   async count(options: Omit<ListOptions<M>, 'orderBy' | 'limit' | 'offset'> = {}): Promise<number> {
+    options = this.#readOptions(options, COUNT_OPTIONS)
     const predicates = [
       ...this.#scope.read('r', options.includeDeleted),
       ...compileWhere(this.#ctx, options.where, 'r'),
@@ -593,12 +840,17 @@ export class Repository<M extends Model> {
     const at = requireDate(asOf, 'asOf')
     if (!this.#ctx.dialect.capabilities.correlatedTopN) return this.#sourceByLookups(at, ids)
     const ctx = this.#ctx
-    const { idCol, from } = this.#validity()
+    const { idCol } = this.#validity()
     const candidates = ids
-      ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE k.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
+      ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE ${this.#idIn('k', ids)}`
       : this.#candidates(at)
-    return q`(SELECT ${ctx.select('c')} FROM (${candidates}) AS k1 JOIN ${ctx.main} AS c ON c.${idCol} = k1.id WHERE c.${from} <= ${at}
-      UNION ALL ${this.#correlatedVersions(candidates, at)}) AS r`
+    return q`${versionsAt(ctx, candidates, at)} AS r`
+  }
+
+  /** `alias.id IN (ids)`: one array parameter on PostgreSQL (see inList). */
+  #idIn(alias: string, ids: readonly string[]): Fragment {
+    const idField = this.#def.system.id!
+    return inList(this.#ctx, idField, q`${ident(alias)}.${ident(idField.column)}`, false, ids)!
   }
 
   #validity() {
@@ -606,34 +858,13 @@ export class Repository<M extends Model> {
     return { idCol: ident(s.id!.column), from: ident(s.validFrom!.column), to: ident(s.validTo!.column) }
   }
 
-  /**
-   * The ids of the records in scope now, plus those that left the scope by a transfer after `at`;
-   * `where` narrows the records in scope (alias k), `except` leaves ids out.
-   */
+  /** See `asOfCandidates` (src/temporal/as-of.ts). */
   #candidates(at: Date, where?: Fragment, except: readonly string[] = []): Fragment {
-    const ctx = this.#ctx
-    const { idCol, to } = this.#validity()
-    const not = (alias: string) => q`${ident(alias)}.${idCol} NOT IN (${join(except.map((i) => q`${i}`))})`
-    const scoped = this.#scope.tenants ? this.#scope.tenantPredicate('k') : undefined
-    const conditions = [scoped, where, except.length > 0 ? not('k') : undefined].filter(
-      (c): c is Fragment => c !== undefined && c.parts.length > 0,
-    )
-    const main = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k${conditions.length > 0 ? q` WHERE ${and(conditions)}` : q``}`
-    if (!this.#scope.tenants) return main
-    return q`${main} UNION SELECT t.${idCol} AS id FROM ${ctx.history} AS t
-        WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}${except.length > 0 ? q` AND ${not('t')}` : q``}`
+    return asOfCandidates(this.#ctx, this.#scope, at, where, except)
   }
 
-  /** The history versions valid at `at` of the candidates, each found by a correlated index lookup. */
   #correlatedVersions(candidates: Fragment, at: Date): Fragment {
-    const ctx = this.#ctx
-    const { idCol, from, to } = this.#validity()
-    return q`SELECT ${ctx.select('h')} FROM (
-        SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
-          ORDER BY m.${from} DESC LIMIT 1) AS vf
-        FROM (${candidates}) AS k2) AS last
-      JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
-      WHERE h.${to} > ${at}`
+    return correlatedVersions(this.#ctx, candidates, at)
   }
 
   /**
@@ -653,7 +884,7 @@ export class Repository<M extends Model> {
         : q` UNION ALL SELECT * FROM (${join(list.map(lookup), ' UNION ALL ')}) AS v WHERE v.${to} > ${at}`
     if (ids) {
       // the given ids (distinct): each looked up, or beyond MAX_LOOKUPS every version valid then
-      const inIds = (alias: string) => q`${ident(alias)}.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
+      const inIds = (alias: string) => this.#idIn(alias, ids)
       const current = q`SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE ${inIds('c')} AND c.${from} <= ${at}`
       return ids.length <= MAX_LOOKUPS
         ? q`(${current}${looked(ids)}) AS r`
@@ -672,14 +903,14 @@ export class Repository<M extends Model> {
   /** Every audit entry of a record, in the order the changes were applied. */
   async getAuditHistory(id: string): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getAuditHistory')
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     return this.#audit([q`a.${ident(A.recordId)} = ${id}`])
   }
 
   /** The audit entries of one field of a record. */
   async getFieldHistory(id: string, field: ModelKey<M>): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getFieldHistory')
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     const f = this.#def.byName.get(field)
     if (!f || (f.system && f.system !== 'tenant' && f.system !== 'deletedAt')) {
       throw new ValidationError('Invalid field', [
@@ -695,17 +926,21 @@ export class Repository<M extends Model> {
     options: { from?: Date; to?: Date; limit?: number } = {},
   ): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getChangesByUser')
-    requireUuid(userId, 'userId')
+    userId = requireUuid(userId, 'userId')
+    options = readOptions(options, CHANGES_OPTIONS) as typeof options
     const predicates = [q`a.${ident(A.changedBy)} = ${userId}`]
-    if (options.from !== undefined) predicates.push(q`a.${ident(A.changedAt)} >= ${requireDate(options.from, 'from')}`)
-    if (options.to !== undefined) predicates.push(q`a.${ident(A.changedAt)} <= ${requireDate(options.to, 'to')}`)
-    const { limit } = checkPaging(options.limit ?? 1_000, 0)
+    if (options.from !== undefined) predicates.push(q`a.${ident(A.changedAt)} >= ${options.from}`)
+    if (options.to !== undefined) predicates.push(q`a.${ident(A.changedAt)} <= ${options.to}`)
+    const limit = options.limit ?? 1_000
     return this.#audit(predicates, limit)
   }
 
-  async #audit(predicates: Fragment[], limit?: number): Promise<AuditEntry[]> {
+  /** Audit entries matching `predicates`, within the scope's tenants unless `scoped` is false. */
+  async #audit(predicates: Fragment[], limit?: number, scoped = true): Promise<AuditEntry[]> {
     const tenantCol = this.#def.system.tenant?.column
-    const where = and([...predicates, this.#scope.tenantPredicate('a')].filter((p) => p.parts.length > 0))
+    const where = and(
+      [...predicates, ...(scoped ? [this.#scope.tenantPredicate('a')] : [])].filter((p) => p.parts.length > 0),
+    )
     const json = new Set<string>([A.oldValue, A.newValue])
     // JSON values as text on every engine, parsed here: one decoding path
     const column = (c: string) =>
@@ -735,12 +970,23 @@ export class Repository<M extends Model> {
     })
   }
 
-  /** The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal. */
+  /**
+   * The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal,
+   * and null unless the record belonged to one of the scope's tenants at `at` — the same rule as
+   * `get`, and as `asOf` reads of scd2 models: a record transferred away is the new owner's from the
+   * transfer on (its whole state then, as `get` shows it), and the old owner's before.
+   */
   async getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
     this.#require('copy_on_change', 'getStateAt')
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     const when = requireDate(at, 'at')
-    const entries = await this.#audit([q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`])
+    options = readOptions(options, STATE_OPTIONS) as typeof options
+    // the whole trail (a transfer moves a record's history with it); the owner at `at` decides below
+    const entries = await this.#audit(
+      [q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`],
+      undefined,
+      false,
+    )
     const s = this.#def.system
     let state: Record<string, unknown> | null = null
     for (const e of entries) {
@@ -773,6 +1019,7 @@ export class Repository<M extends Model> {
       state[s.updatedBy!.name] = e.changedBy
     }
     if (!state) return null
+    if (s.tenant && !this.#scope.includes(state[s.tenant.name])) return null
     if (s.deletedAt && state[s.deletedAt.name] && !options.includeDeleted) return null
     const ordered: Record<string, unknown> = {}
     for (const f of this.#def.fields) ordered[f.name] = state[f.name]
@@ -783,7 +1030,7 @@ export class Repository<M extends Model> {
 
   async #versions(recordId: string, version?: number): Promise<ModelRecord<M>[]> {
     this.#require('scd2', 'version history')
-    requireUuid(recordId, 'id')
+    recordId = requireUuid(recordId, 'id')
     const s = this.#def.system
     const ctx = this.#ctx
     const v = ident(s.version!.column)
@@ -861,6 +1108,16 @@ export class Repository<M extends Model> {
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A read's options, type-checked (own data properties, unknown keys refused) before anything uses
+   * them: the cache key included. `asOf` is also checked against the model's strategy here.
+   */
+  #readOptions<O extends ReadOptions>(options: O, readers: Parameters<typeof readOptions>[1]): O {
+    const read = readOptions(options, readers) as unknown as O
+    if (read.asOf !== undefined) this.#require('scd2', 'asOf')
+    return read
+  }
+
   #require(strategy: ModelDef['temporal'], what: string): void {
     if (this.#def.temporal !== strategy) {
       throw new TemporalStrategyError(
@@ -872,22 +1129,6 @@ export class Repository<M extends Model> {
   #run(fragment: Fragment) {
     return this.#db.run<Row>(compile(fragment, this.#ctx.dialect))
   }
-}
-
-/** A positive integer option (limit, batchSize), else ValidationError. */
-function positive(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    throw new ValidationError(`Invalid ${name}`, [
-      { code: 'custom', message: `${name} must be a positive integer`, path: [name] },
-    ])
-  }
-  return value as number
-}
-
-/** A boolean option: true, false or absent (never truthiness). */
-function readFlag(value: unknown, name: string): boolean {
-  if (value === undefined || typeof value === 'boolean') return value === true
-  throw new ValidationError(`Invalid ${name}`, [{ code: 'custom', message: `${name} must be a boolean`, path: [name] }])
 }
 
 /** The id column of a model (the name `id` is taken by parameters in this file). */
