@@ -56,9 +56,12 @@ export type {
   ListOptions,
   ModelAuditEntry,
   OrderBy,
+  Page,
+  PageOptions,
   ReadOptions,
   RepositoryOptions,
   SetWriteOptions,
+  StreamOptions,
   UpdateOptions,
   UpsertOptions,
   VersionComparison,
@@ -79,6 +82,8 @@ export type {
   TableRole,
 } from './schema/types.js'
 export type { Id, ScopeOptions } from './scope/scope.js'
+export type { Studio, StudioOptions } from './studio/serve.js'
+export { serveStudio } from './studio/serve.js'
 export type { Change, ChangeKind } from './sync/changes.js'
 export type { PlanBlocker, PlanChange, SyncOptions, SyncResult } from './sync/schema-manager.js'
 export { Plan, SchemaManager } from './sync/schema-manager.js'

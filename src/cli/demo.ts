@@ -278,6 +278,9 @@ export async function runDemo(flags: Flags, io: CliIo): Promise<void> {
         `Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Next: docs/quickstart.md, and examples/ for runnable programs.`,
       ),
     )
+    out(
+      `Browse your own records' history in a web page: ${p.bold('npx ff-storage studio --models ./src/models.ts --url $DATABASE_URL')} (docs/studio.md)`,
+    )
   } finally {
     if (server) await dropDemoTables(db, models).catch(() => {})
     await db.close()

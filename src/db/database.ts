@@ -427,6 +427,7 @@ const OBSERVED = new Set([
   'getMany',
   'list',
   'count',
+  'page',
   'getAuditHistory',
   'getFieldHistory',
   'getChangesByUser',

@@ -133,5 +133,7 @@ export const CREATE_MANY_OPTIONS = { ...WRITE_OPTIONS, batchSize: positiveInt, r
 export const READ_OPTIONS = { includeDeleted: boolean, asOf: instant }
 export const COUNT_OPTIONS = { ...READ_OPTIONS, where: any }
 export const LIST_OPTIONS = { ...COUNT_OPTIONS, orderBy: any, limit: nonNegativeInt, offset: nonNegativeInt }
+export const PAGE_OPTIONS = { ...COUNT_OPTIONS, orderBy: any, limit: positiveInt, after: any }
+export const STREAM_OPTIONS = { ...COUNT_OPTIONS, orderBy: any, batchSize: positiveInt }
 export const CHANGES_OPTIONS = { from: instant, to: instant, limit: nonNegativeInt }
 export const STATE_OPTIONS = { includeDeleted: boolean }

@@ -24,16 +24,27 @@ import {
   COUNT_OPTIONS,
   CREATE_MANY_OPTIONS,
   LIST_OPTIONS,
+  PAGE_OPTIONS,
   READ_OPTIONS,
   readIds,
   readOptions,
   STATE_OPTIONS,
+  STREAM_OPTIONS,
   UPDATE_OPTIONS,
   WRITE_OPTIONS,
 } from './input.js'
+import { Keyset } from './keyset.js'
 import { decodeRow, requireDate, requireId, requireUuid, validateCreate, validatePatch } from './records.js'
 import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from './sql-builder.js'
-import { checkPaging, compileOrderBy, compileWhere, inList, MAX_IN_LIST, type OrderDirection } from './where.js'
+import {
+  checkPaging,
+  compileOrderBy,
+  compileWhere,
+  inList,
+  MAX_IN_LIST,
+  type OrderDirection,
+  orderByFragment,
+} from './where.js'
 
 type Row = Record<string, unknown>
 
@@ -75,6 +86,28 @@ export interface ListOptions<M extends Model> extends ReadOptions {
   readonly orderBy?: OrderBy<M>
   readonly limit?: number
   readonly offset?: number
+}
+
+export interface PageOptions<M extends Model> extends ReadOptions {
+  readonly where?: Where<M>
+  readonly orderBy?: OrderBy<M>
+  /** Records per page (default 100). */
+  readonly limit?: number
+  /** The `next` cursor of the previous page (null or absent: the first page). */
+  readonly after?: string | null
+}
+
+/** One keyset page: `next` is an opaque cursor for the following page, or null after the last. */
+export interface Page<M extends Model> {
+  readonly records: ModelRecord<M>[]
+  readonly next: string | null
+}
+
+export interface StreamOptions<M extends Model> extends ReadOptions {
+  readonly where?: Where<M>
+  readonly orderBy?: OrderBy<M>
+  /** Records fetched per statement (default 1,000). */
+  readonly batchSize?: number
 }
 
 /** What `db.repository(Model, options)` takes: the tenant scope, the actor, and an optional cache. */
@@ -724,6 +757,61 @@ export class Repository<M extends Model> {
       )
       return rows.map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
     })
+  }
+
+  /**
+   * One page of records in keyset order (never OFFSET): `next` continues after the last record, or
+   * is null on the last page. The cursor is bound to this where/orderBy/scope/asOf/includeDeleted;
+   * reusing it with others is a ValidationError.
+   *
+   * @example
+   * let page = await users.page({ where: { role: 'admin' }, orderBy: { name: 'asc' }, limit: 50 })
+   * while (page.next) page = await users.page({ where: { role: 'admin' }, orderBy: { name: 'asc' }, limit: 50, after: page.next })
+   */
+  async page(options: PageOptions<M> = {}): Promise<Page<M>> {
+    options = this.#readOptions(options, PAGE_OPTIONS)
+    const limit = options.limit ?? 100
+    const includeDeleted = options.includeDeleted === true
+    const asOf = options.asOf
+    const predicates = [...this.#scope.read('r', includeDeleted), ...compileWhere(this.#ctx, options.where, 'r')]
+    const keyset = new Keyset(this.#ctx, {
+      where: options.where,
+      orderBy: options.orderBy,
+      tenants: this.#scope.tenants,
+      strict: this.#scope.strict,
+      asOf,
+      includeDeleted,
+    })
+    if (options.after !== undefined && options.after !== null) predicates.push(keyset.after(options.after, 'r'))
+    const source = await this.#source(asOf)
+    const { rows } = await this.#run(
+      q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${orderByFragment(keyset.items, 'r')} LIMIT ${limit + 1}`,
+    )
+    const records = rows.slice(0, limit).map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
+    const next = rows.length > limit ? keyset.cursor(records[limit - 1] as Record<string, unknown>) : null
+    return { records, next }
+  }
+
+  /**
+   * Every matching record in keyset order, fetched `batchSize` at a time (memory stays flat). Each
+   * batch is its own statement: without `asOf` a long stream sees later commits; with it, one instant.
+   *
+   * @example
+   * for await (const user of users.stream({ where: { role: 'admin' }, batchSize: 1_000 })) send(user)
+   */
+  stream(options: StreamOptions<M> = {}): AsyncIterableIterator<ModelRecord<M>> {
+    // read here, before the first batch: a bad option throws at the call, not at the first next()
+    const { batchSize, ...query } = readOptions(options, STREAM_OPTIONS) as StreamOptions<M>
+    const limit = batchSize ?? 1_000
+    const pages = async function* (repo: Repository<M>) {
+      let after: string | null = null
+      do {
+        const page: Page<M> = await repo.page({ ...query, limit, after })
+        yield* page.records
+        after = page.next
+      } while (after !== null)
+    }
+    return pages(this)
   }
 
   /** How many records match (records, not versions). */

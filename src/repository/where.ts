@@ -200,10 +200,16 @@ function scalar(f: FieldDef, value: unknown, path: (string | number)[], issues: 
 
 export type OrderBy = Record<string, OrderDirection> | readonly Record<string, OrderDirection>[]
 
-/** `ORDER BY` from `{ createdAt: 'desc' }` or a list of such (default `createdAt desc, id desc`); `id` always breaks ties. */
-export function compileOrderBy(def: ModelDef, orderBy: unknown, alias: string): Fragment {
+/** A validated sort key: a field and its direction. */
+export interface OrderItem {
+  readonly f: FieldDef
+  readonly dir: OrderDirection
+}
+
+/** The sort keys of `{ createdAt: 'desc' }` or a list of such (default `createdAt desc, id desc`); `id` always breaks ties. */
+export function orderItems(def: ModelDef, orderBy: unknown): OrderItem[] {
   const issues: ValidationIssue[] = []
-  const items: { f: FieldDef; dir: OrderDirection }[] = []
+  const items: OrderItem[] = []
   const list = orderBy === undefined ? [{ createdAt: 'desc' }] : Array.isArray(orderBy) ? orderBy : [orderBy]
   list.forEach((entry, i) => {
     if (!isPlainObject(entry)) {
@@ -226,7 +232,17 @@ export function compileOrderBy(def: ModelDef, orderBy: unknown, alias: string): 
   // ids are time-ordered (UUIDv7): the default `createdAt desc` breaks ties newest first too
   const idField = def.system.id!
   if (!items.some((i) => i.f === idField)) items.push({ f: idField, dir: orderBy === undefined ? 'desc' : 'asc' })
+  return items
+}
+
+/** `ORDER BY` text for sort keys on `alias`. */
+export function orderByFragment(items: readonly OrderItem[], alias: string): Fragment {
   return join(items.map(({ f, dir }) => q`${id(alias)}.${id(f.column)} ${dir === 'asc' ? ASC : DESC}`))
+}
+
+/** `ORDER BY` from `{ createdAt: 'desc' }` or a list of such (default `createdAt desc, id desc`); `id` always breaks ties. */
+export function compileOrderBy(def: ModelDef, orderBy: unknown, alias: string): Fragment {
+  return orderByFragment(orderItems(def, orderBy), alias)
 }
 
 const ASC = q`ASC`

@@ -1,0 +1,293 @@
+import { Hono } from 'hono'
+import {
+  type Database,
+  FFStorageError,
+  type FieldDef,
+  type Model,
+  NotFoundError,
+  type Repository,
+  sql,
+  TemporalStrategyError,
+  ValidationError,
+} from '../index.js'
+
+/** What the studio API needs to know besides the database and models. */
+export interface StudioApiOptions {
+  /** Tenants the operator may pick; undefined: every tenant found in the models' tables. */
+  readonly tenants: readonly string[] | undefined
+  /** Restore and revert are offered (POST), recorded as `actor`. */
+  readonly allowWrites: boolean
+  readonly actor: string | undefined
+}
+
+type AnyRepo = Repository<Model>
+type Row = Record<string, unknown>
+
+/** Thrown for a request the studio refuses on its own (bad parameter, unknown model). */
+class StudioError extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404 | 405,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const fieldKind = (f: FieldDef): string => (f.type.kind === 'native' ? (f.type.value?.kind ?? 'native') : f.type.kind)
+
+/** JSON that keeps bigints (as strings) and dates (ISO). */
+export const toJson = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+
+function date(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined || value === '') return undefined
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) throw new StudioError(400, `${name} must be an ISO date`)
+  return d
+}
+
+function json(value: string | undefined, name: string): unknown {
+  if (value === undefined || value === '') return undefined
+  try {
+    return JSON.parse(value)
+  } catch {
+    throw new StudioError(400, `${name} must be JSON`)
+  }
+}
+
+function int(value: string | undefined, name: string, fallback?: number): number {
+  if ((value === undefined || value === '') && fallback !== undefined) return fallback
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 1) throw new StudioError(400, `${name} must be a positive integer`)
+  return n
+}
+
+/**
+ * The studio's JSON API: every record read and write goes through `db.repository(model, scope)`
+ * with the tenant the page picked, so the views are scoped by the same code as the application's.
+ */
+export function studioApi(db: Database, models: readonly Model[], options: StudioApiOptions): Hono {
+  const byTable = new Map(models.map((m) => [m.def.table, m]))
+  const app = new Hono()
+
+  const model = (table: string): Model => {
+    const m = byTable.get(table)
+    if (!m) throw new StudioError(404, `unknown model "${table}"`)
+    return m
+  }
+  const repo = (m: Model, tenant: string | undefined, userId?: string): AnyRepo => {
+    if (!m.def.multiTenant) return db.repository(m, userId ? { userId } : {}) as AnyRepo
+    if (!tenant) throw new StudioError(400, 'pick a tenant (tenant=…)')
+    if (options.tenants && !options.tenants.includes(tenant))
+      throw new StudioError(403, `tenant ${tenant} is not one the studio was started for`)
+    return db.repository(m, { tenantId: tenant, ...(userId && { userId }) }) as AnyRepo
+  }
+  const strategy = (m: Model, temporal: Model['def']['temporal'], what: string) => {
+    if (m.def.temporal !== temporal)
+      throw new StudioError(400, `${what} needs temporal: '${temporal}'; ${m.def.table} uses '${m.def.temporal}'`)
+  }
+
+  app.onError((error, c) => {
+    const status =
+      error instanceof StudioError
+        ? error.status
+        : error instanceof ValidationError || error instanceof TemporalStrategyError
+          ? 400
+          : error instanceof NotFoundError
+            ? 404
+            : 500
+    const body: Row = { error: error.message }
+    if (error instanceof FFStorageError) body.code = error.code
+    if (error instanceof ValidationError) body.issues = error.issues
+    return c.body(toJson(body), status, { 'content-type': 'application/json; charset=utf-8' })
+  })
+  const send = (value: unknown) =>
+    new Response(toJson(value), { headers: { 'content-type': 'application/json; charset=utf-8' } })
+
+  app.get('/meta', async () => {
+    return send({
+      allowWrites: options.allowWrites,
+      actor: options.actor ?? null,
+      tenants: options.tenants ?? (await discoverTenants(db, models)),
+      models: models.map((m) => ({
+        table: m.def.table,
+        temporal: m.def.temporal,
+        multiTenant: m.def.multiTenant,
+        softDelete: m.def.system.deletedAt !== undefined,
+        fields: m.def.fields.map((f) => ({ name: f.name, kind: fieldKind(f), system: f.system ?? null })),
+      })),
+    })
+  })
+
+  app.get('/counts', async (c) => {
+    const tenant = c.req.query('tenant')
+    const counts: Record<string, number | null> = {}
+    for (const m of models) {
+      counts[m.def.table] = m.def.multiTenant && !tenant ? null : await repo(m, tenant).count()
+    }
+    return send(counts)
+  })
+
+  app.get('/models/:table/records', async (c) => {
+    const m = model(c.req.param('table'))
+    const r = repo(m, c.req.query('tenant'))
+    const asOf = date(c.req.query('asOf'), 'asOf')
+    const includeDeleted = c.req.query('includeDeleted') === 'true'
+    const where = json(c.req.query('where'), 'where') as never
+    const orderBy = json(c.req.query('orderBy'), 'orderBy') as never
+    const limit = int(c.req.query('limit'), 'limit', 25)
+    const after = c.req.query('after') || null
+    if (asOf && m.def.temporal === 'copy_on_change') {
+      // the list as it was then: the records in scope (deleted ones too), each rebuilt from its trail
+      const page = await r.page({ where, orderBy, limit, after, includeDeleted: true })
+      const states = await Promise.all(
+        page.records.map((rec) => r.getStateAt((rec as { id: string }).id, asOf, { includeDeleted })),
+      )
+      return send({ records: states.filter((s) => s !== null), next: page.next, rebuilt: true })
+    }
+    const page = await r.page({
+      where,
+      orderBy,
+      limit,
+      after,
+      includeDeleted,
+      ...(asOf && m.def.temporal === 'scd2' && { asOf }),
+    })
+    return send(page)
+  })
+
+  app.get('/models/:table/range', async (c) => {
+    const m = model(c.req.param('table'))
+    const first = await repo(m, c.req.query('tenant')).page({
+      orderBy: { createdAt: 'asc' } as never,
+      limit: 1,
+      includeDeleted: true,
+    })
+    const from = (first.records[0] as { createdAt?: Date } | undefined)?.createdAt ?? null
+    return send({ from, to: new Date() })
+  })
+
+  app.get('/models/:table/records/:id', async (c) => {
+    const m = model(c.req.param('table'))
+    const r = repo(m, c.req.query('tenant'))
+    const id = c.req.param('id')
+    const asOf = date(c.req.query('asOf'), 'asOf')
+    let record: unknown
+    if (asOf && m.def.temporal === 'copy_on_change') record = await r.getStateAt(id, asOf, { includeDeleted: true })
+    else if (asOf && m.def.temporal === 'scd2') record = await r.get(id, { asOf, includeDeleted: true })
+    else record = await r.get(id, { includeDeleted: true })
+    return send({ record })
+  })
+
+  app.get('/models/:table/records/:id/audit', async (c) => {
+    const m = model(c.req.param('table'))
+    strategy(m, 'copy_on_change', 'the audit trail')
+    const entries = await repo(m, c.req.query('tenant')).getAuditHistory(c.req.param('id'))
+    return send({ transactions: byTransaction(entries) })
+  })
+
+  app.get('/models/:table/records/:id/versions', async (c) => {
+    const m = model(c.req.param('table'))
+    strategy(m, 'scd2', 'versions')
+    const versions = await repo(m, c.req.query('tenant')).getVersionHistory(c.req.param('id'))
+    return send({ versions })
+  })
+
+  app.get('/models/:table/records/:id/compare', async (c) => {
+    const m = model(c.req.param('table'))
+    const r = repo(m, c.req.query('tenant'))
+    const id = c.req.param('id')
+    if (m.def.temporal === 'scd2') {
+      const a = int(c.req.query('a'), 'a')
+      const b = int(c.req.query('b'), 'b')
+      return send({ fields: await r.compareVersions(id, a, b) })
+    }
+    strategy(m, 'copy_on_change', 'compare')
+    // copy_on_change: two instants of the trail, each state rebuilt by getStateAt
+    const a = date(c.req.query('a'), 'a')
+    const b = date(c.req.query('b'), 'b')
+    if (!a || !b) throw new StudioError(400, 'a and b must be ISO dates')
+    const [x, y] = await Promise.all([
+      r.getStateAt(id, a, { includeDeleted: true }),
+      r.getStateAt(id, b, { includeDeleted: true }),
+    ])
+    const fields: Record<string, { old: unknown; new: unknown; changed: boolean }> = {}
+    for (const f of m.def.userFields) {
+      const o = (x as Row | null)?.[f.name] ?? null
+      const n = (y as Row | null)?.[f.name] ?? null
+      fields[f.name] = { old: o, new: n, changed: toJson(o) !== toJson(n) }
+    }
+    return send({ fields })
+  })
+
+  app.get('/models/:table/changes', async (c) => {
+    const m = model(c.req.param('table'))
+    strategy(m, 'copy_on_change', 'changes by user')
+    const user = c.req.query('user') ?? ''
+    const entries = await repo(m, c.req.query('tenant')).getChangesByUser(user, {
+      ...(date(c.req.query('from'), 'from') && { from: date(c.req.query('from'), 'from')! }),
+      ...(date(c.req.query('to'), 'to') && { to: date(c.req.query('to'), 'to')! }),
+      limit: int(c.req.query('limit'), 'limit', 500),
+    })
+    return send({ transactions: byTransaction(entries) })
+  })
+
+  // writes: offered only with allowWrites (the server refuses every other method before routing)
+  app.post('/models/:table/records/:id/restore', async (c) => {
+    writable(options)
+    const m = model(c.req.param('table'))
+    const record = await repo(m, c.req.query('tenant'), options.actor).restore(c.req.param('id'), {
+      userId: options.actor!,
+    })
+    if (!record) throw new NotFoundError(`${m.def.table} ${c.req.param('id')} not found`)
+    return send({ record })
+  })
+
+  app.post('/models/:table/records/:id/revert', async (c) => {
+    writable(options)
+    const m = model(c.req.param('table'))
+    strategy(m, 'scd2', 'revert')
+    const version = int(c.req.query('version'), 'version')
+    const record = await repo(m, c.req.query('tenant'), options.actor).revertTo(c.req.param('id'), version, {
+      userId: options.actor!,
+    })
+    return send({ record })
+  })
+
+  app.all('*', (c) => c.body(toJson({ error: 'not found' }), 404, { 'content-type': 'application/json' }))
+  return app
+}
+
+function writable(options: StudioApiOptions): void {
+  if (!options.allowWrites || !options.actor)
+    throw new StudioError(403, 'the studio is read-only (start it with --allow-writes --actor <user id>)')
+}
+
+/** Audit entries grouped by transaction, in the order the changes were applied. */
+function byTransaction(entries: readonly { transactionId: string; changedAt: Date; changedBy: unknown }[]) {
+  const groups: { transactionId: string; changedAt: Date; changedBy: unknown; entries: unknown[] }[] = []
+  for (const e of entries) {
+    const last = groups[groups.length - 1]
+    if (last && last.transactionId === e.transactionId) last.entries.push(e)
+    else groups.push({ transactionId: e.transactionId, changedAt: e.changedAt, changedBy: e.changedBy, entries: [e] })
+  }
+  return groups
+}
+
+/**
+ * The tenant ids present in the models' tables (at most 200), for the tenant picker when the
+ * operator named none. Only the ids are read here; every record view goes through a repository.
+ */
+async function discoverTenants(db: Database, models: readonly Model[]): Promise<string[]> {
+  const found = new Set<string>()
+  for (const m of models) {
+    const tenant = m.def.system.tenant
+    if (!tenant || found.size >= 200) continue
+    const table = m.def.schema ? sql.id(m.def.schema, m.def.table) : sql.id(m.def.table)
+    const rows = await db.query<{ t: string }>(
+      sql`select distinct ${sql.id(tenant.column)} as t from ${table} limit ${200 - found.size}`,
+    )
+    for (const r of rows) found.add(String(r.t))
+  }
+  return [...found].sort()
+}
