@@ -37,13 +37,18 @@ export function asOfCandidates(
         WHERE t.${id(CLOSED_BY)} = 'TRANSFER' AND ${scope.tenantPredicate('t')} AND t.${to} > ${at}${except.length > 0 ? q` AND ${not('t')}` : q``}`
 }
 
-/** The history versions valid at `at` of the candidates, each found by a correlated index lookup. */
+/**
+ * The history versions valid at `at` of the candidates, each found by a correlated index lookup.
+ * The candidates sit in one more derived table: MariaDB 10.11 executes the statement once as a
+ * server-side prepared statement, then fails every later execution with "Unknown column 'k2.id'"
+ * when the correlated subquery reads a UNION derived table directly (seen with mysql2 execute).
+ */
 export function correlatedVersions(ctx: ModelContext, candidates: Fragment, at: unknown): Fragment {
   const { idCol, from, to } = validity(ctx)
   return q`SELECT ${ctx.select('h')} FROM (
         SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
           ORDER BY m.${from} DESC LIMIT 1) AS vf
-        FROM (${candidates}) AS k2) AS last
+        FROM (SELECT * FROM (${candidates}) AS k0) AS k2) AS last
       JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
       WHERE h.${to} > ${at}`
 }
