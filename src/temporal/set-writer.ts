@@ -192,9 +192,7 @@ export function txSetWriter(ctx: ModelContext): SetWriter {
               .filter((f) => audited.has(f))
               .map((field) => ({ owner: owner(row), field, old: decoded(row, field), new: next.get(field) })),
           )
-          for (let i = 0; i < entries.length; i += 2_000) {
-            await insertAudit(ctx, tx, entries.slice(i, i + 2_000), r.operation, ts, r.actor, r.transactionId)
-          }
+          await insertAudit(ctx, tx, entries, r.operation, ts, r.actor, r.transactionId)
           total += changed.length
           if (rows.length < SET_BATCH) break
         }
@@ -215,9 +213,7 @@ export function txSetWriter(ctx: ModelContext): SetWriter {
           const entries = rows.flatMap((row) =>
             def.userFields.map((field) => ({ owner: owner(row), field, old: decoded(row, field), new: null })),
           )
-          for (let i = 0; i < entries.length; i += 2_000) {
-            await insertAudit(ctx, tx, entries.slice(i, i + 2_000), 'DELETE', rows[0]!.ff_now as Date, actor, txid)
-          }
+          await insertAudit(ctx, tx, entries, 'DELETE', rows[0]!.ff_now as Date, actor, txid)
           total += rows.length
           if (rows.length < SET_BATCH) break
         }

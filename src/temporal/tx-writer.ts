@@ -49,8 +49,16 @@ export async function insertAudit(
         q`${transactionId}`,
       ])})`,
   )
-  await db.run(compile(q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList}) VALUES ${join(values)}`, ctx.dialect))
+  // a server-side prepared statement takes at most 65,535 placeholders: one INSERT per chunk
+  const perStatement = Math.floor(AUDIT_PLACEHOLDERS / ctx.auditColumns.length)
+  for (let i = 0; i < values.length; i += perStatement) {
+    const chunk = values.slice(i, i + perStatement)
+    await db.run(compile(q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList}) VALUES ${join(chunk)}`, ctx.dialect))
+  }
 }
+
+/** Placeholders per audit INSERT, below MySQL's limit of 65,535 per prepared statement. */
+const AUDIT_PLACEHOLDERS = 60_000
 
 /**
  * Engines without RETURNING (MySQL, MariaDB): one short transaction per write. The row is locked with
