@@ -55,3 +55,14 @@ export function uuidv7(now: number = Date.now()): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value)
+
+/**
+ * A UUID from a caller in the one form the library stores and compares: lower case. PostgreSQL's
+ * `uuid` type already ignores case, but MySQL/MariaDB keep UUIDs as `char(36)` with a binary
+ * collation, where an upper-case id would be another record (or another tenant). Every UUID a caller
+ * passes (ids, tenant ids, user ids, filter and field values) goes through here; undefined when the
+ * value is not a UUID. One function, so that non-UUID id types can be handled in one place later.
+ */
+export function normalizeUuid(value: unknown): string | undefined {
+  return isUuid(value) ? value.toLowerCase() : undefined
+}

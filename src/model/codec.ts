@@ -1,6 +1,7 @@
 import type { SqlFamily } from '../dialect/dialect.js'
 import type { FieldDef } from './define-model.js'
 import type { LogicalType } from './logical-type.js'
+import { jsonProblem, storableProblem } from './storable.js'
 
 /** What a logical type holds once wrappers and overrides are looked through. */
 export function valueType(type: LogicalType): LogicalType | undefined {
@@ -56,8 +57,9 @@ export class Unstorable {
 }
 
 /**
- * `encodeValue` after the checks Zod cannot know (a decimal's scale and precision of the column):
- * the bound value, or Unstorable.
+ * `encodeValue` after the checks Zod cannot know (a decimal's scale and precision of the column, what
+ * the engines can store: see storable.ts): the bound value, or Unstorable. UUIDs are bound in lower
+ * case (see normalizeUuid).
  */
 export function encodeChecked(f: FieldDef, value: unknown, family: SqlFamily): unknown {
   if (value === undefined || value === null) return null
@@ -66,6 +68,10 @@ export function encodeChecked(f: FieldDef, value: unknown, family: SqlFamily): u
     const n = normalizeDecimal(String(value), t.precision, t.scale)
     return typeof n === 'string' ? n : new Unstorable(n.error)
   }
+  const problem =
+    storableProblem(f.type, value) ?? (t?.kind === 'array' && family === 'mysql' ? jsonProblem(value) : undefined)
+  if (problem !== undefined) return new Unstorable(problem)
+  if (t?.kind === 'uuid' && typeof value === 'string') return value.toLowerCase()
   return encodeValue(f, value, family)
 }
 

@@ -24,8 +24,12 @@ export interface FieldOptions {
   readonly column?: string
   /** Create an index on this column (true, or name / where / method). */
   readonly index?: boolean | IndexOptions
-  /** Unique among live rows (and per tenant on multi-tenant models). */
-  readonly unique?: boolean
+  /**
+   * Unique among live rows on soft-delete models; on multi-tenant models unique within the tenant
+   * (`true`), or across all tenants (`'global'`: a violation then tells one tenant that another holds
+   * the value).
+   */
+  readonly unique?: boolean | 'global'
   /** Predicate of the field's index (makes it partial). */
   readonly indexWhere?: string
   /** Foreign key: `'categories.id'`, `'public.categories(id)'` or `{ model: () => Category }`. */
@@ -64,7 +68,8 @@ export type FieldInput = z.ZodType | FieldSpec
  */
 export function field<S extends z.ZodType, const O extends FieldOptions = {}>(
   schema: S,
-  options: O = {} as O,
+  // unknown keys (`{ uniqe: true }`) do not compile; defineModel refuses them at run time too
+  options: O & { readonly [K in Exclude<keyof O, keyof FieldOptions>]: never } = {} as never,
 ): FieldSpec<S, O> {
   return Object.freeze({ [FIELD]: true as const, schema, options: Object.freeze({ ...options }) })
 }

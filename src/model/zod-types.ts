@@ -34,6 +34,14 @@ interface ZodDef {
   readonly in?: z.ZodType
   readonly out?: z.ZodType
   readonly defaultValue?: unknown
+  readonly getter?: () => z.ZodType
+  readonly shape?: Record<string, z.ZodType>
+  readonly catchall?: z.ZodType
+  readonly valueType?: z.ZodType
+  readonly items?: readonly z.ZodType[]
+  readonly rest?: z.ZodType | null
+  readonly left?: z.ZodType
+  readonly right?: z.ZodType
 }
 
 interface CheckDef {
@@ -176,16 +184,23 @@ function mapType(fieldName: string, schema: z.ZodType, options: FieldOptions): L
     case 'object':
     case 'record':
     case 'tuple':
-    case 'map':
     case 'any':
     case 'unknown':
     case 'intersection':
-      return { kind: 'json' }
+      return jsonType(fieldName, schema)
+    case 'lazy':
+      // z.json() and recursive schemas: what the getter returns, once (a union of JSON values)
+      return lazyDepth > 8
+        ? cannotMap(fieldName, 'a lazy schema')
+        : withLazy(() => mapType(fieldName, def.getter!(), options))
     case 'union': {
       const options_ = def.options ?? []
       const kinds = options_.map((o) => defOf(o).type)
       if (kinds.every((k) => k === 'object' || k === 'record' || k === 'array' || k === 'tuple'))
-        return { kind: 'json' }
+        return jsonType(fieldName, schema)
+      // a union of JSON values with a structured member (z.json()): JSON
+      if (kinds.some((k) => STRUCTURED.has(k)) && kinds.every((k) => JSON_MEMBERS.has(k)))
+        return jsonType(fieldName, schema)
       if (kinds.every((k) => k === 'literal' || k === 'enum')) {
         const values = options_.flatMap((o) => {
           const d = defOf(o)
@@ -197,13 +212,109 @@ function mapType(fieldName: string, schema: z.ZodType, options: FieldOptions): L
     }
     case 'array': {
       const element = analyzeElement(def.element!)
-      return element ? { kind: 'array', element } : { kind: 'json' }
+      return element ? { kind: 'array', element } : jsonType(fieldName, schema)
     }
     case 'pipe':
       return cannotMap(fieldName, 'a transformed schema (pipe/transform)')
     default:
       return cannotMap(fieldName, `Zod type "${def.type}"`)
   }
+}
+
+let lazyDepth = 0
+function withLazy<T>(f: () => T): T {
+  lazyDepth++
+  try {
+    return f()
+  } finally {
+    lazyDepth--
+  }
+}
+
+const STRUCTURED = new Set(['object', 'record', 'array', 'tuple', 'lazy', 'intersection'])
+const JSON_MEMBERS = new Set([
+  ...STRUCTURED,
+  'string',
+  'number',
+  'boolean',
+  'null',
+  'literal',
+  'enum',
+  'any',
+  'unknown',
+])
+
+/**
+ * Zod types whose values JSON cannot hold faithfully: they would be stored as something else (`{}`
+ * for a Map or Set, a string for a Date, nothing for a function) or fail (BigInt).
+ */
+const NOT_JSON: Record<string, string> = {
+  map: 'a Map (stored as {})',
+  set: 'a Set (stored as {})',
+  date: 'a Date (stored as a string, read back as one)',
+  bigint: 'a BigInt (JSON has no BigInt)',
+  promise: 'a Promise',
+  function: 'a function',
+  symbol: 'a symbol',
+  nan: 'NaN (stored as null)',
+  file: 'a File',
+  custom: 'a z.custom() value (unknown shape)',
+  pipe: 'a transformed value (pipe/transform: the stored output does not parse again as input)',
+  transform: 'a transformed value',
+  void: 'undefined',
+}
+
+/** JSON, after checking that every type nested in the schema is one JSON holds faithfully. */
+function jsonType(fieldName: string, schema: z.ZodType): LogicalType {
+  const bad = notJson(schema, new Set())
+  if (bad) {
+    throw new ModelDefinitionError(
+      `Field "${fieldName}": stored as JSON, which cannot hold ${bad.what}${bad.at ? ` at ${bad.at}` : ''}; give it a native type with field(schema, { type: '…' }) or change the schema`,
+    )
+  }
+  return { kind: 'json' }
+}
+
+function notJson(schema: z.ZodType, seen: Set<z.ZodType>, at = ''): { what: string; at: string } | undefined {
+  if (seen.has(schema)) return undefined
+  seen.add(schema)
+  const def = defOf(schema)
+  const what = NOT_JSON[def.type]
+  if (what) return { what, at }
+  const children: [z.ZodType | null | undefined, string][] = []
+  switch (def.type) {
+    case 'object':
+      for (const [k, v] of Object.entries(def.shape ?? {})) children.push([v, `${at}.${k}`])
+      children.push([def.catchall, `${at}.*`])
+      break
+    case 'record':
+      children.push([def.valueType, `${at}.*`])
+      break
+    case 'array':
+      children.push([def.element, `${at}[]`])
+      break
+    case 'tuple':
+      for (const [i, item] of (def.items ?? []).entries()) children.push([item, `${at}[${i}]`])
+      children.push([def.rest, `${at}[]`])
+      break
+    case 'union':
+      for (const o of def.options ?? []) children.push([o, at])
+      break
+    case 'intersection':
+      children.push([def.left, at], [def.right, at])
+      break
+    case 'lazy':
+      children.push([def.getter?.(), at])
+      break
+    default:
+      children.push([def.innerType, at])
+  }
+  for (const [child, path] of children) {
+    if (!child) continue
+    const bad = notJson(child, seen, path)
+    if (bad) return bad
+  }
+  return undefined
 }
 
 /** Scalar array elements become native arrays (PostgreSQL); anything else is JSON. */

@@ -1,8 +1,8 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
-import { isUuid } from '../ids.js'
 import { encodeChecked, Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from './context.js'
+import { instant, isObjectLike, ownData, requireValue, uuid } from './input.js'
 
 type Row = Record<string, unknown>
 
@@ -24,17 +24,17 @@ export function validateCreate(
 ): { values: Map<FieldDef, unknown>; tenant: unknown } {
   const { def } = ctx
   const issues: ValidationIssue[] = []
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+  if (!isObjectLike(input)) {
     throw new ValidationError('Invalid input', [{ code: 'custom', message: 'expected an object', path }])
   }
-  let userInput = input as Record<string, unknown>
-  for (const key of Object.keys(input)) {
+  // own data properties only: inherited fields and a `__proto__` key set nothing
+  const own = ownData(input, path, issues)
+  const userInput: Record<string, unknown> = Object.create(null)
+  for (const [key, value] of Object.entries(own)) {
     const f = def.byName.get(key)
-    if (f?.system && f.system !== 'tenant') {
+    if (f?.system && f.system !== 'tenant')
       issues.push({ code: 'custom', message: SYSTEM_MESSAGE(key), path: [...path, key] })
-      if (userInput === input) userInput = { ...userInput }
-      delete userInput[key]
-    }
+    else userInput[key] = value
   }
   const parsed = def.createSchema.safeParse(userInput)
   if (!parsed.success)
@@ -56,18 +56,19 @@ export function validateCreate(
   }
   if (issues.length) throw new ValidationError('Invalid input', issues)
   const tenantField = def.tenantField
-  return { values, tenant: tenantField ? (input as Record<string, unknown>)[tenantField] : undefined }
+  return { values, tenant: tenantField ? own[tenantField] : undefined }
 }
 
 /** Zod-validate a patch; system fields and unknown keys are errors. Returns encoded values. */
 export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, unknown> {
   const { def } = ctx
   const issues: ValidationIssue[] = []
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+  if (!isObjectLike(patch)) {
     throw new ValidationError('Invalid patch', [{ code: 'custom', message: 'expected an object', path: [] }])
   }
-  const userKeys: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(patch)) {
+  // null prototype: a `__proto__` key stays a key (refused as unknown), never the prototype
+  const userKeys: Record<string, unknown> = Object.create(null)
+  for (const [key, value] of Object.entries(ownData(patch, [], issues))) {
     const f = def.byName.get(key)
     if (f?.system) {
       issues.push({
@@ -82,7 +83,7 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
   const values = new Map<FieldDef, unknown>()
   if (parsed.success) {
     for (const [key, value] of Object.entries(parsed.data as Record<string, unknown>)) {
-      if (!(key in userKeys)) continue
+      if (!Object.hasOwn(userKeys, key)) continue
       const f = def.byName.get(key)!
       if (value === undefined && userKeys[key] === undefined) continue
       const encoded = encodeChecked(f, value, ctx.dialect.family)
@@ -94,17 +95,12 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
   return values
 }
 
+/** A UUID from a caller, in lower case (see normalizeUuid), or a ValidationError. */
 export function requireUuid(value: unknown, name: string): string {
-  if (!isUuid(value)) {
-    throw new ValidationError(`Invalid ${name}`, [{ code: 'custom', message: `${name} must be a UUID`, path: [name] }])
-  }
-  return value
+  return requireValue<string>(uuid, value, name)
 }
 
+/** A Date (or ISO 8601 string) in the storable range, or a ValidationError. */
 export function requireDate(value: unknown, name: string): Date {
-  const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined
-  if (!d || Number.isNaN(d.getTime())) {
-    throw new ValidationError(`Invalid ${name}`, [{ code: 'custom', message: `${name} must be a Date`, path: [name] }])
-  }
-  return d
+  return requireValue<Date>(instant, value, name)
 }

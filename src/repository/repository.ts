@@ -11,9 +11,21 @@ import { txWriter } from '../temporal/tx-writer.js'
 import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
 import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
 import { ModelContext } from './context.js'
+import {
+  CHANGES_OPTIONS,
+  COUNT_OPTIONS,
+  CREATE_MANY_OPTIONS,
+  LIST_OPTIONS,
+  READ_OPTIONS,
+  readIds,
+  readOptions,
+  STATE_OPTIONS,
+  UPDATE_OPTIONS,
+  WRITE_OPTIONS,
+} from './input.js'
 import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
 import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from './sql-builder.js'
-import { checkPaging, compileOrderBy, compileWhere, type OrderDirection } from './where.js'
+import { checkPaging, compileOrderBy, compileWhere, inList, MAX_IN_LIST, type OrderDirection } from './where.js'
 
 type Row = Record<string, unknown>
 
@@ -163,13 +175,16 @@ export class Repository<M extends Model> {
     }
   }
 
-  /** Cached reads, keyed by model, generation, scope, method and arguments; copies in, copies out. */
+  /**
+   * Cached reads, keyed by the table (database, schema, table) and its generation, the model's shape,
+   * the scope, the method and its arguments; copies in, copies out.
+   */
   async #cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T> {
     const cache = this.#cache
     if (!cache || this.#db.inTransaction) return load()
-    const table = this.#def.table
+    const table = this.#cacheTable
     const generation = await cache.store.generation(table)
-    const key = `${table}:${generation}:${cache.scopeKey}:${method}:${stableKey(args)}`
+    const key = `${table}:${generation}:${this.#ctx.shape}:${cache.scopeKey}:${method}:${stableKey(args)}`
     const hit = await cache.store.get(key)
     if (hit !== undefined) return (hit as { v: T }).v
     const value = await load()
@@ -177,11 +192,20 @@ export class Repository<M extends Model> {
     return value
   }
 
-  /** After a write commits: every cache store of this database forgets the model's entries. */
+  /**
+   * The table as cache stores know it: a store may serve several databases (Redis across processes,
+   * one memory store given to two connections), and a table name may exist in several schemas.
+   * Generations are per table, so a write through any model of the table invalidates every shape.
+   */
+  get #cacheTable(): string {
+    return `${this.#db.runtime.identity}|${this.#def.schema ?? ''}.${this.#def.table}`
+  }
+
+  /** After a write commits: every cache store of this database forgets the table's entries. */
   async #written(): Promise<void> {
     const { cacheStores, options } = this.#db.runtime
     if (cacheStores.size === 0) return
-    const table = this.#def.table
+    const table = this.#cacheTable
     await this.#db.afterCommit(async () => {
       for (const store of cacheStores) {
         await store.bump(table).catch((error: unknown) =>
@@ -200,6 +224,7 @@ export class Repository<M extends Model> {
 
   /** Create a record; returns it as stored (defaults applied, decimals in column scale). */
   async create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const [record] = await this.#insertPrepared(this.#prepare([input]), options.userId)
     return record!
   }
@@ -223,15 +248,11 @@ export class Repository<M extends Model> {
         { code: 'custom', message: 'expected an array', path: [] },
       ])
     }
+    options = readOptions(options, CREATE_MANY_OPTIONS) as CreateManyOptions
     const returning = options.returning !== false
     if (inputs.length === 0) return returning ? [] : 0
     const columns = this.#ctx.columns.length
     const requested = options.batchSize ?? 1_000
-    if (!Number.isSafeInteger(requested) || requested < 1) {
-      throw new ValidationError('Invalid batchSize', [
-        { code: 'custom', message: 'batchSize must be a positive integer', path: ['batchSize'] },
-      ])
-    }
     const batch = Math.max(1, Math.min(requested, Math.floor(30_000 / columns)))
     const prepared = this.#prepare(inputs)
     const out: ModelRecord<M>[] = []
@@ -297,15 +318,9 @@ export class Repository<M extends Model> {
 
   /** Apply a patch; writes nothing when nothing changes. NotFoundError when absent or deleted. */
   async update(id: string, patch: ModelPatch<M>, options: UpdateOptions = {}): Promise<ModelRecord<M>> {
-    requireUuid(id, 'id')
-    if (options.expectedVersion !== undefined) {
-      this.#require('scd2', 'expectedVersion')
-      if (!Number.isSafeInteger(options.expectedVersion)) {
-        throw new ValidationError('Invalid expectedVersion', [
-          { code: 'custom', message: 'expectedVersion must be an integer', path: ['expectedVersion'] },
-        ])
-      }
-    }
+    id = requireUuid(id, 'id')
+    options = readOptions(options, UPDATE_OPTIONS) as UpdateOptions
+    if (options.expectedVersion !== undefined) this.#require('scd2', 'expectedVersion')
     const set = validatePatch(this.#ctx, patch)
     const result = await this.#change({
       ...this.#request(id, 'live', 'UPDATE', set, [...set.keys()], this.#scope.actor(options.userId)),
@@ -351,7 +366,8 @@ export class Repository<M extends Model> {
 
   /** Soft-delete (or hard-delete on models without soft delete). False when absent or already deleted. */
   async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const actor = this.#scope.actor(options.userId)
     const s = this.#def.system
     if (!s.deletedAt) {
@@ -369,7 +385,8 @@ export class Repository<M extends Model> {
 
   /** Undo a soft delete; returns the record (unchanged if it was not deleted) or null when absent. */
   async restore(id: string, options: WriteOptions = {}): Promise<ModelRecord<M> | null> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const s = this.#def.system
     if (!s.deletedAt)
       throw new TemporalStrategyError(`restore() needs a soft-delete model; ${this.#def.table} has softDelete: false`)
@@ -385,7 +402,7 @@ export class Repository<M extends Model> {
 
   /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
   async purge(id: string): Promise<boolean> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     const purged = await this.#writer.purge(this.#db, this.#scope, id)
     if (purged) await this.#written()
     return purged
@@ -393,10 +410,11 @@ export class Repository<M extends Model> {
 
   /** Move a record to another tenant (recorded as TRANSFER / a new version). */
   async transferOwnership(id: string, newTenantId: string, options: WriteOptions = {}): Promise<ModelRecord<M>> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const tenant = this.#def.system.tenant
     if (!tenant) throw new TemporalStrategyError(`${this.#def.table} is not multi-tenant: nothing to transfer`)
-    requireUuid(newTenantId, 'newTenantId')
+    newTenantId = requireUuid(newTenantId, 'newTenantId')
     const set = new Map<FieldDef, unknown>([[tenant, newTenantId]])
     const actor = this.#scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
@@ -408,7 +426,8 @@ export class Repository<M extends Model> {
 
   /** One record, or null. `asOf` (scd2) reads it as it was then. */
   async get(id: string, options: ReadOptions = {}): Promise<ModelRecord<M> | null> {
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
+    options = this.#readOptions(options, READ_OPTIONS)
     return this.#cached('get', [id, options], async () => {
       const row = await this.#readOne(id, options)
       return row ? (decodeRow(this.#ctx, row) as ModelRecord<M>) : null
@@ -438,7 +457,8 @@ export class Repository<M extends Model> {
 
   /** Several records by id: a Map in the order of `ids`, null for each one not found. */
   async getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
-    for (const i of ids) requireUuid(i, 'id')
+    ids = readIds(ids)
+    options = this.#readOptions(options, READ_OPTIONS)
     return this.#cached('getMany', [ids, options], () => this.#getMany(ids, options))
   }
 
@@ -446,21 +466,24 @@ export class Repository<M extends Model> {
     const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
     if (ids.length === 0) return result
     const unique = [...new Set(ids)]
-    const source = await this.#source(options.asOf, unique)
-    const where = and([
-      q`r.${idColumn(this.#def)} IN (${join(unique.map((i) => q`${i}`))})`,
-      ...this.#scope.read('r', options.includeDeleted),
-    ])
-    const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
-    for (const row of rows) {
-      const record = decodeRow(this.#ctx, row) as ModelRecord<M>
-      result.set((record as { id: string }).id, record)
+    // one array parameter on PostgreSQL; chunks within the placeholder limit on MySQL/MariaDB
+    const chunk = this.#ctx.pg ? unique.length : MAX_IN_LIST / 2
+    for (let i = 0; i < unique.length; i += chunk) {
+      const part = unique.slice(i, i + chunk)
+      const source = await this.#source(options.asOf, part)
+      const where = and([this.#idIn('r', part), ...this.#scope.read('r', options.includeDeleted)])
+      const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
+      for (const row of rows) {
+        const record = decodeRow(this.#ctx, row) as ModelRecord<M>
+        result.set((record as { id: string }).id, record)
+      }
     }
     return result
   }
 
   /** Records matching `where`, ordered (default `createdAt desc, id`), paged (default 100 from 0). */
   async list(options: ListOptions<M> = {}): Promise<ModelRecord<M>[]> {
+    options = this.#readOptions(options, LIST_OPTIONS)
     const { limit, offset } = checkPaging(options.limit, options.offset)
     const predicates = [
       ...this.#scope.read('r', options.includeDeleted),
@@ -478,6 +501,7 @@ export class Repository<M extends Model> {
 
   /** How many records match (records, not versions). */
   async count(options: Omit<ListOptions<M>, 'orderBy' | 'limit' | 'offset'> = {}): Promise<number> {
+    options = this.#readOptions(options, COUNT_OPTIONS)
     const predicates = [
       ...this.#scope.read('r', options.includeDeleted),
       ...compileWhere(this.#ctx, options.where, 'r'),
@@ -519,10 +543,16 @@ export class Repository<M extends Model> {
     const ctx = this.#ctx
     const { idCol, from } = this.#validity()
     const candidates = ids
-      ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE k.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
+      ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE ${this.#idIn('k', ids)}`
       : this.#candidates(at)
     return q`(SELECT ${ctx.select('c')} FROM (${candidates}) AS k1 JOIN ${ctx.main} AS c ON c.${idCol} = k1.id WHERE c.${from} <= ${at}
       UNION ALL ${this.#correlatedVersions(candidates, at)}) AS r`
+  }
+
+  /** `alias.id IN (ids)`: one array parameter on PostgreSQL (see inList). */
+  #idIn(alias: string, ids: readonly string[]): Fragment {
+    const idField = this.#def.system.id!
+    return inList(this.#ctx, idField, q`${ident(alias)}.${ident(idField.column)}`, false, ids)!
   }
 
   #validity() {
@@ -548,14 +578,19 @@ export class Repository<M extends Model> {
         WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}${except.length > 0 ? q` AND ${not('t')}` : q``}`
   }
 
-  /** The history versions valid at `at` of the candidates, each found by a correlated index lookup. */
+  /**
+   * The history versions valid at `at` of the candidates, each found by a correlated index lookup.
+   * The candidates sit in one more derived table: MariaDB 10.11 executes the statement once as a
+   * server-side prepared statement, then fails every later execution with "Unknown column 'k2.id'"
+   * when the correlated subquery reads a UNION derived table directly (seen with mysql2 execute).
+   */
   #correlatedVersions(candidates: Fragment, at: Date): Fragment {
     const ctx = this.#ctx
     const { idCol, from, to } = this.#validity()
     return q`SELECT ${ctx.select('h')} FROM (
         SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
           ORDER BY m.${from} DESC LIMIT 1) AS vf
-        FROM (${candidates}) AS k2) AS last
+        FROM (SELECT * FROM (${candidates}) AS k0) AS k2) AS last
       JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
       WHERE h.${to} > ${at}`
   }
@@ -577,7 +612,7 @@ export class Repository<M extends Model> {
         : q` UNION ALL SELECT * FROM (${join(list.map(lookup), ' UNION ALL ')}) AS v WHERE v.${to} > ${at}`
     if (ids) {
       // the given ids (distinct): each looked up, or beyond MAX_LOOKUPS every version valid then
-      const inIds = (alias: string) => q`${ident(alias)}.${idCol} IN (${join(ids.map((i) => q`${i}`))})`
+      const inIds = (alias: string) => this.#idIn(alias, ids)
       const current = q`SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE ${inIds('c')} AND c.${from} <= ${at}`
       return ids.length <= MAX_LOOKUPS
         ? q`(${current}${looked(ids)}) AS r`
@@ -596,14 +631,14 @@ export class Repository<M extends Model> {
   /** Every audit entry of a record, in the order the changes were applied. */
   async getAuditHistory(id: string): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getAuditHistory')
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     return this.#audit([q`a.${ident(A.recordId)} = ${id}`])
   }
 
   /** The audit entries of one field of a record. */
   async getFieldHistory(id: string, field: ModelKey<M>): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getFieldHistory')
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     const f = this.#def.byName.get(field)
     if (!f || (f.system && f.system !== 'tenant' && f.system !== 'deletedAt')) {
       throw new ValidationError('Invalid field', [
@@ -619,17 +654,21 @@ export class Repository<M extends Model> {
     options: { from?: Date; to?: Date; limit?: number } = {},
   ): Promise<AuditEntry[]> {
     this.#require('copy_on_change', 'getChangesByUser')
-    requireUuid(userId, 'userId')
+    userId = requireUuid(userId, 'userId')
+    options = readOptions(options, CHANGES_OPTIONS) as typeof options
     const predicates = [q`a.${ident(A.changedBy)} = ${userId}`]
-    if (options.from !== undefined) predicates.push(q`a.${ident(A.changedAt)} >= ${requireDate(options.from, 'from')}`)
-    if (options.to !== undefined) predicates.push(q`a.${ident(A.changedAt)} <= ${requireDate(options.to, 'to')}`)
-    const { limit } = checkPaging(options.limit ?? 1_000, 0)
+    if (options.from !== undefined) predicates.push(q`a.${ident(A.changedAt)} >= ${options.from}`)
+    if (options.to !== undefined) predicates.push(q`a.${ident(A.changedAt)} <= ${options.to}`)
+    const limit = options.limit ?? 1_000
     return this.#audit(predicates, limit)
   }
 
-  async #audit(predicates: Fragment[], limit?: number): Promise<AuditEntry[]> {
+  /** Audit entries matching `predicates`, within the scope's tenants unless `scoped` is false. */
+  async #audit(predicates: Fragment[], limit?: number, scoped = true): Promise<AuditEntry[]> {
     const tenantCol = this.#def.system.tenant?.column
-    const where = and([...predicates, this.#scope.tenantPredicate('a')].filter((p) => p.parts.length > 0))
+    const where = and(
+      [...predicates, ...(scoped ? [this.#scope.tenantPredicate('a')] : [])].filter((p) => p.parts.length > 0),
+    )
     const json = new Set<string>([A.oldValue, A.newValue])
     // JSON values as text on every engine, parsed here: one decoding path
     const column = (c: string) =>
@@ -659,12 +698,23 @@ export class Repository<M extends Model> {
     })
   }
 
-  /** The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal. */
+  /**
+   * The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal,
+   * and null unless the record belonged to one of the scope's tenants at `at` — the same rule as
+   * `get`, and as `asOf` reads of scd2 models: a record transferred away is the new owner's from the
+   * transfer on (its whole state then, as `get` shows it), and the old owner's before.
+   */
   async getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
     this.#require('copy_on_change', 'getStateAt')
-    requireUuid(id, 'id')
+    id = requireUuid(id, 'id')
     const when = requireDate(at, 'at')
-    const entries = await this.#audit([q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`])
+    options = readOptions(options, STATE_OPTIONS) as typeof options
+    // the whole trail (a transfer moves a record's history with it); the owner at `at` decides below
+    const entries = await this.#audit(
+      [q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`],
+      undefined,
+      false,
+    )
     const s = this.#def.system
     let state: Record<string, unknown> | null = null
     for (const e of entries) {
@@ -697,6 +747,7 @@ export class Repository<M extends Model> {
       state[s.updatedBy!.name] = e.changedBy
     }
     if (!state) return null
+    if (s.tenant && !this.#scope.includes(state[s.tenant.name])) return null
     if (s.deletedAt && state[s.deletedAt.name] && !options.includeDeleted) return null
     const ordered: Record<string, unknown> = {}
     for (const f of this.#def.fields) ordered[f.name] = state[f.name]
@@ -707,7 +758,7 @@ export class Repository<M extends Model> {
 
   async #versions(recordId: string, version?: number): Promise<ModelRecord<M>[]> {
     this.#require('scd2', 'version history')
-    requireUuid(recordId, 'id')
+    recordId = requireUuid(recordId, 'id')
     const s = this.#def.system
     const ctx = this.#ctx
     const v = ident(s.version!.column)
@@ -784,6 +835,16 @@ export class Repository<M extends Model> {
   }
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A read's options, type-checked (own data properties, unknown keys refused) before anything uses
+   * them: the cache key included. `asOf` is also checked against the model's strategy here.
+   */
+  #readOptions<O extends ReadOptions>(options: O, readers: Parameters<typeof readOptions>[1]): O {
+    const read = readOptions(options, readers) as unknown as O
+    if (read.asOf !== undefined) this.#require('scd2', 'asOf')
+    return read
+  }
 
   #require(strategy: ModelDef['temporal'], what: string): void {
     if (this.#def.temporal !== strategy) {

@@ -1,8 +1,11 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
-import { isUuid } from '../ids.js'
-import { encodeValue, normalizeDecimal, valueType } from '../model/codec.js'
+import { normalizeUuid } from '../ids.js'
+import { normalizeDecimal, valueType } from '../model/codec.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
+import { dateProblem, storableProblem, textProblem, timestampProblem } from '../model/storable.js'
+import { arrayLiteral } from '../temporal/cte-writer.js'
 import type { ModelContext } from './context.js'
+import { ownData, toInstant } from './input.js'
 import { type Fragment, id, join, q, raw } from './sql-builder.js'
 
 export type Operator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'notIn' | 'like' | 'ilike' | 'isNull'
@@ -11,7 +14,13 @@ const OPERATORS = new Set<string>(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', '
 export type OrderDirection = 'asc' | 'desc'
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
+  typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v))
+
+/**
+ * The most values an IN / NOT IN list may hold on MySQL/MariaDB, where each is a placeholder (the
+ * protocol allows 65,535 per statement). PostgreSQL binds a list as one array parameter: no limit.
+ */
+export const MAX_IN_LIST = 10_000
 
 /**
  * Compile a caller's `where` into predicates on `alias`. Keys must be record properties, operators
@@ -27,7 +36,7 @@ export function compileWhere(ctx: ModelContext, where: unknown, alias: string): 
     ])
   }
   const out: Fragment[] = []
-  for (const [key, condition] of Object.entries(where)) {
+  for (const [key, condition] of Object.entries(ownData(where, ['where'], issues))) {
     if (condition === undefined) continue
     const f = ctx.def.byName.get(key)
     if (!f) {
@@ -41,7 +50,7 @@ export function compileWhere(ctx: ModelContext, where: unknown, alias: string): 
       const p = predicate(ctx, f, col, 'in', condition, ['where', key], issues)
       if (p) out.push(p)
     } else if (isPlainObject(condition)) {
-      const entries = Object.entries(condition).filter(([, v]) => v !== undefined)
+      const entries = Object.entries(ownData(condition, ['where', key], issues)).filter(([, v]) => v !== undefined)
       if (entries.length === 0) issues.push({ code: 'custom', message: 'empty operator object', path: ['where', key] })
       for (const [op, value] of entries) {
         if (!OPERATORS.has(op)) {
@@ -83,19 +92,21 @@ function predicate(
   }
   if (op === 'in' || op === 'notIn') {
     if (!Array.isArray(value)) return bad(`${op} takes an array`)
-    const values = value.map((v, i) => scalar(ctx, f, v, [...path, i], issues))
+    const values = value.map((v, i) => scalar(f, v, [...path, i], issues))
     if (values.some((v) => v === INVALID)) return undefined
     if (values.length === 0) return op === 'in' ? q`1 = 0` : q`1 = 1`
-    const list = join(values.map((v) => q`${v}`))
-    return op === 'in' ? q`${col} IN (${list})` : q`${col} NOT IN (${list})`
+    return inList(ctx, f, col, op === 'notIn', values, (m) => bad(m))
   }
   if (op === 'like' || op === 'ilike') {
-    if (!['string', 'enum', 'uuid', 'date'].includes(t.kind)) return bad(`${op} applies to text fields only`)
+    // patterns mean something on text only (a uuid or date column has no LIKE: `uuid ~~ unknown`)
+    if (t.kind !== 'string' && t.kind !== 'enum') return bad(`${op} applies to text and enum fields only`)
     if (typeof value !== 'string') return bad(`${op} takes a string pattern`)
+    const problem = textProblem(value)
+    if (problem) return bad(`the pattern ${problem}`)
     if (op === 'like') return q`${col} LIKE ${value}`
     return ctx.pg ? q`${col} ILIKE ${value}` : q`LOWER(${col}) LIKE LOWER(${value})`
   }
-  const v = scalar(ctx, f, value, path, issues)
+  const v = scalar(f, value, path, issues)
   if (v === INVALID) return undefined
   if (v === null)
     return op === 'eq' ? q`${col} IS NULL` : op === 'ne' ? q`${col} IS NOT NULL` : bad(`${op} needs a value`)
@@ -105,48 +116,85 @@ function predicate(
 
 const INVALID = Symbol('invalid')
 
-/** A caller's scalar checked against the field's type and encoded for binding. */
-function scalar(
+/**
+ * `col IN (…)`: on PostgreSQL one array parameter (`= ANY(CAST($1 AS type[]))`, the element type
+ * without its modifier so the cast cannot truncate a value; see ModelContext.castType), so a list of
+ * any length is one parameter; on MySQL/MariaDB one placeholder per value, up to MAX_IN_LIST.
+ */
+export function inList(
   ctx: ModelContext,
   f: FieldDef,
-  value: unknown,
-  path: (string | number)[],
-  issues: ValidationIssue[],
-): unknown {
+  col: Fragment,
+  negated: boolean,
+  values: readonly unknown[],
+  refuse: (message: string) => undefined = tooLong,
+): Fragment | undefined {
+  if (ctx.pg) {
+    const array = q`CAST(${arrayLiteral(values)} AS ${raw(`${ctx.castType(f)}[]`)})`
+    return negated ? q`${col} <> ALL(${array})` : q`${col} = ANY(${array})`
+  }
+  if (values.length > MAX_IN_LIST) return refuse(`at most ${MAX_IN_LIST} values on this engine, got ${values.length}`)
+  const list = join(values.map((v) => q`${v}`))
+  return negated ? q`${col} NOT IN (${list})` : q`${col} IN (${list})`
+}
+
+const tooLong = (message: string): undefined => {
+  throw new ValidationError('Invalid list', [{ code: 'custom', message, path: [] }])
+}
+
+/** A caller's scalar checked against the field's type and encoded for binding. */
+function scalar(f: FieldDef, value: unknown, path: (string | number)[], issues: ValidationIssue[]): unknown {
   const bad = (message: string) => {
     issues.push({ code: 'custom', message, path })
     return INVALID
   }
   if (value === null) return null
   const t = valueType(f.type)!
+  const checked = (v: unknown) => {
+    const problem = storableProblem(t, v)
+    return problem ? bad(`"${f.name}": ${problem}`) : v
+  }
   switch (t.kind) {
     case 'string':
     case 'enum':
-    case 'date':
-      return typeof value === 'string' ? value : bad(`expected a string for "${f.name}"`)
+      return typeof value === 'string' ? checked(value) : bad(`expected a string for "${f.name}"`)
+    case 'date': {
+      if (typeof value !== 'string') return bad(`expected a date string (YYYY-MM-DD) for "${f.name}"`)
+      const problem = dateProblem(value)
+      return problem ? bad(`"${f.name}": ${problem}`) : value
+    }
     case 'uuid':
-      return isUuid(value) ? value : bad(`expected a UUID for "${f.name}"`)
+      return normalizeUuid(value) ?? bad(`expected a UUID for "${f.name}"`)
     case 'decimal': {
       if (typeof value !== 'string' && typeof value !== 'number')
         return bad(`expected a decimal string for "${f.name}"`)
+      if (typeof value === 'number' && !Number.isFinite(value)) return bad(`expected a finite number for "${f.name}"`)
       const n = normalizeDecimal(String(value), t.precision, t.scale)
-      return typeof n === 'string' ? n : bad(n.error)
+      if (typeof n !== 'string') return bad(n.error)
+      return n
     }
     case 'integer':
+      return typeof value === 'number' && Number.isInteger(value)
+        ? checked(value)
+        : bad(`expected an integer for "${f.name}"`)
     case 'float':
-      return typeof value === 'number' && Number.isFinite(value) ? value : bad(`expected a number for "${f.name}"`)
+      return typeof value === 'number' && Number.isFinite(value)
+        ? value
+        : bad(`expected a finite number for "${f.name}"`)
     case 'bigint':
-      if (typeof value === 'bigint') return value
+      if (typeof value === 'bigint') return checked(value)
       if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value)
       return bad(`expected a bigint for "${f.name}"`)
     case 'boolean':
       return typeof value === 'boolean' ? value : bad(`expected a boolean for "${f.name}"`)
     case 'timestamp': {
-      const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined
-      return d && !Number.isNaN(d.getTime()) ? d : bad(`expected a Date for "${f.name}"`)
+      const d = toInstant(value)
+      if (!d) return bad(`expected a Date for "${f.name}"`)
+      const problem = timestampProblem(d)
+      return problem ? bad(`"${f.name}": ${problem}`) : d
     }
     default:
-      return encodeValue(f, value, ctx.dialect.family)
+      return bad(`field "${f.name}" cannot be filtered by value`)
   }
 }
 
@@ -166,7 +214,7 @@ export function compileOrderBy(def: ModelDef, orderBy: unknown, alias: string): 
       })
       return
     }
-    for (const [key, dir] of Object.entries(entry)) {
+    for (const [key, dir] of Object.entries(ownData(entry, ['orderBy', i], issues))) {
       const f = def.byName.get(key)
       if (!f) issues.push({ code: 'custom', message: `unknown field "${key}"`, path: ['orderBy', key] })
       else if (dir !== 'asc' && dir !== 'desc')

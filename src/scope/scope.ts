@@ -1,5 +1,5 @@
 import { TenantIsolationError, TenantNotConfiguredError, ValidationError } from '../errors.js'
-import { isUuid } from '../ids.js'
+import { isUuid, normalizeUuid } from '../ids.js'
 import type { ModelDef } from '../model/define-model.js'
 import { empty, type Fragment, id, join, q } from '../repository/sql-builder.js'
 
@@ -26,7 +26,8 @@ export class Scope {
   constructor(def: ModelDef, options: ScopeOptions) {
     this.#def = def
     const issues: string[] = []
-    if (options.userId !== undefined && !isUuid(options.userId)) issues.push('userId must be a UUID')
+    const userId = options.userId === undefined ? undefined : normalizeUuid(options.userId)
+    if (options.userId !== undefined && userId === undefined) issues.push('userId must be a UUID')
     if (def.multiTenant) {
       const { tenantId, tenantIds } = options
       if (tenantId === undefined && tenantIds === undefined) {
@@ -40,9 +41,11 @@ export class Scope {
       if (tenantIds !== undefined && (!Array.isArray(tenantIds) || tenantIds.length === 0)) {
         throw new TenantNotConfiguredError('tenantIds must be a non-empty array')
       }
-      const list = tenantId !== undefined ? [tenantId] : [...new Set(tenantIds)]
-      for (const t of list) if (!isUuid(t)) issues.push(`tenant ${JSON.stringify(t)} is not a UUID`)
-      this.tenants = Object.freeze(list)
+      const given = tenantId !== undefined ? [tenantId] : tenantIds!
+      for (const t of given)
+        if (normalizeUuid(t) === undefined) issues.push(`tenant ${JSON.stringify(t)} is not a UUID`)
+      // lower case: on MySQL/MariaDB (char(36), binary collation) an upper-case id is another tenant
+      this.tenants = Object.freeze([...new Set(given.map((t) => normalizeUuid(t) ?? t))])
       this.strict = tenantId !== undefined
     } else {
       if (options.tenantId !== undefined || options.tenantIds !== undefined) {
@@ -57,7 +60,7 @@ export class Scope {
         issues.map((message) => ({ code: 'custom', message, path: [] })),
       )
     }
-    this.userId = options.userId
+    this.userId = userId
   }
 
   get tenantColumn(): string | undefined {
@@ -90,9 +93,19 @@ export class Scope {
     )
   }
 
+  /** Whether a record of `tenant` is visible in this scope (always, on models that are not multi-tenant). */
+  includes(tenant: unknown): boolean {
+    if (!this.tenants) return true
+    if (typeof tenant !== 'string') return false
+    // UUIDs compare without case (as the uuid type does); any other id exactly
+    const folded = isUuid(tenant) ? tenant.toLowerCase() : undefined
+    return this.tenants.some((t) => t === tenant || (folded !== undefined && t.toLowerCase() === folded))
+  }
+
   /** The tenant a create writes: the scope's, or the input's when allowed. */
-  tenantForCreate(requested: unknown): string | undefined {
+  tenantForCreate(given: unknown): string | undefined {
     if (!this.tenants) return undefined
+    const requested = given === undefined ? undefined : (normalizeUuid(given) ?? given)
     if (this.strict) {
       if (requested !== undefined && requested !== this.tenants[0]) {
         throw new TenantIsolationError(
@@ -114,13 +127,14 @@ export class Scope {
 
   /** The acting user of a call: the call's userId, else the scope's. */
   actor(callUserId: string | undefined): string | null {
-    const actor = callUserId ?? this.userId
-    if (actor !== undefined && !isUuid(actor)) {
+    if (callUserId === undefined) return this.userId ?? null
+    const actor = normalizeUuid(callUserId)
+    if (actor === undefined) {
       throw new ValidationError('Invalid userId', [
         { code: 'custom', message: 'userId must be a UUID', path: ['userId'] },
       ])
     }
-    return actor ?? null
+    return actor
   }
 }
 

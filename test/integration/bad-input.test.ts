@@ -53,7 +53,7 @@ describeEngines('bad input', (ctx) => {
       (r) => r.list({ where: { name: { sql: '1=1', isRawBuilder: true } } }),
       /unknown operator/,
     ],
-    ['arrays of objects in IN', (r) => r.count({ where: { age: [{ gt: 1 }] } }), /expected a number/],
+    ['arrays of objects in IN', (r) => r.count({ where: { age: [{ gt: 1 }] } }), /expected an integer/],
     ['filters on JSON fields', (r) => r.list({ where: { meta: { eq: { theme: 'x' } } } }), /JSON/],
     ['bad sort keys', (r) => r.list({ orderBy: { 'name desc; --': 'asc' } }), /unknown field/],
     ['bad sort directions', (r) => r.list({ orderBy: { name: 'sideways' } }), /direction/],

@@ -101,3 +101,13 @@ describe('ModelInput and ModelPatch', () => {
     expectTypeOf<P>().not.toHaveProperty('tenantId')
   })
 })
+
+describe('misspelled options', () => {
+  it('do not compile: model options, field options and index options', () => {
+    // @ts-expect-error temporl is not a model option
+    defineModel({ table: 'typo_a', temporl: 'scd2', fields: { name: z.string() } })
+    // @ts-expect-error uniqe is not a field option
+    defineModel({ table: 'typo_b', fields: { email: field(z.string(), { uniqe: true }) } })
+    expectTypeOf(defineModel({ table: 'typo_c', temporal: 'scd2', fields: { name: z.string() } })).not.toBeNever()
+  })
+})

@@ -114,7 +114,7 @@ describe('Zod → column types', () => {
 
   it('maps every supported type on MySQL/MariaDB', () => {
     expect(types(mariadbDialect)).toMatchObject({
-      text: 'text',
+      text: 'longtext', // TEXT would cut at 64 KB
       bounded: 'varchar(40)',
       uuid: 'char(36)',
       small: 'int',
@@ -400,5 +400,57 @@ describe('DDL', () => {
     expect(text).toContain(`"limit" = 'a'`)
     expect(text).toContain('ON "order" ("tenant_id", "limit") WHERE "deleted_at" IS NULL')
     expect(ddl(mysqlDialect, R)).toContain('UNIQUE INDEX `order_limit_key` (`tenant_id`, `limit`, `_ff_alive`)')
+  })
+})
+
+describe('regression: options and Zod types the library would silently ignore or store unfaithfully', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: invalid configs on purpose
+  const define = (config: any) => () => defineModel(config)
+
+  it.each([
+    [
+      { table: 't', temporl: 'scd2', fields: { a: z.string() } },
+      /unknown model option "temporl" \(did you mean "temporal"\?\)/,
+    ],
+    [
+      { table: 't', fields: { a: field(z.string(), { uniqe: true } as never) } },
+      /field "a": unknown field option "uniqe"/,
+    ],
+    [
+      { table: 't', fields: { a: field(z.string(), { index: { nmae: 'x' } } as never) } },
+      /unknown index option "nmae"/,
+    ],
+    [
+      { table: 't', fields: { a: z.string() }, indexes: [{ columns: ['a'], uniqe: true }] },
+      /indexes\[0\]: unknown index option/,
+    ],
+  ])('refuses unknown option keys: %o', (config, message) => {
+    expect(define(config)).toThrow(ModelDefinitionError)
+    expect(define(config)).toThrow(message)
+  })
+
+  it.each([
+    ['z.map', z.map(z.string(), z.number())],
+    ['z.set', z.set(z.string())],
+    ['z.promise', z.promise(z.string())],
+    ['z.function', z.function()],
+    ['z.symbol', z.symbol()],
+    ['z.custom', z.custom<string>()],
+    ['z.file', z.file()],
+    ['z.nan', z.nan()],
+    ['z.date with a transform', z.date().transform((d) => d.getTime())],
+    ['a Map inside an object', z.object({ m: z.map(z.string(), z.string()) })],
+    ['a Date inside an object', z.object({ at: z.date() })],
+    ['a BigInt inside an array of objects', z.array(z.object({ n: z.bigint() }))],
+  ])('refuses %s, naming the type option', (_, schema) => {
+    expect(define({ table: 't', fields: { a: schema } })).toThrow(ModelDefinitionError)
+    expect(define({ table: 't', fields: { a: schema } })).toThrow(/field\(schema, \{ type: '…' \}\)/)
+  })
+
+  it('stores z.json() and recursive schemas as JSON', () => {
+    const Tree: z.ZodType = z.object({ name: z.string(), children: z.lazy(() => z.array(Tree)) })
+    const M = defineModel({ table: 't', fields: { doc: z.json(), tree: Tree } })
+    expect(M.def.byName.get('doc')!.type).toEqual({ kind: 'json' })
+    expect(M.def.byName.get('tree')!.type).toEqual({ kind: 'json' })
   })
 })

@@ -111,9 +111,21 @@ describe('where and orderBy', () => {
       createdAt: { isNull: false },
     })
     expect(s.sql).toBe(
-      '"r"."name" LIKE $1 AND "r"."name" ILIKE $2 AND "r"."name" <> $3 AND "r"."name" IN ($4, $5) AND 1 = 1 AND "r"."price" >= $6 AND "r"."price" < $7 AND "r"."deleted_at" IS NULL AND "r"."created_at" IS NOT NULL',
+      '"r"."name" LIKE $1 AND "r"."name" ILIKE $2 AND "r"."name" <> $3 AND "r"."name" = ANY(CAST($4 AS character varying[])) AND 1 = 1 AND "r"."price" >= $5 AND "r"."price" < $6 AND "r"."deleted_at" IS NULL AND "r"."created_at" IS NOT NULL',
     )
-    expect(s.parameters).toEqual(['a%', 'B%', 'x', 'p', 'q', '1.50', '3.00'])
+    expect(s.parameters).toEqual(['a%', 'B%', 'x', '{"p","q"}', '1.50', '3.00'])
+  })
+
+  it('binds an IN list as one array parameter on PostgreSQL, one placeholder per value up to a limit on MySQL', () => {
+    const ids = Array.from({ length: 70_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
+    const s = sqlOf({ id: { notIn: ids } })
+    expect(s.sql).toBe('"r"."id" <> ALL(CAST($1 AS uuid[]))')
+    expect(s.parameters).toHaveLength(1)
+    const my = new ModelContext(models.none.def, mysqlDialect)
+    expect(compile(join(compileWhere(my, { id: ids.slice(0, 3) }, 'r')), mysqlDialect).sql).toBe(
+      '`r`.`id` IN (?, ?, ?)',
+    )
+    expect(() => compileWhere(my, { id: ids }, 'r')).toThrow(/at most 10000 values/)
   })
 
   it('uses LOWER … LIKE for ilike on MySQL', () => {
