@@ -27,8 +27,8 @@ export class ModelContext {
     this.audit = table(auditTableName(def))
     this.columns = def.fields
     this.recordTemplate = Object.fromEntries(def.fields.map((f) => [f.name, undefined]))
-    this.shape = hashOf(JSON.stringify(def.fields.map((f) => [f.name, f.column, f.type, f.acceptsNull])))
     this.decode = rowDecoder(def.fields, dialect)
+    this.shape = hashOf(JSON.stringify(def.fields.map((f) => [f.name, f.column, f.type, f.acceptsNull])))
   }
 
   /** A row as the driver returned it → a record with the model's property names and types, in one pass. */
