@@ -3,6 +3,8 @@ import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from 'ky
 import type { Dialect } from '../dialect/dialect.js'
 import { ConfigurationError, ConnectionError, FFStorageError, ValidationError } from '../errors.js'
 import type { Model } from '../model/define-model.js'
+import { createScoped } from '../query/scoped.js'
+import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from '../query/types.js'
 import type { CacheStore } from '../repository/cache.js'
 import { Repository, type RepositoryOptions } from '../repository/repository.js'
 import type { CircuitBreaker, CircuitSnapshot } from './circuit-breaker.js'
@@ -96,8 +98,10 @@ export class Database {
   /** The engine this database runs on: name, SQL family and capability flags. */
   readonly dialect: Dialect
   /**
-   * The typed query builder (Kysely) bound to this executor, for joins and reports. Inside a
-   * transaction it runs on the transaction's connection.
+   * The raw query builder (Kysely) bound to this executor: UNSCOPED and untyped, the escape hatch
+   * for SQL the library does not model (no tenant filter, no soft-delete filter, no audit). For
+   * reports and joins over models use `scoped(models, scope)`. Inside a transaction it runs on the
+   * transaction's connection.
    */
   // biome-ignore lint/suspicious/noExplicitAny: callers type their own tables with `db.kysely as Kysely<MyTables>`
   readonly kysely: Kysely<any>
@@ -295,6 +299,27 @@ export class Database {
     return observed(new Repository(this, model, options), model.def.table, this.#runtime.metrics)
   }
 
+  /**
+   * A read-only, typed query builder (Kysely) over `models` in a tenant scope: table names are the
+   * models' tables, columns their record properties, rows decoded like records. Every read of a
+   * model table (FROM, JOIN, subqueries, CTEs, EXISTS, UNION) sees only the scope's tenants and live
+   * rows (unless `includeDeleted`); with `asOf`, scd2 tables as they were then. Other tables are
+   * refused (ValidationError). See docs/reports-and-joins.md.
+   *
+   * @example
+   * const r = db.scoped([Customer, Contract], { tenantId: orgId, asOf: lastWeek })
+   * const rows = await r.selectFrom('contracts')
+   *   .innerJoin('customers', 'customers.id', 'contracts.customerId')
+   *   .select(['customers.name', 'contracts.monthlyFee'])
+   *   .execute()
+   */
+  scoped<const Ms extends readonly Model[]>(
+    models: Ms,
+    options: ScopedOptions = {},
+  ): ScopedQueryCreator<ScopedTables<Ms>> {
+    return createScoped(this, models, options)
+  }
+
   /** Pool gauges: open, idle and waiting connections. */
   poolStats(): PoolStats {
     return this.#runtime.poolStats()
@@ -368,6 +393,10 @@ const OBSERVED = new Set([
   'restore',
   'purge',
   'transferOwnership',
+  'updateMany',
+  'deleteMany',
+  'restoreMany',
+  'upsert',
   'get',
   'getMany',
   'list',
