@@ -27,6 +27,13 @@ export async function connect(target?: string | ConnectOptions): Promise<Databas
   }
   const resolved = resolveOptions(options)
   const where = parseTarget(options.url)
+  if (where.kind === 'pglite' && resolved.statementTimeoutMs !== undefined) {
+    // PGlite runs statements on the caller's thread, without PostgreSQL's timer signals: a limit
+    // would be accepted and never enforced
+    throw new ConfigurationError(
+      'statementTimeoutMs is not supported on PGlite (embedded PostgreSQL cannot cancel a running statement); leave it unset there',
+    )
+  }
   const opening: Promise<Engine> = (async () => {
     switch (where.kind) {
       case 'pglite':

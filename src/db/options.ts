@@ -33,7 +33,7 @@ export interface ConnectOptions {
   /** `postgres://…`, `mysql://…`, `mariadb://…`, `pglite:<dir>`; absent → PGlite in memory. */
   readonly url?: string
   readonly pool?: PoolOptions
-  /** Server-side limit per statement; exceeding it raises `QueryTimeoutError` (not on PGlite). */
+  /** Server-side limit per statement; exceeding it raises `QueryTimeoutError` (PGlite refuses it: ConfigurationError). */
   readonly statementTimeoutMs?: number
   /** Limit on opening a connection, and on the initial reachability check (default 10,000 ms). */
   readonly connectTimeoutMs?: number

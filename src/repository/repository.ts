@@ -378,10 +378,7 @@ export class Repository<M extends Model> {
   }
 
   async #change(request: ChangeRequest) {
-    if (request.set.size === 0) {
-      const row = await this.#readOne(request.id, { includeDeleted: request.filter === 'deleted' })
-      return row ? ({ state: 'unchanged', row } as const) : ({ state: 'missing' } as const)
-    }
+    // an empty patch too: whether the record exists comes from the writer's lock, like every answer
     const result = await this.#writer.change(this.#db, this.#scope, request)
     if (result.state === 'changed') await this.#written()
     return result
@@ -419,8 +416,8 @@ export class Repository<M extends Model> {
     ])
     const actor = this.#scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'deleted', 'RESTORE', set, [s.deletedAt], actor))
-    if (result.state !== 'missing') return decodeRow(this.#ctx, result.row) as ModelRecord<M>
-    return this.get(id)
+    // the writer locked the row whatever its state: missing means absent from the scope
+    return result.state === 'missing' ? null : (decodeRow(this.#ctx, result.row) as ModelRecord<M>)
   }
 
   /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
@@ -661,7 +658,7 @@ export class Repository<M extends Model> {
       prepared = new Prepared(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`, this.#ctx.dialect)
       this.#byId.set(shape, prepared)
     }
-    return (await this.#db.run<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
+    return (await this.#db.runRead<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
   }
 
   readonly #byId = new Map<number, Prepared>()
@@ -1038,8 +1035,9 @@ export class Repository<M extends Model> {
     }
   }
 
+  /** A read (the only statements run here; writes go through the writer): retried like one. */
   #run(fragment: Fragment) {
-    return this.#db.run<Row>(compile(fragment, this.#ctx.dialect))
+    return this.#db.runRead<Row>(compile(fragment, this.#ctx.dialect))
   }
 }
 

@@ -178,13 +178,15 @@ export function txWriter(ctx: ModelContext): Writer {
 
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
       return db.transaction(async (tx) => {
-        const filter =
-          r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
-        const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true), ...(s.deletedAt ? [filter] : [])])
+        const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true)])
         const locked = (
           await exec(tx, q`SELECT ${ctx.select('r')}, NOW(3) AS ff_now FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`)
         ).rows[0]
         if (!locked) return { state: 'missing' as const }
+        // the state the change needs, read from the locked row
+        if (s.deletedAt && (locked[s.deletedAt.column] === null) !== (r.filter === 'live')) {
+          return r.filter === 'live' ? { state: 'missing' as const } : { state: 'unchanged' as const, row: locked }
+        }
         // Per record, time never runs backwards; scd2 intervals must also be non-empty.
         let ts = locked.ff_now as Date
         const floor = scd2
