@@ -31,3 +31,11 @@ export function misfitCondition(column: string, from: string, to: string, family
   }
   return undefined
 }
+
+/**
+ * PostgreSQL, any other pair of types: a value that does not come back unchanged through the new
+ * type (`timestamp(3)` → `timestamp(0)` rounds, `double precision` → `real` loses digits).
+ */
+export function roundTripCondition(column: string, from: string, to: string): string {
+  return `CAST(CAST(${column} AS ${to}) AS ${from}) IS DISTINCT FROM ${column}`
+}

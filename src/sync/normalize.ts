@@ -164,7 +164,9 @@ export function normalizeType(type: string, family: SqlFamily): string {
   if (t.startsWith('_')) return normalizeType(`${t.slice(1)}[]`, family)
   const m = /^([a-z0-9_ ]+?)(\(.*\))?( with(out)? time zone)?$/.exec(t)
   if (m) {
-    const base = PG_TYPE_ALIASES[m[1]!] ?? m[1]!
+    // `timestamp(3) with time zone`: the zone clause is already there, `timestamp` is no alias then
+    const base =
+      m[3] !== undefined && (m[1] === 'timestamp' || m[1] === 'time') ? m[1] : (PG_TYPE_ALIASES[m[1]!] ?? m[1]!)
     t = `${base}${m[2] ?? ''}${m[3] ?? ''}`
     if (base === 'timestamp with time zone' && m[2]) t = `timestamp${m[2]} with time zone`
   }

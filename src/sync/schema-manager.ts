@@ -19,7 +19,7 @@ import {
   steps,
 } from './changes.js'
 import { diffSchemas } from './diff.js'
-import { misfitCondition } from './narrowing.js'
+import { misfitCondition, roundTripCondition } from './narrowing.js'
 import { normalizeSchema } from './normalize.js'
 import { renderThroughPostgres } from './shadow.js'
 
@@ -283,13 +283,17 @@ export class SchemaManager {
     for (const c of raw) {
       if (c.kind !== 'alterColumnType' || c.widening) continue
       const column = dialect.quoteId(c.column.name)
-      const condition = misfitCondition(column, c.from.type, c.column.type, dialect.family)
+      const exact = misfitCondition(column, c.from.type, c.column.type, dialect.family)
+      const condition =
+        exact ?? (dialect.family === 'postgres' ? roundTripCondition(column, c.from.type, c.column.type) : undefined)
       if (condition === undefined) continue
       const table = dialect.ddl.qualify(c.table.schema, c.table.name)
-      const { rows } = await this.#db.run({
+      const count = this.#db.run({
         sql: `SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IS NOT NULL AND ${condition}`,
         parameters: [],
       })
+      // the round trip is a best effort: types without a cast back or an equality are left to the ALTER
+      const rows = exact !== undefined ? (await count).rows : ((await count.catch(() => undefined))?.rows ?? [])
       const n = Number(rows[0]?.n ?? 0)
       if (n > 0)
         problems.push(

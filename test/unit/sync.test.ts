@@ -45,6 +45,8 @@ describe('normalizeType', () => {
     ['timestamptz', 'timestamp with time zone'],
     ['DECIMAL(10, 2)', 'numeric(10,2)'],
     ['int8[]', 'bigint[]'],
+    ['timestamp(3) with time zone', 'timestamp(3) with time zone'],
+    ['timestamp(0) without time zone', 'timestamp(0) without time zone'],
   ])('postgres: %s → %s', (t, out) => expect(normalizeType(t, 'postgres')).toBe(out))
 
   it.each([
