@@ -4,7 +4,7 @@ import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
 import { compile, Fragment, id, join, Prepared, q, raw, Slot } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
-import { and, type Scope } from '../scope/scope.js'
+import { and, type Id, type Scope } from '../scope/scope.js'
 import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, storedRecords, type Writer } from './writer.js'
 
 /** What an insert statement returns: the stored rows, a count, or a count and the operation's timestamp. */
@@ -42,6 +42,10 @@ export function arrayLiteral(values: readonly unknown[]): string | readonly unkn
 export function cteAudit(ctx: ModelContext) {
   const { def } = ctx
   const tenant = def.system.tenant
+  // the acting user as the audit column's type (uuid, varchar(n) or bigint: the model's actorIdType)
+  const actorType = raw(ctx.dialect.types.columnType(def.actorIdType.type))
+  const asActor = (value: unknown): Fragment => q`CAST(${value} AS ${actorType})`
+
   /** The audit trail's JSON of a column: exact numbers as text, everything else as to_jsonb gives it. */
   const auditValue = (alias: string, f: FieldDef): Fragment => {
     const t = valueType(f.type)
@@ -71,7 +75,7 @@ export function cteAudit(ctx: ModelContext) {
       SELECT ${id(source)}.${id(def.system.id!.column)}, ${tenant ? q`${id(source)}.${id(tenant.column)}, ` : q``}v.f, v.o, v.n, ${raw(`'${operation}'`)}, ${changedAt}, ${actor}, CAST(${txid} AS uuid)
       FROM ${from} CROSS JOIN LATERAL (VALUES ${rows}) AS v(f, o, n)${onlyChanges ? q` WHERE v.o IS DISTINCT FROM v.n` : q``}`
   }
-  return { auditValue, auditInsert }
+  return { auditValue, auditInsert, asActor }
 }
 
 /**
@@ -84,7 +88,7 @@ export function cteWriter(ctx: ModelContext): Writer {
   const coc = def.temporal === 'copy_on_change'
   const scd2 = def.temporal === 'scd2'
 
-  const { auditValue, auditInsert } = cteAudit(ctx)
+  const { auditValue, auditInsert, asActor } = cteAudit(ctx)
 
   /**
    * The rows to insert. Many rows with the same columns and no array-typed column go through
@@ -241,7 +245,7 @@ export function cteWriter(ctx: ModelContext): Writer {
     )
     if (coc && r.audited.length > 0) {
       parts.push(
-        q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, q`CAST(${ACTOR} AS uuid)`, TXID, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
+        q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, asActor(ACTOR), TXID, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
       )
     }
     const unchanged = state ? q`CASE WHEN ${state} THEN 'u' ELSE 'x' END` : q`'u'`
@@ -338,7 +342,7 @@ export function cteWriter(ctx: ModelContext): Writer {
       return { state: 'unchanged', row }
     },
 
-    async hardDelete(db: Database, scope: Scope, recordId: string, actor: string | null, transactionId: string) {
+    async hardDelete(db: Database, scope: Scope, recordId: string, actor: Id | null, transactionId: string) {
       const s = def.system
       const where = and([q`r.${id(s.id!.column)} = CAST(${recordId} AS uuid)`, ...scope.read('r', true)])
       let statement = q`WITH del AS (DELETE FROM ${ctx.main} AS r WHERE ${where} RETURNING ${ctx.select('r')}), ts AS (SELECT ${TS} AS v)`
@@ -349,7 +353,7 @@ export function cteWriter(ctx: ModelContext): Writer {
           (f) => [auditValue('del', f), q`NULL::jsonb`],
           'DELETE',
           q`ts.v`,
-          q`CAST(${actor} AS uuid)`,
+          asActor(actor),
           transactionId,
           q`del CROSS JOIN ts`,
           false,

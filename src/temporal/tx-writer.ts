@@ -5,7 +5,7 @@ import type { ModelContext } from '../repository/context.js'
 import { decodeRow } from '../repository/records.js'
 import { compile, Fragment, id, join, type Part, q, raw } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
-import { and, type Scope } from '../scope/scope.js'
+import { and, type Id, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
 import { NOW, readsBackAsBound, storedRecords } from './writer.js'
 
@@ -19,7 +19,7 @@ type AuditRows = [
   entries: { owner: Owner; field: FieldDef; old: unknown; new: unknown }[],
   operation: AuditOperation,
   changedAt: Date,
-  actor: string | null,
+  actor: Id | null,
   transactionId: string,
 ]
 
@@ -71,7 +71,7 @@ export function txWriter(ctx: ModelContext): Writer {
     q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`
 
   /** The row an UPDATE leaves, from the row it locked and what it set. */
-  const written = (locked: Row, changed: [FieldDef, unknown][], ts: Date, actor: string | null): Row => {
+  const written = (locked: Row, changed: [FieldDef, unknown][], ts: Date, actor: Id | null): Row => {
     // every Date of its own, as in rows read back
     const time = (d: Date) => new Date(d.getTime())
     const row: Row = { ...locked }
@@ -245,7 +245,7 @@ export function txWriter(ctx: ModelContext): Writer {
       })
     },
 
-    async hardDelete(db: Database, scope: Scope, recordId: string, actor: string | null, transactionId: string) {
+    async hardDelete(db: Database, scope: Scope, recordId: string, actor: Id | null, transactionId: string) {
       return db.transaction(async (tx) => {
         const where = and([q`r.${id(idCol)} = ${recordId}`, ...scope.read('r', true)])
         const locked = (

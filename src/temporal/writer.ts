@@ -3,7 +3,7 @@ import type { SqlFamily } from '../dialect/dialect.js'
 import { decodeValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
-import type { Scope } from '../scope/scope.js'
+import type { Id, Scope } from '../scope/scope.js'
 
 export type AuditOperation = 'INSERT' | 'UPDATE' | 'DELETE' | 'RESTORE' | 'TRANSFER'
 
@@ -24,7 +24,7 @@ export interface ChangeRequest {
   readonly operation: Exclude<AuditOperation, 'INSERT'>
   /** The fields whose changes the audit trail records. */
   readonly audited: readonly FieldDef[]
-  readonly actor: string | null
+  readonly actor: Id | null
   readonly expectedVersion?: number
   readonly transactionId: string
 }
@@ -47,7 +47,7 @@ export interface InsertResult {
 export interface InsertRequest {
   /** Per row: values by field (encoded), system fields id/tenant included. */
   readonly rows: readonly ReadonlyMap<FieldDef, unknown>[]
-  readonly actor: string | null
+  readonly actor: Id | null
   readonly transactionId: string
   /** Return the stored rows (default) or only how many were inserted. */
   readonly returning?: boolean
@@ -63,7 +63,7 @@ export interface Writer {
   /** The stored rows, or (with `returning: false`) an empty list; `count` is always set. */
   insert(db: Database, scope: Scope, request: InsertRequest): Promise<InsertResult>
   change(db: Database, scope: Scope, request: ChangeRequest): Promise<ChangeResult>
-  hardDelete(db: Database, scope: Scope, id: string, actor: string | null, transactionId: string): Promise<boolean>
+  hardDelete(db: Database, scope: Scope, id: string, actor: Id | null, transactionId: string): Promise<boolean>
   purge(db: Database, scope: Scope, id: string): Promise<boolean>
 }
 
@@ -107,7 +107,7 @@ export function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
 export function storedRecords(
   ctx: ModelContext,
   rows: readonly ReadonlyMap<FieldDef, unknown>[],
-  actor: string | null,
+  actor: Id | null,
 ): ((ts: Date) => Record<string, unknown>[]) | undefined {
   const family = ctx.dialect.family
   for (const f of ctx.columns) {
