@@ -11,7 +11,7 @@ import { createTables } from '../helpers/models.js'
  */
 describeEngines('write races: the answer comes from the write', (ctx) => {
   const server = ctx.id !== 'pglite'
-  const TRIES = ctx.id === 'postgres' ? 100 : ctx.id === 'mariadb' ? 50 : 1
+  const TRIES = ctx.id === 'postgres' ? 60 : ctx.id === 'mariadb' ? 30 : 1
   let db: Database
   beforeAll(async () => {
     db = server ? await ctx.open({ pool: { max: 12 } }) : ctx.db
