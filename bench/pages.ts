@@ -9,7 +9,7 @@
  */
 import { z } from 'zod'
 import { defineModel, SchemaManager, sql } from '../src/index.js'
-import { freshDatabase } from './databases.js'
+import { freshDatabase } from './common.js'
 import { abba, summarize } from './harness.js'
 
 const args = process.argv.slice(2)

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { type Database, defineModel, field, SchemaManager, sql } from '../src/index.js'
-import { freshDatabase } from './databases.js'
+import { freshDatabase } from './common.js'
 import { abba, type Comparison, countStatements, formatRow, TABLE_HEADER } from './harness.js'
 
 const args = process.argv.slice(2)

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { connect, serveStudio } from '../index.js'
+import { loadModels } from './load-models.js'
 import type { CliIo } from './run.js'
-import { loadModels } from './schema-commands.js'
 
 const HELP = `Usage: ff-storage studio --models <module> [--url <url>] [--port <n>] [--tenant <id>]…
                          [--allow-writes --actor <user id>]

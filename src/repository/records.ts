@@ -1,6 +1,8 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
-import { decodeValue, encodeChecked, Unstorable } from '../model/codec.js'
+import { encodeChecked, Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
+import { type IdType, normalizeId } from '../model/id-type.js'
+import type { Id } from '../scope/scope.js'
 import type { ModelContext } from './context.js'
 import { instant, isObjectLike, ownData, requireValue, uuid } from './input.js'
 
@@ -8,9 +10,7 @@ type Row = Record<string, unknown>
 
 /** A row as the driver returned it → a record with the model's property names and types. */
 export function decodeRow(ctx: ModelContext, row: Row): Record<string, unknown> {
-  const record = { ...ctx.recordTemplate }
-  for (const f of ctx.columns) record[f.name] = decodeValue(f, row[f.column], ctx.dialect.family)
-  return record
+  return ctx.decode(row)
 }
 
 const SYSTEM_MESSAGE = (name: string) =>
@@ -100,6 +100,17 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
 /** A UUID from a caller, in lower case (see normalizeUuid), or a ValidationError. */
 export function requireUuid(value: unknown, name: string): string {
   return requireValue<string>(uuid, value, name)
+}
+
+/** A tenant or user id of the model's `tenantIdType` / `actorIdType`, normalized (UUIDs in lower case). */
+export function requireId(idType: IdType, value: unknown, name: string): Id {
+  const id = normalizeId(idType, value)
+  if (id === undefined) {
+    throw new ValidationError(`Invalid ${name}`, [
+      { code: 'custom', message: `${name} must be ${idType.description}`, path: [name] },
+    ])
+  }
+  return id
 }
 
 /** A Date (or ISO 8601 string) in the storable range, or a ValidationError. */

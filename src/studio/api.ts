@@ -264,8 +264,8 @@ function writable(options: StudioApiOptions): void {
 }
 
 /** Audit entries grouped by transaction, in the order the changes were applied. */
-function byTransaction(entries: readonly { transactionId: string; changedAt: Date; changedBy: string | null }[]) {
-  const groups: { transactionId: string; changedAt: Date; changedBy: string | null; entries: unknown[] }[] = []
+function byTransaction(entries: readonly { transactionId: string; changedAt: Date; changedBy: unknown }[]) {
+  const groups: { transactionId: string; changedAt: Date; changedBy: unknown; entries: unknown[] }[] = []
   for (const e of entries) {
     const last = groups[groups.length - 1]
     if (last && last.transactionId === e.transactionId) last.entries.push(e)
