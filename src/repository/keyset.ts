@@ -62,7 +62,7 @@ export class Keyset {
       m: `${def.schema ?? ''}.${def.table}`,
       w: query.where ?? null,
       o: this.items.map(({ f, dir }) => `${f.name} ${dir}`),
-      s: query.tenants ? [query.strict, [...query.tenants].sort()] : null,
+      s: query.tenants ? [query.strict, query.tenants.map(String).sort()] : null,
       a: query.asOf ? query.asOf.toISOString() : null,
       d: query.includeDeleted,
     })
