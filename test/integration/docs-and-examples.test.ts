@@ -76,7 +76,7 @@ describe('README', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8')
     expect(readme).toContain('npm install && npm run demo')
     expect(readme).toContain('npm install && npm test')
-    for (const doc of ['quickstart', 'strategies', 'scd2-foreign-keys', 'schema-sync', 'production']) {
+    for (const doc of ['quickstart', 'strategies', 'scd2-foreign-keys', 'schema-sync', 'production', 'bad-input']) {
       expect(readme).toContain(`docs/${doc}.md`)
     }
   })
