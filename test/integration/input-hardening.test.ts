@@ -191,6 +191,13 @@ describeEngines('input hardening', (ctx) => {
       )
     })
 
+    it('stores z.json() values as JSON and reads them back', async () => {
+      const doc = { a: [1, 'x', null, { b: true }], n: 2.5, s: 'ü\u00e9' }
+      const r = await typed(ctx.db).create({ name: 'json', doc })
+      expect((await typed(ctx.db).get(r.id)).doc).toEqual(doc)
+      expect((await typed(ctx.db).update(r.id, { doc: 'just a string' })).doc).toBe('just a string')
+    })
+
     it('checks every row of createMany before writing any', async () => {
       const before = await typed(ctx.db).count()
       await refused(
