@@ -81,6 +81,7 @@ export async function connect(target?: string | ConnectOptions): Promise<Databas
     statementRetryEvents: { ...retryEvents, retryable: safeToRetryStatement },
     cacheStores: new Set(resolved.cache ? [resolved.cache] : []),
     defaultCache: undefined,
+    identity: where.identity,
     poolStats: () => ready.poolStats(),
     closed: false,
     close() {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
 import type { Dialect } from '../dialect/dialect.js'
-import { ConfigurationError, ConnectionError, FFStorageError } from '../errors.js'
+import { ConfigurationError, ConnectionError, FFStorageError, ValidationError } from '../errors.js'
 import type { Model } from '../model/define-model.js'
 import type { CacheStore } from '../repository/cache.js'
 import { Repository, type RepositoryOptions } from '../repository/repository.js'
@@ -62,6 +62,12 @@ export interface Runtime {
   readonly cacheStores: Set<CacheStore>
   /** The default in-memory store of this database, created on first use. */
   defaultCache: CacheStore | undefined
+  /**
+   * What identifies this database among every other one a cache store may serve: engine, host, port
+   * and database name for servers (never credentials), the directory for PGlite on disk, a random
+   * id for PGlite in memory. Part of every cache key and generation.
+   */
+  readonly identity: string
   poolStats(): PoolStats
   close(): Promise<void>
   closed: boolean
@@ -161,9 +167,20 @@ export class Database {
         `${this.dialect.name} has a single connection, held by the transaction this call runs in: use the transaction's \`tx\` (and tx.repository(...)) inside db.transaction(...)`,
       )
     }
+    // values the engine cannot bind, and text no engine parses, are refused before anything is sent
+    if (statement.sql.includes('\u0000')) {
+      throw new ValidationError('Invalid statement', [
+        {
+          code: 'custom',
+          message:
+            'the SQL text contains a NUL character (U+0000), which no engine accepts: check sql.id() and sql.raw() arguments',
+          path: [],
+        },
+      ])
+    }
+    const parameters = statement.parameters.map(dialect.prepareParameter)
     // transaction control (commit/rollback) must reach the server even while the circuit is open
     const trial = control ? false : breaker.enter()
-    const parameters = statement.parameters.map(dialect.prepareParameter)
     const started = performance.now()
     try {
       const result = await this.kysely.executeQuery<R>(CompiledQuery.raw(statement.sql, parameters))

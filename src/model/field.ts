@@ -24,8 +24,12 @@ export interface FieldOptions {
   readonly column?: string
   /** Create an index on this column (true, or name / where / method). */
   readonly index?: boolean | IndexOptions
-  /** Unique among live rows (and per tenant on multi-tenant models). */
-  readonly unique?: boolean
+  /**
+   * Unique among live rows on soft-delete models; on multi-tenant models unique within the tenant
+   * (`true`), or across all tenants (`'global'`: a violation then tells one tenant that another holds
+   * the value).
+   */
+  readonly unique?: boolean | 'global'
   /** Predicate of the field's index (makes it partial). */
   readonly indexWhere?: string
   /** Foreign key: `'categories.id'`, `'public.categories(id)'` or `{ model: () => Category }`. */

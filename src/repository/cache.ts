@@ -1,18 +1,22 @@
 import { deserialize, serialize } from 'node:v8'
 
 /**
- * Where cached reads live. Invalidation is by generation: every write to a model bumps the model's
+ * Where cached reads live. Invalidation is by generation: every write to a table bumps the table's
  * generation, and keys include it, so nothing written before the bump is ever read again. A store
  * shared by several processes (Redis) shares the generations, and with them the invalidation.
+ *
+ * Tables are named for stores by the database they live in (engine, host, port and database name;
+ * never credentials), their schema and their name, so one store can serve several databases; keys
+ * also carry the model's shape, the scope, the method and its arguments.
  */
 export interface CacheStore {
   /** A copy of the cached value, or undefined. */
   get(key: string): Promise<unknown>
   set(key: string, value: unknown, ttlMs: number): Promise<void>
-  /** The current generation of a model's cache entries. */
-  generation(model: string): Promise<number>
-  /** Invalidate every entry of a model. */
-  bump(model: string): Promise<void>
+  /** The current generation of a table's cache entries (`table`: database, schema and table name). */
+  generation(table: string): Promise<number>
+  /** Invalidate every entry of a table. */
+  bump(table: string): Promise<void>
 }
 
 export interface CacheOptions {
@@ -44,11 +48,11 @@ export function memoryCache(options: { maxEntries?: number } = {}): CacheStore {
       entries.set(key, { value: structuredClone(value), expires: Date.now() + ttlMs })
       while (entries.size > max) entries.delete(entries.keys().next().value as string)
     },
-    async generation(model) {
-      return generations.get(model) ?? 0
+    async generation(table) {
+      return generations.get(table) ?? 0
     },
-    async bump(model) {
-      generations.set(model, (generations.get(model) ?? 0) + 1)
+    async bump(table) {
+      generations.set(table, (generations.get(table) ?? 0) + 1)
     },
   }
 }
@@ -62,7 +66,9 @@ export interface RedisLike {
 
 /**
  * A Redis store: entries and generations in Redis, so several processes share both the cache and its
- * invalidation. Values are serialized with v8 (Dates, bigints and Maps survive).
+ * invalidation. Values are serialized with v8 (Dates, bigints and Maps survive). Every key names the
+ * database it caches (see CacheStore), so two databases never share entries under the default prefix;
+ * `prefix` separates applications that share one Redis.
  */
 export function redisCache(client: RedisLike, options: { prefix?: string } = {}): CacheStore {
   const prefix = options.prefix ?? 'ff-storage:'
@@ -74,11 +80,11 @@ export function redisCache(client: RedisLike, options: { prefix?: string } = {})
     async set(key, value, ttlMs) {
       await client.set(`${prefix}v:${key}`, serialize(value).toString('base64'), 'PX', Math.max(1, Math.round(ttlMs)))
     },
-    async generation(model) {
-      return Number((await client.get(`${prefix}g:${model}`)) ?? 0)
+    async generation(table) {
+      return Number((await client.get(`${prefix}g:${table}`)) ?? 0)
     },
-    async bump(model) {
-      await client.incr(`${prefix}g:${model}`)
+    async bump(table) {
+      await client.incr(`${prefix}g:${table}`)
     },
   }
 }

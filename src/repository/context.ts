@@ -1,6 +1,7 @@
 import type { Dialect } from '../dialect/dialect.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
 import { AUDIT_COLUMNS, auditTableName, historyTableName } from '../schema/from-models.js'
+import { hashOf } from '../schema/names.js'
 import { type Fragment, id, join, q, raw } from './sql-builder.js'
 
 /** A model as the repository sees it on one engine: tables, columns and casts, resolved once. */
@@ -25,7 +26,11 @@ export class ModelContext {
     this.audit = table(auditTableName(def))
     this.columns = def.fields
     this.recordTemplate = Object.fromEntries(def.fields.map((f) => [f.name, undefined]))
+    this.shape = hashOf(JSON.stringify(def.fields.map((f) => [f.name, f.column, f.type, f.acceptsNull])))
   }
+
+  /** A short hash of what records of this model look like (names, columns, types): part of cache keys. */
+  readonly shape: string
 
   /** A record with every property, cloned by decodeRow: records start in their final shape. */
   readonly recordTemplate: Readonly<Record<string, unknown>>

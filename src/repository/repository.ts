@@ -175,13 +175,16 @@ export class Repository<M extends Model> {
     }
   }
 
-  /** Cached reads, keyed by model, generation, scope, method and arguments; copies in, copies out. */
+  /**
+   * Cached reads, keyed by the table (database, schema, table) and its generation, the model's shape,
+   * the scope, the method and its arguments; copies in, copies out.
+   */
   async #cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T> {
     const cache = this.#cache
     if (!cache || this.#db.inTransaction) return load()
-    const table = this.#def.table
+    const table = this.#cacheTable
     const generation = await cache.store.generation(table)
-    const key = `${table}:${generation}:${cache.scopeKey}:${method}:${stableKey(args)}`
+    const key = `${table}:${generation}:${this.#ctx.shape}:${cache.scopeKey}:${method}:${stableKey(args)}`
     const hit = await cache.store.get(key)
     if (hit !== undefined) return (hit as { v: T }).v
     const value = await load()
@@ -189,11 +192,20 @@ export class Repository<M extends Model> {
     return value
   }
 
-  /** After a write commits: every cache store of this database forgets the model's entries. */
+  /**
+   * The table as cache stores know it: a store may serve several databases (Redis across processes,
+   * one memory store given to two connections), and a table name may exist in several schemas.
+   * Generations are per table, so a write through any model of the table invalidates every shape.
+   */
+  get #cacheTable(): string {
+    return `${this.#db.runtime.identity}|${this.#def.schema ?? ''}.${this.#def.table}`
+  }
+
+  /** After a write commits: every cache store of this database forgets the table's entries. */
   async #written(): Promise<void> {
     const { cacheStores, options } = this.#db.runtime
     if (cacheStores.size === 0) return
-    const table = this.#def.table
+    const table = this.#cacheTable
     await this.#db.afterCommit(async () => {
       for (const store of cacheStores) {
         await store.bump(table).catch((error: unknown) =>
@@ -566,14 +578,19 @@ export class Repository<M extends Model> {
         WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}${except.length > 0 ? q` AND ${not('t')}` : q``}`
   }
 
-  /** The history versions valid at `at` of the candidates, each found by a correlated index lookup. */
+  /**
+   * The history versions valid at `at` of the candidates, each found by a correlated index lookup.
+   * The candidates sit in one more derived table: MariaDB 10.11 executes the statement once as a
+   * server-side prepared statement, then fails every later execution with "Unknown column 'k2.id'"
+   * when the correlated subquery reads a UNION derived table directly (seen with mysql2 execute).
+   */
   #correlatedVersions(candidates: Fragment, at: Date): Fragment {
     const ctx = this.#ctx
     const { idCol, from, to } = this.#validity()
     return q`SELECT ${ctx.select('h')} FROM (
         SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
           ORDER BY m.${from} DESC LIMIT 1) AS vf
-        FROM (${candidates}) AS k2) AS last
+        FROM (SELECT * FROM (${candidates}) AS k0) AS k2) AS last
       JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
       WHERE h.${to} > ${at}`
   }
@@ -646,9 +663,12 @@ export class Repository<M extends Model> {
     return this.#audit(predicates, limit)
   }
 
-  async #audit(predicates: Fragment[], limit?: number): Promise<AuditEntry[]> {
+  /** Audit entries matching `predicates`, within the scope's tenants unless `scoped` is false. */
+  async #audit(predicates: Fragment[], limit?: number, scoped = true): Promise<AuditEntry[]> {
     const tenantCol = this.#def.system.tenant?.column
-    const where = and([...predicates, this.#scope.tenantPredicate('a')].filter((p) => p.parts.length > 0))
+    const where = and(
+      [...predicates, ...(scoped ? [this.#scope.tenantPredicate('a')] : [])].filter((p) => p.parts.length > 0),
+    )
     const json = new Set<string>([A.oldValue, A.newValue])
     // JSON values as text on every engine, parsed here: one decoding path
     const column = (c: string) =>
@@ -678,13 +698,23 @@ export class Repository<M extends Model> {
     })
   }
 
-  /** The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal. */
+  /**
+   * The record as it was at `at`, rebuilt from its audit trail; null before creation or after removal,
+   * and null unless the record belonged to one of the scope's tenants at `at` — the same rule as
+   * `get`, and as `asOf` reads of scd2 models: a record transferred away is the new owner's from the
+   * transfer on (its whole state then, as `get` shows it), and the old owner's before.
+   */
   async getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
     this.#require('copy_on_change', 'getStateAt')
     id = requireUuid(id, 'id')
     const when = requireDate(at, 'at')
     options = readOptions(options, STATE_OPTIONS) as typeof options
-    const entries = await this.#audit([q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`])
+    // the whole trail (a transfer moves a record's history with it); the owner at `at` decides below
+    const entries = await this.#audit(
+      [q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`],
+      undefined,
+      false,
+    )
     const s = this.#def.system
     let state: Record<string, unknown> | null = null
     for (const e of entries) {
@@ -717,6 +747,7 @@ export class Repository<M extends Model> {
       state[s.updatedBy!.name] = e.changedBy
     }
     if (!state) return null
+    if (s.tenant && !this.#scope.includes(state[s.tenant.name])) return null
     if (s.deletedAt && state[s.deletedAt.name] && !options.includeDeleted) return null
     const ordered: Record<string, unknown> = {}
     for (const f of this.#def.fields) ordered[f.name] = state[f.name]

@@ -1,5 +1,5 @@
 import { TenantIsolationError, TenantNotConfiguredError, ValidationError } from '../errors.js'
-import { normalizeUuid } from '../ids.js'
+import { isUuid, normalizeUuid } from '../ids.js'
 import type { ModelDef } from '../model/define-model.js'
 import { empty, type Fragment, id, join, q } from '../repository/sql-builder.js'
 
@@ -91,6 +91,15 @@ export class Scope {
     return [this.tenantPredicate(alias, tenantValues), this.livePredicate(alias, includeDeleted)].filter(
       (f) => f !== empty,
     )
+  }
+
+  /** Whether a record of `tenant` is visible in this scope (always, on models that are not multi-tenant). */
+  includes(tenant: unknown): boolean {
+    if (!this.tenants) return true
+    if (typeof tenant !== 'string') return false
+    // UUIDs compare without case (as the uuid type does); any other id exactly
+    const folded = isUuid(tenant) ? tenant.toLowerCase() : undefined
+    return this.tenants.some((t) => t === tenant || (folded !== undefined && t.toLowerCase() === folded))
   }
 
   /** The tenant a create writes: the scope's, or the input's when allowed. */

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Database, memoryCache, redisCache } from '../../src/index.js'
-import { describeEngines } from '../helpers/engines.js'
+import { z } from 'zod'
+import { connect, type Database, defineModel, memoryCache, redisCache, SchemaManager, sql } from '../../src/index.js'
+import { describeEngines, withDatabase } from '../helpers/engines.js'
 import { Audited, sample, T1, T2, U1, Versioned } from '../helpers/fixtures.js'
 import { createTables } from '../helpers/models.js'
 
@@ -116,3 +117,95 @@ describeEngines(
   },
   (id) => id !== 'pglite' && process.env.FF_REDIS_SELECTED === '1',
 )
+
+/**
+ * Regression: cache keys named the table only, so two models of the same table in two PostgreSQL
+ * schemas, or the same table in two databases sharing a store (one memory store given to both, or
+ * one Redis), returned each other's rows.
+ */
+describeEngines('read cache keys identify database, schema and table', (ctx) => {
+  const S1 = defineModel({ table: 'same_name', schema: 'cache_a', fields: { label: z.string().max(20) } })
+  const S2 = defineModel({ table: 'same_name', schema: 'cache_b', fields: { label: z.string().max(20) } })
+  const Narrow = defineModel({ table: 'same_name', schema: 'cache_a', fields: {} })
+  let redis: Redis | undefined
+  let second: Database
+  let secondName: string | undefined
+  const prefix = `ff-test-${Math.random().toString(36).slice(2)}:`
+  beforeAll(async () => {
+    if (process.env.FF_REDIS_SELECTED === '1') {
+      redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 })
+      await redis.connect()
+    }
+    if (ctx.family === 'postgres') await new SchemaManager(ctx.db).sync([S1, S2])
+    await createTables(ctx.db, [Audited])
+    if (ctx.id === 'pglite') {
+      second = await connect()
+    } else {
+      secondName = `ff_t2_${Math.random().toString(36).slice(2, 10)}`
+      await ctx.db.execute(sql`create database ${sql.id(secondName)}`)
+      second = await connect(withDatabase(ctx.url!, secondName))
+    }
+    await createTables(second, [Audited])
+  })
+  afterAll(async () => {
+    await second?.close()
+    if (secondName) {
+      await ctx.db.execute(
+        ctx.family === 'postgres'
+          ? sql`drop database if exists ${sql.id(secondName)} with (force)`
+          : sql`drop database if exists ${sql.id(secondName)}`,
+      )
+    }
+    if (redis) {
+      const keys = await redis.keys(`${prefix}*`)
+      if (keys.length) await redis.del(...keys)
+      redis.disconnect()
+    }
+  })
+  const stores = () => [
+    ['memory', memoryCache()] as const,
+    ...(redis ? [['redis', redisCache(redis, { prefix })] as const] : []),
+  ]
+
+  it('two databases sharing one store never see each other’s entries', async () => {
+    for (const [, store] of stores()) {
+      const here = ctx.db.repository(Audited, { tenantId: T1, cache: { store } })
+      const there = second.repository(Audited, { tenantId: T1, cache: { store } })
+      const mine = await here.create(sample(500 + Math.floor(Math.random() * 1e6)))
+      const theirs = await there.create(sample(500 + Math.floor(Math.random() * 1e6)))
+      const where = { id: [mine.id, theirs.id] }
+      expect((await here.list({ where })).map((r) => r.id)).toEqual([mine.id])
+      expect((await there.list({ where })).map((r) => r.id)).toEqual([theirs.id])
+      expect(await there.get(mine.id)).toBeNull()
+      expect((await here.get(mine.id))?.id).toBe(mine.id)
+      expect(await here.count({ where })).toBe(1)
+      expect(await there.count({ where })).toBe(1)
+      // a write in one database does not need to, and a write in the other must not, serve stale data
+      await there.update(theirs.id, { age: 99 })
+      expect((await there.get(theirs.id))?.age).toBe(99)
+    }
+  })
+
+  // schemas exist on the PostgreSQL family only (a model's schema is ignored on MySQL/MariaDB)
+  if (ctx.family !== 'postgres') return
+  it('two models of one table name in two schemas keep their rows apart', async () => {
+    for (const [, store] of stores()) {
+      const a = ctx.db.repository(S1, { tenantId: T1, cache: { store } })
+      const b = ctx.db.repository(S2, { tenantId: T1, cache: { store } })
+      const ra = await a.create({ label: 'in a' })
+      const rb = await b.create({ label: 'in b' })
+      expect((await a.list()).map((r) => r.label)).toContain('in a')
+      expect((await b.list()).map((r) => r.label)).not.toContain('in a')
+      expect(await b.get(ra.id)).toBeNull()
+      expect((await a.get(ra.id))?.label).toBe('in a')
+      expect((await b.get(rb.id))?.label).toBe('in b')
+      // another shape of the same table: its own entries, invalidated by writes through either
+      const narrow = ctx.db.repository(Narrow, { tenantId: T1, cache: { store } })
+      const seen = await narrow.get(ra.id)
+      expect(seen && 'label' in seen).toBe(false)
+      expect((await a.get(ra.id)) && 'label' in (await a.get(ra.id))!).toBe(true)
+      await a.delete(ra.id)
+      expect(await narrow.get(ra.id)).toBeNull()
+    }
+  })
+})

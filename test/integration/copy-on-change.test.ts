@@ -115,4 +115,29 @@ describeEngines('copy_on_change', (ctx) => {
     ])
     expect(await repo().getAuditHistory(MISSING)).toEqual([])
   })
+
+  it('getStateAt agrees with get after transferOwnership, in every scope (regression)', async () => {
+    const r = await repo().create(sample(++n))
+    await pause()
+    const beforeMove = await repo().update(r.id, { age: 41 }, { userId: U1 })
+    await pause()
+    const moved = await repo().transferOwnership(r.id, T2, { userId: U2 })
+    await pause()
+    const after = await repo(T2).update(r.id, { age: 42 }, { userId: U2 })
+    const both = ctx.db.repository(Audited, { tenantIds: [T1, T2] })
+    const now = new Date(after.updatedAt.getTime() + 1)
+    // now: the new owner's, with its whole state, exactly as get shows it; nothing for the old owner
+    expect(await repo(T2).getStateAt(r.id, now)).toEqual(await repo(T2).get(r.id))
+    expect(await repo().get(r.id)).toBeNull()
+    expect(await repo().getStateAt(r.id, now)).toBeNull()
+    expect(await both.getStateAt(r.id, now)).toEqual(await both.get(r.id))
+    // at the transfer: already the new owner's
+    expect((await repo(T2).getStateAt(r.id, moved.updatedAt))?.tenantId).toBe(T2)
+    expect(await repo().getStateAt(r.id, moved.updatedAt)).toBeNull()
+    // before it: the old owner's record, not the new owner's
+    const then = await repo().getStateAt(r.id, beforeMove.updatedAt)
+    expect(then).toMatchObject({ id: r.id, tenantId: T1, age: 41 })
+    expect(await repo(T2).getStateAt(r.id, beforeMove.updatedAt)).toBeNull()
+    expect((await both.getStateAt(r.id, beforeMove.updatedAt))?.tenantId).toBe(T1)
+  })
 })

@@ -58,6 +58,8 @@ describe('PostgreSQL error conversion by SQLSTATE', () => {
     ['08006', ConnectionError],
     ['57P01', ConnectionError],
     ['42P01', QueryError],
+    // a protocol violation is the statement's fault, never a lost connection to retry
+    ['08P01', QueryError],
   ])('%s → %o', (code, type) => {
     const error = convertPostgresError(
       { code, message: 'boom', constraint: 'c1' },
@@ -67,6 +69,7 @@ describe('PostgreSQL error conversion by SQLSTATE', () => {
     expect(error.sql).toBe('select $1')
     expect(error.parameters).toEqual([1])
     expect(error.dbCode).toBe(code)
+    expect(error.transient).toBe(type === ConnectionError || type === SerializationError)
   })
 
   it('marks serialization and connection failures transient, others not', () => {

@@ -114,7 +114,7 @@ describe('Zod → column types', () => {
 
   it('maps every supported type on MySQL/MariaDB', () => {
     expect(types(mariadbDialect)).toMatchObject({
-      text: 'text',
+      text: 'longtext', // TEXT would cut at 64 KB
       bounded: 'varchar(40)',
       uuid: 'char(36)',
       small: 'int',

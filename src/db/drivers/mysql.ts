@@ -5,18 +5,25 @@ import { PoolExhaustedError } from '../../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Engine } from './types.js'
 
-/** TINYINT(1) is MySQL's boolean; BIGINT becomes an exact bigint, as on PostgreSQL. */
+/**
+ * TINYINT(1) is MySQL's boolean; BIGINT becomes an exact bigint, as on PostgreSQL. The same cast
+ * serves the text protocol (statements without values) and the binary one (bound statements):
+ * `next()` reads a BIGINT as its decimal text in both (supportBigNumbers + bigNumberStrings).
+ */
 const typeCast: TypeCast = (field, next) => {
   if (field.type === 'TINY' && field.length === 1) {
     const v = field.string()
     return v === null ? null : v !== '0'
   }
   if (field.type === 'LONGLONG') {
-    const v = field.string()
+    const v = next() as string | number | null
     return v === null ? null : BigInt(v)
   }
   return next()
 }
+
+/** Server-side statements kept per connection (LRU, closed on eviction): the server's own limit is global. */
+const PREPARED_PER_CONNECTION = 128
 
 const TX_STATE = Symbol('ff-storage.tx')
 type Tracked = PoolConnection & { [TX_STATE]?: { open: boolean; broken: boolean; wrapped: boolean } }
@@ -35,6 +42,7 @@ function neverDirty(conn: PoolConnection): PoolConnection {
   if (!state.wrapped) {
     state.wrapped = true
     const query = c.query.bind(c) as (...args: unknown[]) => unknown
+    const execute = c.execute.bind(c) as (...args: unknown[]) => unknown
     ;(c as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const sql = typeof args[0] === 'string' ? args[0].trim().toLowerCase() : ''
       if (sql === 'begin' || sql.startsWith('start transaction')) state.open = true
@@ -46,6 +54,11 @@ function neverDirty(conn: PoolConnection): PoolConnection {
           return (last as (...a: unknown[]) => unknown)(error, ...rest)
         }
       }
+      // Values go to the server as bound parameters of a server-side prepared statement, never
+      // spliced into the text by a client-side escaper whose idea of the session's SQL mode
+      // (NO_BACKSLASH_ESCAPES, say) may be wrong. Statements without values have nothing to escape.
+      const values = args[1]
+      if (Array.isArray(values) && values.length > 0 && typeof last === 'function') return execute(...args)
       return query(...args)
     }
     const release = c.release.bind(c)
@@ -74,6 +87,7 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
     stringifyObjects: true,
     jsonStrings: true, // JSON as text, as MariaDB has it: one decoding path for the family
     charset: 'utf8mb4',
+    maxPreparedStatements: PREPARED_PER_CONNECTION,
     typeCast,
   })
   // Idle connection errors are emitted on the connection; never let them crash the process.

@@ -1,9 +1,10 @@
 import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
+import { ValidationError } from '../../errors.js'
 import type { Dialect } from '../dialect.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
 import { quoteMysqlId } from './quote.js'
-import { mysqlDdl, mysqlTypes } from './schema.js'
+import { mariadbDdl, mysqlDdl, mysqlTypes } from './schema.js'
 
 export { quoteMysqlId }
 
@@ -15,6 +16,12 @@ export { quoteMysqlId }
 export function prepareMysqlParameter(value: unknown): unknown {
   if (value === null || value === undefined) return null
   if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    // MySQL has no NaN or infinities: refused as a value, never rendered as text
+    throw new ValidationError('Invalid parameter', [
+      { code: 'custom', message: `${value} cannot be stored or compared on MySQL/MariaDB`, path: [] },
+    ])
+  }
   if (typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
     return JSON.stringify(value)
   }
@@ -51,4 +58,5 @@ export const mariadbDialect: Dialect = Object.freeze({
   ...mysqlDialect,
   name: 'mariadb',
   capabilities: Object.freeze({ ...mysqlDialect.capabilities, insertReturning: true }),
+  ddl: mariadbDdl,
 })

@@ -37,7 +37,8 @@ export function convertMysqlError(error: unknown, context: StatementContext): FF
   switch (errno) {
     case 1062: // ER_DUP_ENTRY
     case 1586: // ER_DUP_ENTRY_WITH_KEY_NAME
-      return new UniqueViolationError(message, base)
+      // MySQL's message quotes the duplicate key's values: name the constraint only
+      return new UniqueViolationError(`Unique constraint ${constraint ?? ''} violated`, base)
     case 1216:
     case 1217:
     case 1451: // ER_ROW_IS_REFERENCED_2

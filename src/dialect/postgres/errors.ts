@@ -35,8 +35,14 @@ export function convertPostgresError(error: unknown, context: StatementContext):
   }
   const detail = e.detail ? ` (${e.detail})` : ''
   switch (code) {
-    case '23505':
-      return new UniqueViolationError(`Unique constraint ${e.constraint ?? ''} violated${detail}`, base)
+    case '23505': {
+      // the key's columns, never its values (they stay in `cause` for whoever may see them)
+      const columns = /^Key \(([^)]*)\)=/.exec(e.detail ?? '')?.[1]
+      return new UniqueViolationError(
+        `Unique constraint ${e.constraint ?? ''} violated${columns ? ` on (${columns})` : ''}`,
+        base,
+      )
+    }
     case '23503':
       return new ForeignKeyViolationError(`Foreign key ${e.constraint ?? ''} violated${detail}`, base)
     case '23514':
@@ -48,6 +54,11 @@ export function convertPostgresError(error: unknown, context: StatementContext):
     case '40001':
     case '40P01':
       return new SerializationError(message, base)
+  }
+  if (code === '08P01') {
+    // protocol violation: the statement itself is malformed (too many parameters, say); the
+    // connection is fine and running it again would fail the same way
+    return new QueryError(`The server rejected the statement (protocol violation): ${message}`, base)
   }
   if (code?.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') {
     return new ConnectionError(message, base)
