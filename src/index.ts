@@ -36,6 +36,7 @@ export type { ModelInput, ModelKey, ModelPatch, ModelRecord } from './model/type
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
 export { ModelDefinitionError } from './model/zod-types.js'
+export type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './query/types.js'
 export type { CacheOptions, CacheStore, RedisLike } from './repository/cache.js'
 export { memoryCache, redisCache } from './repository/cache.js'
 export type {
@@ -46,7 +47,9 @@ export type {
   OrderBy,
   ReadOptions,
   RepositoryOptions,
+  SetWriteOptions,
   UpdateOptions,
+  UpsertOptions,
   VersionComparison,
   VersionTimelineEntry,
   Where,

@@ -55,6 +55,12 @@ export interface ConnectOptions {
    * process caches (give the Redis store here so other processes' caches stay correct).
    */
   readonly cache?: CacheStore
+  /**
+   * PostgreSQL: run repeated statement shapes as named prepared statements, parsed and planned once
+   * per connection (default true). Set false behind a pooler that cannot hold them (PgBouncer before
+   * 1.21, or without `max_prepared_statements`, in transaction mode).
+   */
+  readonly preparedStatements?: boolean
 }
 
 export const DEFAULT_POOL = {
@@ -76,6 +82,7 @@ export interface ResolvedOptions {
   readonly logParameters: boolean
   readonly healthDegradedMs: number
   readonly cache: CacheStore | undefined
+  readonly preparedStatements: boolean
 }
 
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
@@ -91,6 +98,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     logParameters: options.logParameters ?? false,
     healthDegradedMs: options.healthDegradedMs ?? 1_000,
     cache: options.cache,
+    preparedStatements: options.preparedStatements ?? true,
   }
 }
 

@@ -36,16 +36,12 @@ export function arrayLiteral(values: readonly unknown[]): string | readonly unkn
 }
 
 /**
- * PostgreSQL: every write is one statement. A data-modifying CTE locks the row, writes it, writes its
- * audit entries or closed version, and returns the result, so a write costs one round trip and is
- * atomic without an explicit transaction.
+ * Audit SQL for data-modifying CTEs (shared by single-record and set writes): a column's audit JSON,
+ * and the INSERT of one entry per field (optionally only where the value changed) per source row.
  */
-export function cteWriter(ctx: ModelContext): Writer {
+export function cteAudit(ctx: ModelContext) {
   const { def } = ctx
-  const coc = def.temporal === 'copy_on_change'
-  const scd2 = def.temporal === 'scd2'
   const tenant = def.system.tenant
-
   /** The audit trail's JSON of a column: exact numbers as text, everything else as to_jsonb gives it. */
   const auditValue = (alias: string, f: FieldDef): Fragment => {
     const t = valueType(f.type)
@@ -75,6 +71,20 @@ export function cteWriter(ctx: ModelContext): Writer {
       SELECT ${id(source)}.${id(def.system.id!.column)}, ${tenant ? q`${id(source)}.${id(tenant.column)}, ` : q``}v.f, v.o, v.n, ${raw(`'${operation}'`)}, ${changedAt}, ${actor}, CAST(${txid} AS uuid)
       FROM ${from} CROSS JOIN LATERAL (VALUES ${rows}) AS v(f, o, n)${onlyChanges ? q` WHERE v.o IS DISTINCT FROM v.n` : q``}`
   }
+  return { auditValue, auditInsert }
+}
+
+/**
+ * PostgreSQL: every write is one statement. A data-modifying CTE locks the row, writes it, writes its
+ * audit entries or closed version, and returns the result, so a write costs one round trip and is
+ * atomic without an explicit transaction.
+ */
+export function cteWriter(ctx: ModelContext): Writer {
+  const { def } = ctx
+  const coc = def.temporal === 'copy_on_change'
+  const scd2 = def.temporal === 'scd2'
+
+  const { auditValue, auditInsert } = cteAudit(ctx)
 
   /**
    * The rows to insert. Many rows with the same columns and no array-typed column go through

@@ -10,9 +10,47 @@ import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer
 import { NOW, readsBackAsBound, storedRecords } from './writer.js'
 
 type Row = Record<string, unknown>
-type Owner = { readonly id: unknown; readonly tenant: unknown }
+export type Owner = { readonly id: unknown; readonly tenant: unknown }
 
 const NOW3 = raw('NOW(3)')
+
+type AuditRows = [
+  db: Database,
+  entries: { owner: Owner; field: FieldDef; old: unknown; new: unknown }[],
+  operation: AuditOperation,
+  changedAt: Date,
+  actor: string | null,
+  transactionId: string,
+]
+
+/** Audit entries as multi-row INSERTs (shared by single-record and set writes on MySQL). */
+export async function insertAudit(
+  ctx: ModelContext,
+  ...[db, entries, operation, changedAt, actor, transactionId]: AuditRows
+) {
+  const tenant = ctx.def.system.tenant
+  const coc = ctx.def.temporal === 'copy_on_change'
+  if (!coc || entries.length === 0) return
+  const json = (f: FieldDef, v: unknown) => {
+    const j = auditJson(f, v)
+    return j === null ? null : JSON.stringify(j)
+  }
+  const values = entries.map(
+    (e) =>
+      q`(${join([
+        q`${e.owner.id}`,
+        ...(tenant ? [q`${e.owner.tenant}`] : []),
+        q`${e.field.name}`,
+        q`${json(e.field, e.old)}`,
+        q`${json(e.field, e.new)}`,
+        q`${operation}`,
+        q`${changedAt}`,
+        q`${actor}`,
+        q`${transactionId}`,
+      ])})`,
+  )
+  await db.run(compile(q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList}) VALUES ${join(values)}`, ctx.dialect))
+}
 
 /**
  * Engines without RETURNING (MySQL, MariaDB): one short transaction per write. The row is locked with
@@ -55,35 +93,7 @@ export function txWriter(ctx: ModelContext): Writer {
     tenant: tenant ? record[tenant.name] : undefined,
   })
 
-  const writeAudit = async (
-    db: Database,
-    entries: { owner: Owner; field: FieldDef; old: unknown; new: unknown }[],
-    operation: AuditOperation,
-    changedAt: Date,
-    actor: string | null,
-    transactionId: string,
-  ) => {
-    if (!coc || entries.length === 0) return
-    const json = (f: FieldDef, v: unknown) => {
-      const j = auditJson(f, v)
-      return j === null ? null : JSON.stringify(j)
-    }
-    const values = entries.map(
-      (e) =>
-        q`(${join([
-          q`${e.owner.id}`,
-          ...(tenant ? [q`${e.owner.tenant}`] : []),
-          q`${e.field.name}`,
-          q`${json(e.field, e.old)}`,
-          q`${json(e.field, e.new)}`,
-          q`${operation}`,
-          q`${changedAt}`,
-          q`${actor}`,
-          q`${transactionId}`,
-        ])})`,
-    )
-    await exec(db, q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList}) VALUES ${join(values)}`)
-  }
+  const writeAudit = (...args: AuditRows) => insertAudit(ctx, ...args)
 
   const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
 
