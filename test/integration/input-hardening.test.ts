@@ -79,6 +79,16 @@ describeEngines('input hardening', (ctx) => {
       expect(listed.map((x: { id: string }) => x.id)).not.toContain(r.id)
     })
 
+    it('set operations read own options only: an inherited all: true changes nothing', async () => {
+      const r = await audited(ctx.db).create(sample(300))
+      await refused((db) => audited(db).updateMany({}, { age: 1 }, Object.create({ all: true })), /empty where/)
+      await refused((db) => audited(db).deleteMany({}, Object.create({ all: true })), /empty where/)
+      await refused((db) => audited(db).deleteMany({}, { all: 'yes' }), /all must be true or false/)
+      await refused((db) => audited(db).updateMany({ id: r.id }, { age: 1 }, { userid: U1 }), /unknown option "userid"/)
+      await refused((db) => audited(db).upsert(sample(301), Object.create({ on: ['email'] })), /upsert needs/)
+      expect((await audited(ctx.db).get(r.id)).age).toBe(r.age)
+    })
+
     it('getters are refused, never run', async () => {
       let runs = 0
       const input = { ...sample(4) }
