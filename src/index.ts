@@ -1,6 +1,8 @@
 /**
  * ff-storage: a type-safe data layer for PostgreSQL, MySQL/MariaDB and embedded PGlite.
  * Public exports only; see README.md and docs/ for the tour.
+ *
+ * @packageDocumentation
  */
 export { sql } from 'kysely'
 export type { CircuitBreakerOptions, CircuitSnapshot, CircuitState } from './db/circuit-breaker.js'
@@ -32,7 +34,14 @@ export type {
 } from './model/field.js'
 export { field } from './model/field.js'
 export type { LogicalType, ScalarType } from './model/logical-type.js'
-export type { ModelInput, ModelKey, ModelPatch, ModelRecord } from './model/types.js'
+export type {
+  ModelActorId,
+  ModelInput,
+  ModelKey,
+  ModelPatch,
+  ModelRecord,
+  ModelTenantId,
+} from './model/types.js'
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
 export { ModelDefinitionError } from './model/zod-types.js'
@@ -42,8 +51,10 @@ export { memoryCache, redisCache } from './repository/cache.js'
 export type {
   AuditEntry,
   CreateManyOptions,
+  FieldAuditEntry,
   FieldFilter,
   ListOptions,
+  ModelAuditEntry,
   OrderBy,
   ReadOptions,
   RepositoryOptions,
@@ -67,7 +78,7 @@ export type {
   TableDesc,
   TableRole,
 } from './schema/types.js'
-export type { ScopeOptions } from './scope/scope.js'
+export type { Id, ScopeOptions } from './scope/scope.js'
 export type { Change, ChangeKind } from './sync/changes.js'
 export type { PlanBlocker, PlanChange, SyncOptions, SyncResult } from './sync/schema-manager.js'
 export { Plan, SchemaManager } from './sync/schema-manager.js'

@@ -52,7 +52,7 @@ const pause = (ms = 15) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The guided tour: embedded PGlite unless `--url` names a server. */
 export async function runDemo(flags: Flags, io: CliIo): Promise<void> {
-  const p = painter(Boolean(io.stdout.isTTY))
+  const p = painter(flags.color)
   const out = (text = '') => io.stdout.write(`${text}\n`)
   const step = (n: number, title: string, note?: string) => {
     out()
@@ -88,7 +88,7 @@ export async function runDemo(flags: Flags, io: CliIo): Promise<void> {
     step(2, 'Schema plan', 'SchemaManager.plan(models): nothing applied yet')
     const schema = new SchemaManager(db)
     const plan = await schema.plan(models)
-    out(indent(plan.toString({ color: Boolean(io.stdout.isTTY) })))
+    out(indent(plan.toString({ color: flags.color })))
     const result = await schema.sync(models)
     out()
     out(

@@ -1,4 +1,6 @@
-/** Small text helpers for the CLI: aligned tables, colour only when asked. */
+/** Small text helpers for the CLI: aligned tables, colour only when the terminal wants it. */
+import { styleText } from 'node:util'
+
 export interface Painter {
   bold(s: string): string
   dim(s: string): string
@@ -8,9 +10,34 @@ export interface Painter {
   cyan(s: string): string
 }
 
+type Style = Parameters<typeof styleText>[0]
+
+/** Node's own `util.styleText` when `color`, the text unchanged otherwise. */
 export function painter(color: boolean): Painter {
-  const wrap = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s)
-  return { bold: wrap(1), dim: wrap(2), green: wrap(32), red: wrap(31), yellow: wrap(33), cyan: wrap(36) }
+  // validateStream: false, because whether to colour was decided here, for the stream written to
+  const wrap = (style: Style) => (s: string) => (color ? styleText(style, s, { validateStream: false }) : s)
+  return {
+    bold: wrap('bold'),
+    dim: wrap('dim'),
+    green: wrap('green'),
+    red: wrap('red'),
+    yellow: wrap('yellow'),
+    cyan: wrap('cyan'),
+  }
+}
+
+/**
+ * Whether to colour what goes to `stream`: never when NO_COLOR is set (https://no-color.org) or the
+ * stream is not a terminal (a pipe, a file, CI logs); FORCE_COLOR (other than 0) forces it.
+ */
+export function wantsColor(
+  stream: { isTTY?: boolean; hasColors?: (count?: number, env?: object) => boolean },
+  env: NodeJS.ProcessEnv,
+): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0'
+  if (!stream.isTTY) return false
+  return typeof stream.hasColors === 'function' ? stream.hasColors(16, env) : true
 }
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g')

@@ -141,6 +141,17 @@ export class Database {
     return withRetry(options.retry, () => this.run<R>(statement), statementRetryEvents)
   }
 
+  /**
+   * @internal run a read that is safe to repeat (the library's own SELECTs): outside a transaction
+   * it is re-run after a transient failure, a dropped connection included, with the retry policy's
+   * backoff; inside one, the transaction is retried.
+   */
+  runRead<R = Record<string, unknown>>(statement: Statement): Promise<StatementResult<R>> {
+    if (this.#depth > 0) return this.run<R>(statement)
+    const { options, retryEvents } = this.#runtime
+    return withRetry(options.retry, () => this.run<R>(statement), retryEvents)
+  }
+
   /** @internal options and hooks shared with transactions */
   get runtime(): Runtime {
     return this.#runtime
@@ -183,14 +194,15 @@ export class Database {
       ])
     }
     const parameters = statement.parameters.map(dialect.prepareParameter)
-    // transaction control (commit/rollback) must reach the server even while the circuit is open
-    const trial = control ? false : breaker.enter()
+    // a transaction passed the breaker as a whole, before it took its connection: its statements
+    // (transaction control included, which must reach the server even while the circuit is open) do not
+    const ticket = control || this.#depth > 0 ? undefined : breaker.enter()
     const started = performance.now()
     try {
       const result = await this.kysely.executeQuery<R>(CompiledQuery.raw(statement.sql, parameters))
       const ms = performance.now() - started
       metrics.query(statement.sql, ms / 1000)
-      breaker.leave(trial)
+      if (ticket !== undefined) breaker.leave(ticket)
       if (ms >= options.slowQueryMs) {
         options.logger?.warn(
           { sql: statement.sql, ms: Math.round(ms), ...this.#values(statement) },
@@ -201,7 +213,7 @@ export class Database {
       return { rows: result.rows, affectedRows: affected === undefined ? result.rows.length : Number(affected) }
     } catch (cause) {
       const error = dialect.convertError(cause, statement)
-      breaker.leave(trial, error)
+      if (ticket !== undefined) breaker.leave(ticket, error)
       metrics.error(error.code)
       options.logger?.debug(
         { sql: statement.sql, code: error.code, dbCode: error.dbCode, ...this.#values(statement) },
@@ -231,7 +243,21 @@ export class Database {
     return this.#depth > 0 ? this.#savepoint(fn) : this.#transactionOnce(fn)
   }
 
+  /** One transaction is one call through the circuit breaker, entered before it takes a connection. */
   async #transactionOnce<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    const { breaker } = this.#runtime
+    const ticket = breaker.enter()
+    try {
+      const result = await this.#transactionOn(fn)
+      breaker.leave(ticket)
+      return result
+    } catch (error) {
+      breaker.leave(ticket, error)
+      throw error
+    }
+  }
+
+  async #transactionOn<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     let callbackFailed = false
     const hold = <R>(body: () => Promise<R>) =>
       this.dialect.capabilities.singleConnection ? held(this.#runtime, body) : body()

@@ -31,9 +31,14 @@ export interface RetryOptions {
 
 export interface ConnectOptions {
   /** `postgres://…`, `mysql://…`, `mariadb://…`, `pglite:<dir>`; absent → PGlite in memory. */
-  readonly url?: string
+  readonly url?: string | undefined
+  /**
+   * Accept embedded PGlite in memory when `url` is missing under NODE_ENV=production (otherwise a
+   * ConfigurationError: an unset DATABASE_URL must not turn into a throwaway database).
+   */
+  readonly embedded?: boolean
   readonly pool?: PoolOptions
-  /** Server-side limit per statement; exceeding it raises `QueryTimeoutError` (not on PGlite). */
+  /** Server-side limit per statement; exceeding it raises `QueryTimeoutError` (PGlite refuses it: ConfigurationError). */
   readonly statementTimeoutMs?: number
   /** Limit on opening a connection, and on the initial reachability check (default 10,000 ms). */
   readonly connectTimeoutMs?: number

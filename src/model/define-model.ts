@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type FieldInput, type FieldOptions, type IndexMethod, type IndexOptions, isFieldSpec } from './field.js'
+import { type IdType, isZod3, resolveIdType, UUID_ID, zod3Message } from './id-type.js'
 import type { LogicalType } from './logical-type.js'
 import { snakeCase, TABLE_NAME_LIMIT } from './naming.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
@@ -24,6 +25,10 @@ export interface ModelConfig {
   readonly softDelete?: boolean
   readonly multiTenant?: boolean
   readonly tenantField?: string
+  /** The tenant id's type: `z.uuid()` (default), text such as `z.string().max(64)`, or `z.bigint()`. */
+  readonly tenantIdType?: z.ZodType
+  /** The type of user ids in createdBy/updatedBy/deletedBy/changedBy: `z.uuid()` (default), text or `z.bigint()`. */
+  readonly actorIdType?: z.ZodType
   readonly fields: Readonly<Record<string, FieldInput>>
   readonly indexes?: readonly ModelIndex[]
   readonly checks?: readonly string[]
@@ -45,6 +50,8 @@ const MODEL_OPTIONS = {
   softDelete: true,
   multiTenant: true,
   tenantField: true,
+  tenantIdType: true,
+  actorIdType: true,
   fields: true,
   indexes: true,
   checks: true,
@@ -147,6 +154,10 @@ export interface ModelDef {
   readonly multiTenant: boolean
   /** Property name of the tenant field when multi-tenant. */
   readonly tenantField: string | undefined
+  /** What tenant ids are (UUID unless `tenantIdType` says otherwise). */
+  readonly tenantIdType: IdType
+  /** What actor (user) ids are (UUID unless `actorIdType` says otherwise). */
+  readonly actorIdType: IdType
   /** Every column in table order: system and user fields. */
   readonly fields: readonly FieldDef[]
   readonly userFields: readonly FieldDef[]
@@ -271,6 +282,21 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     error('fields must be an object of Zod schemas or field(…) specs')
     return { def: undefined, problems }
   }
+  const idType = (option: string, schema: unknown): IdType => {
+    try {
+      return resolveIdType(option, schema)
+    } catch (e) {
+      if (!(e instanceof ModelDefinitionError)) throw e
+      error(e.message)
+      return UUID_ID
+    }
+  }
+  const tenantIdType = idType('tenantIdType', config.tenantIdType)
+  const actorIdType = idType('actorIdType', config.actorIdType)
+  if (!multiTenant && config.tenantIdType !== undefined) {
+    problems.push({ level: 'warning', message: 'tenantIdType is ignored because multiTenant is false' })
+  }
+  const ACTOR = actorIdType.type
 
   const sys = (name: string, role: SystemRole, type: LogicalType, nullable: boolean, dflt?: SqlDefault): FieldDef => ({
     name,
@@ -284,7 +310,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     options: {},
   })
   const head: FieldDef[] = [sys('id', 'id', UUID, false)]
-  if (tenantField) head.push(sys(tenantField, 'tenant', UUID, false))
+  if (tenantField) head.push(sys(tenantField, 'tenant', tenantIdType.type, false))
   const tail: FieldDef[] = []
   if (temporal === 'scd2') {
     tail.push(
@@ -296,19 +322,24 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   tail.push(
     sys('createdAt', 'createdAt', TIMESTAMP, false, { kind: 'now' }),
     sys('updatedAt', 'updatedAt', TIMESTAMP, false, { kind: 'now' }),
-    sys('createdBy', 'createdBy', UUID, true),
-    sys('updatedBy', 'updatedBy', UUID, true),
+    sys('createdBy', 'createdBy', ACTOR, true),
+    sys('updatedBy', 'updatedBy', ACTOR, true),
   )
-  if (softDelete) tail.push(sys('deletedAt', 'deletedAt', TIMESTAMP, true), sys('deletedBy', 'deletedBy', UUID, true))
+  if (softDelete) tail.push(sys('deletedAt', 'deletedAt', TIMESTAMP, true), sys('deletedBy', 'deletedBy', ACTOR, true))
   const systemNames = new Set([...head, ...tail].map((f) => f.name))
   const systemColumns = new Set([...head, ...tail].map((f) => f.column))
 
   const userFields: FieldDef[] = []
+  const zod3: string[] = []
   const zodShape: Record<string, z.ZodType> = {}
   for (const [name, input] of Object.entries(config.fields)) {
     const spec = isFieldSpec(input) ? input : undefined
     const schema = spec ? spec.schema : input
     const options: FieldOptions = spec?.options ?? {}
+    if (isZod3(schema)) {
+      zod3.push(name)
+      continue
+    }
     if (!schema || typeof schema !== 'object' || !('_zod' in schema)) {
       error(`field "${name}" is neither a Zod schema nor field(schema, options)`)
       continue
@@ -380,6 +411,8 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     zodShape[name] = options.sqlDefault !== undefined ? (schema as z.ZodType).optional() : (schema as z.ZodType)
   }
 
+  if (zod3.length > 0) error(zod3Message(`field${zod3.length > 1 ? 's' : ''} ${zod3.map((n) => `"${n}"`).join(', ')}`))
+
   const fields = [...head, ...userFields, ...tail]
   const seen = new Map<string, string>()
   for (const f of fields) {
@@ -412,7 +445,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   const system: Partial<Record<SystemRole, FieldDef>> = {}
   for (const f of fields) if (f.system) system[f.system] = f
   const createShape: Record<string, z.ZodType> = { ...zodShape }
-  if (tenantField) createShape[tenantField] = z.uuid().optional()
+  if (tenantField) createShape[tenantField] = tenantIdType.schema.optional()
   const def: ModelDef = deepFreeze({
     table: config.table,
     schema: config.schema,
@@ -420,6 +453,8 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     softDelete,
     multiTenant,
     tenantField,
+    tenantIdType,
+    actorIdType,
     fields,
     userFields,
     byName,

@@ -3,7 +3,12 @@
  * repository uses it to encode values for binding and decode rows into model types.
  */
 export type LogicalType =
-  | { readonly kind: 'string'; readonly maxLength?: number }
+  | {
+      readonly kind: 'string'
+      readonly maxLength?: number
+      /** Compared exactly on every engine: no case folding, no trailing-space padding (text ids). */
+      readonly exact?: boolean
+    }
   | { readonly kind: 'uuid' }
   | { readonly kind: 'date' }
   | { readonly kind: 'integer'; readonly size: 'int' | 'bigint' }

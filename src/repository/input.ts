@@ -126,7 +126,7 @@ export function readIds(ids: unknown, name = 'ids'): string[] {
 }
 
 // The options each repository method takes (SPEC §2), read through readOptions.
-// userId is checked (and normalized) by Scope.actor: the one place that knows the actor id type
+// userId: the model's actorIdType decides what an id is (UUID, text or bigint); Scope.actor checks it
 export const WRITE_OPTIONS = { userId: any }
 export const SET_WRITE_OPTIONS = { ...WRITE_OPTIONS, all: boolean }
 export const UPSERT_OPTIONS = { ...WRITE_OPTIONS, on: any }

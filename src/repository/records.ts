@@ -1,6 +1,8 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import { encodeChecked, Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
+import { type IdType, normalizeId } from '../model/id-type.js'
+import type { Id } from '../scope/scope.js'
 import type { ModelContext } from './context.js'
 import { instant, isObjectLike, ownData, requireValue, uuid } from './input.js'
 
@@ -98,6 +100,17 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
 /** A UUID from a caller, in lower case (see normalizeUuid), or a ValidationError. */
 export function requireUuid(value: unknown, name: string): string {
   return requireValue<string>(uuid, value, name)
+}
+
+/** A tenant or user id of the model's `tenantIdType` / `actorIdType`, normalized (UUIDs in lower case). */
+export function requireId(idType: IdType, value: unknown, name: string): Id {
+  const id = normalizeId(idType, value)
+  if (id === undefined) {
+    throw new ValidationError(`Invalid ${name}`, [
+      { code: 'custom', message: `${name} must be ${idType.description}`, path: [name] },
+    ])
+  }
+  return id
 }
 
 /** A Date (or ISO 8601 string) in the storable range, or a ValidationError. */

@@ -7,11 +7,11 @@ import {
   VersionConflictError,
 } from '../errors.js'
 import { uuidv7 } from '../ids.js'
-import { fromAuditJson, sameValue } from '../model/codec.js'
+import { decodeValue, fromAuditJson, sameValue } from '../model/codec.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
-import type { ModelInput, ModelKey, ModelPatch, ModelRecord } from '../model/types.js'
+import type { ModelActorId, ModelInput, ModelKey, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
 import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
-import { and, Scope, type ScopeOptions } from '../scope/scope.js'
+import { and, type Id, Scope, type ScopeOptions } from '../scope/scope.js'
 import { asOfCandidates, correlatedVersions, versionsAt } from '../temporal/as-of.js'
 import { cteWriter } from '../temporal/cte-writer.js'
 import { cteSetWriter, type SetChangeRequest, type SetWriter, txSetWriter } from '../temporal/set-writer.js'
@@ -33,7 +33,7 @@ import {
   UPSERT_OPTIONS,
   WRITE_OPTIONS,
 } from './input.js'
-import { decodeRow, requireDate, requireUuid, validateCreate, validatePatch } from './records.js'
+import { decodeRow, requireDate, requireId, requireUuid, validateCreate, validatePatch } from './records.js'
 import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from './sql-builder.js'
 import { checkPaging, compileOrderBy, compileWhere, inList, MAX_IN_LIST, type OrderDirection } from './where.js'
 
@@ -87,7 +87,7 @@ export interface RepositoryOptions extends ScopeOptions {
 
 export interface WriteOptions {
   /** The acting user for this call (overrides the scope's). */
-  readonly userId?: string
+  readonly userId?: Id
 }
 
 /** Options of updateMany / deleteMany / restoreMany. */
@@ -113,19 +113,33 @@ export interface CreateManyOptions extends WriteOptions {
   readonly returning?: boolean
 }
 
-/** One entry of a copy_on_change audit trail; values decoded to their model types. */
-export interface AuditEntry {
+/**
+ * One entry of a copy_on_change audit trail; values decoded to their model types. `Value` is the
+ * field's type where the field is known (`getFieldHistory(id, 'age')` → `number`); ids are typed by
+ * the model's `tenantIdType` / `actorIdType`.
+ */
+export interface AuditEntry<Value = unknown, TenantId = string, ActorId = string> {
   readonly auditId: number
   readonly recordId: string
-  readonly tenantId: string | null
+  readonly tenantId: TenantId | null
   readonly fieldName: string | null
-  readonly oldValue: unknown
-  readonly newValue: unknown
+  readonly oldValue: Value | null
+  readonly newValue: Value | null
   readonly operation: AuditOperation
   readonly changedAt: Date
-  readonly changedBy: string | null
+  readonly changedBy: ActorId | null
   readonly transactionId: string
 }
+
+/** An audit entry of model `M`, any field (`getAuditHistory`, `getChangesByUser`). */
+export type ModelAuditEntry<M extends Model> = AuditEntry<unknown, ModelTenantId<M>, ModelActorId<M>>
+
+/** An audit entry of field `K` of model `M` (`getFieldHistory`): values typed as the field. */
+export type FieldAuditEntry<M extends Model, K extends ModelKey<M>> = AuditEntry<
+  Exclude<ModelRecord<M>[K], undefined>,
+  ModelTenantId<M>,
+  ModelActorId<M>
+>
 
 export interface VersionTimelineEntry {
   readonly version: number
@@ -195,7 +209,8 @@ export class Repository<M extends Model> {
       runtime.cacheStores.add(store)
       const tenants = this.#scope.tenants
       // strict and permissive scopes never share entries, nor do different tenant lists
-      const scopeKey = tenants ? `${this.#scope.strict ? 's' : 'p'}:${[...tenants].sort().join(',')}` : '-'
+      // each tenant quoted: text ids may contain ',' (['a,b', 'c'] and ['a', 'b,c'] are different scopes)
+      const scopeKey = tenants ? `${this.#scope.strict ? 's' : 'p'}:${stableKey([...tenants].map(String).sort())}` : '-'
       this.#cache = { store, ttlMs: cache.ttlMs ?? 30_000, scopeKey }
     }
   }
@@ -311,7 +326,7 @@ export class Repository<M extends Model> {
     return rows
   }
 
-  async #insertCount(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<number> {
+  async #insertCount(rows: Map<FieldDef, unknown>[], userId: Id | undefined): Promise<number> {
     const actor = this.#scope.actor(userId)
     const { count } = await this.#writer.insert(this.#db, this.#scope, {
       rows,
@@ -323,7 +338,7 @@ export class Repository<M extends Model> {
     return count
   }
 
-  async #insertPrepared(rows: Map<FieldDef, unknown>[], userId: string | undefined): Promise<ModelRecord<M>[]> {
+  async #insertPrepared(rows: Map<FieldDef, unknown>[], userId: Id | undefined): Promise<ModelRecord<M>[]> {
     const actor = this.#scope.actor(userId)
     const { rows: stored, records } = await this.#writer.insert(this.#db, this.#scope, {
       rows,
@@ -374,16 +389,13 @@ export class Repository<M extends Model> {
     operation: ChangeRequest['operation'],
     set: ReadonlyMap<FieldDef, unknown>,
     audited: readonly FieldDef[],
-    actor: string | null,
+    actor: Id | null,
   ): ChangeRequest {
     return { id, filter, set, operation, audited, actor, transactionId: uuidv7() }
   }
 
   async #change(request: ChangeRequest) {
-    if (request.set.size === 0) {
-      const row = await this.#readOne(request.id, { includeDeleted: request.filter === 'deleted' })
-      return row ? ({ state: 'unchanged', row } as const) : ({ state: 'missing' } as const)
-    }
+    // an empty patch too: whether the record exists comes from the writer's lock, like every answer
     const result = await this.#writer.change(this.#db, this.#scope, request)
     if (result.state === 'changed') await this.#written()
     return result
@@ -421,8 +433,8 @@ export class Repository<M extends Model> {
     ])
     const actor = this.#scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'deleted', 'RESTORE', set, [s.deletedAt], actor))
-    if (result.state !== 'missing') return decodeRow(this.#ctx, result.row) as ModelRecord<M>
-    return this.get(id)
+    // the writer locked the row whatever its state: missing means absent from the scope
+    return result.state === 'missing' ? null : (decodeRow(this.#ctx, result.row) as ModelRecord<M>)
   }
 
   /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
@@ -434,12 +446,16 @@ export class Repository<M extends Model> {
   }
 
   /** Move a record to another tenant (recorded as TRANSFER / a new version). */
-  async transferOwnership(id: string, newTenantId: string, options: WriteOptions = {}): Promise<ModelRecord<M>> {
+  async transferOwnership(
+    id: string,
+    newTenantId: ModelTenantId<M>,
+    options: WriteOptions = {},
+  ): Promise<ModelRecord<M>> {
     id = requireUuid(id, 'id')
     options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const tenant = this.#def.system.tenant
     if (!tenant) throw new TemporalStrategyError(`${this.#def.table} is not multi-tenant: nothing to transfer`)
-    newTenantId = requireUuid(newTenantId, 'newTenantId')
+    newTenantId = requireId(this.#def.tenantIdType, newTenantId, 'newTenantId') as ModelTenantId<M>
     const set = new Map<FieldDef, unknown>([[tenant, newTenantId]])
     const actor = this.#scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
@@ -667,7 +683,7 @@ export class Repository<M extends Model> {
       prepared = new Prepared(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`, this.#ctx.dialect)
       this.#byId.set(shape, prepared)
     }
-    return (await this.#db.run<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
+    return (await this.#db.runRead<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
   }
 
   readonly #byId = new Map<number, Prepared>()
@@ -819,14 +835,14 @@ export class Repository<M extends Model> {
   // ─── copy_on_change ───────────────────────────────────────────────────────────────────────────
 
   /** Every audit entry of a record, in the order the changes were applied. */
-  async getAuditHistory(id: string): Promise<AuditEntry[]> {
+  async getAuditHistory(id: string): Promise<ModelAuditEntry<M>[]> {
     this.#require('copy_on_change', 'getAuditHistory')
     id = requireUuid(id, 'id')
     return this.#audit([q`a.${ident(A.recordId)} = ${id}`])
   }
 
   /** The audit entries of one field of a record. */
-  async getFieldHistory(id: string, field: ModelKey<M>): Promise<AuditEntry[]> {
+  async getFieldHistory<K extends ModelKey<M>>(id: string, field: K): Promise<FieldAuditEntry<M, K>[]> {
     this.#require('copy_on_change', 'getFieldHistory')
     id = requireUuid(id, 'id')
     const f = this.#def.byName.get(field)
@@ -835,16 +851,19 @@ export class Repository<M extends Model> {
         { code: 'custom', message: `"${String(field)}" is not an audited field`, path: ['field'] },
       ])
     }
-    return this.#audit([q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.fieldName)} = ${f.name}`])
+    return (await this.#audit([
+      q`a.${ident(A.recordId)} = ${id}`,
+      q`a.${ident(A.fieldName)} = ${f.name}`,
+    ])) as FieldAuditEntry<M, K>[]
   }
 
   /** What one user changed, oldest first, optionally within [from, to]. */
   async getChangesByUser(
-    userId: string,
+    userId: ModelActorId<M>,
     options: { from?: Date; to?: Date; limit?: number } = {},
-  ): Promise<AuditEntry[]> {
+  ): Promise<ModelAuditEntry<M>[]> {
     this.#require('copy_on_change', 'getChangesByUser')
-    userId = requireUuid(userId, 'userId')
+    userId = requireId(this.#def.actorIdType, userId, 'userId') as ModelActorId<M>
     options = readOptions(options, CHANGES_OPTIONS) as typeof options
     const predicates = [q`a.${ident(A.changedBy)} = ${userId}`]
     if (options.from !== undefined) predicates.push(q`a.${ident(A.changedAt)} >= ${options.from}`)
@@ -854,8 +873,10 @@ export class Repository<M extends Model> {
   }
 
   /** Audit entries matching `predicates`, within the scope's tenants unless `scoped` is false. */
-  async #audit(predicates: Fragment[], limit?: number, scoped = true): Promise<AuditEntry[]> {
-    const tenantCol = this.#def.system.tenant?.column
+  async #audit(predicates: Fragment[], limit?: number, scoped = true): Promise<ModelAuditEntry<M>[]> {
+    const tenant = this.#def.system.tenant
+    const actor = this.#def.system.createdBy!
+    const family = this.#ctx.pg ? 'postgres' : 'mysql'
     const where = and(
       [...predicates, ...(scoped ? [this.#scope.tenantPredicate('a')] : [])].filter((p) => p.parts.length > 0),
     )
@@ -876,13 +897,13 @@ export class Repository<M extends Model> {
       return {
         auditId: Number(r[A.auditId]),
         recordId: r[A.recordId] as string,
-        tenantId: tenantCol ? (r[tenantCol] as string) : null,
+        tenantId: tenant ? (decodeValue(tenant, r[tenant.column], family) as ModelTenantId<M>) : null,
         fieldName: (r[A.fieldName] as string | null) ?? null,
         oldValue: decode(r[A.oldValue]),
         newValue: decode(r[A.newValue]),
         operation: r[A.operation] as AuditOperation,
         changedAt: r[A.changedAt] as Date,
-        changedBy: (r[A.changedBy] as string | null) ?? null,
+        changedBy: (decodeValue(actor, r[A.changedBy], family) as ModelActorId<M> | null) ?? null,
         transactionId: r[A.transactionId] as string,
       }
     })
@@ -1044,8 +1065,9 @@ export class Repository<M extends Model> {
     }
   }
 
+  /** A read (the only statements run here; writes go through the writer): retried like one. */
   #run(fragment: Fragment) {
-    return this.#db.run<Row>(compile(fragment, this.#ctx.dialect))
+    return this.#db.runRead<Row>(compile(fragment, this.#ctx.dialect))
   }
 }
 

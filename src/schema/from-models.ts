@@ -360,13 +360,15 @@ function auditTable(def: ModelDef, dialect: Dialect): TableDesc {
   const columns: ColumnDesc[] = [
     { name: A.auditId, type: t.serialType, nullable: false, default: undefined, identity: true },
     { name: A.recordId, type: uuid, nullable: false, default: undefined },
-    ...(tenant ? [{ name: tenant, type: uuid, nullable: false, default: undefined }] : []),
+    ...(tenant
+      ? [{ name: tenant, type: t.columnType(def.tenantIdType.type), nullable: false, default: undefined }]
+      : []),
     { name: A.fieldName, type: t.columnType({ kind: 'string', maxLength: 255 }), nullable: true, default: undefined },
     { name: A.oldValue, type: json, nullable: true, default: undefined },
     { name: A.newValue, type: json, nullable: true, default: undefined },
     { name: A.operation, type: t.columnType({ kind: 'string', maxLength: 16 }), nullable: false, default: undefined },
     { name: A.changedAt, type: t.columnType({ kind: 'timestamp' }), nullable: false, default: undefined },
-    { name: A.changedBy, type: uuid, nullable: true, default: undefined },
+    { name: A.changedBy, type: t.columnType(def.actorIdType.type), nullable: true, default: undefined },
     { name: A.transactionId, type: uuid, nullable: false, default: undefined },
   ]
   const idx = (cols: string[]): IndexDesc => ({

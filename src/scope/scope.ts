@@ -1,15 +1,18 @@
 import { TenantIsolationError, TenantNotConfiguredError, ValidationError } from '../errors.js'
-import { isUuid, normalizeUuid } from '../ids.js'
 import type { ModelDef } from '../model/define-model.js'
+import { normalizeId, showId } from '../model/id-type.js'
 import { empty, type Fragment, id, join, q } from '../repository/sql-builder.js'
+
+/** A tenant or user id: a UUID or text id (string), or a bigint id; the model's `tenantIdType` / `actorIdType` decide. */
+export type Id = string | bigint | number
 
 export interface ScopeOptions {
   /** Strict scope: one tenant; every read filters on it and every write uses it. */
-  readonly tenantId?: string
+  readonly tenantId?: Id
   /** Permissive scope: reads use IN (…); single-record operations work within the list. */
-  readonly tenantIds?: readonly string[]
+  readonly tenantIds?: readonly Id[]
   /** The acting user, recorded as createdBy/updatedBy/changedBy (overridable per call). */
-  readonly userId?: string
+  readonly userId?: Id
 }
 
 /**
@@ -18,16 +21,17 @@ export interface ScopeOptions {
  */
 export class Scope {
   /** undefined: the model is not multi-tenant. */
-  readonly tenants: readonly string[] | undefined
+  readonly tenants: readonly Id[] | undefined
   readonly strict: boolean
-  readonly userId: string | undefined
+  readonly userId: Id | undefined
   readonly #def: ModelDef
 
   constructor(def: ModelDef, options: ScopeOptions) {
     this.#def = def
     const issues: string[] = []
-    const userId = options.userId === undefined ? undefined : normalizeUuid(options.userId)
-    if (options.userId !== undefined && userId === undefined) issues.push('userId must be a UUID')
+    const userId = options.userId === undefined ? undefined : normalizeId(def.actorIdType, options.userId)
+    if (options.userId !== undefined && userId === undefined)
+      issues.push(`userId must be ${def.actorIdType.description}`)
     if (def.multiTenant) {
       const { tenantId, tenantIds } = options
       if (tenantId === undefined && tenantIds === undefined) {
@@ -42,10 +46,13 @@ export class Scope {
         throw new TenantNotConfiguredError('tenantIds must be a non-empty array')
       }
       const given = tenantId !== undefined ? [tenantId] : tenantIds!
-      for (const t of given)
-        if (normalizeUuid(t) === undefined) issues.push(`tenant ${JSON.stringify(t)} is not a UUID`)
-      // lower case: on MySQL/MariaDB (char(36), binary collation) an upper-case id is another tenant
-      this.tenants = Object.freeze([...new Set(given.map((t) => normalizeUuid(t) ?? t))])
+      const ids = def.tenantIdType
+      for (const t of given) {
+        if (normalizeId(ids, t) === undefined) issues.push(`tenant ${showId(t)} is not ${ids.description}`)
+      }
+      // UUIDs in lower case: on MySQL/MariaDB (char(36), binary collation) an upper-case id is another
+      // tenant; text ids stay exactly as given (they are case-sensitive)
+      this.tenants = Object.freeze([...new Set(given.map((t) => normalizeId(ids, t) ?? t))])
       this.strict = tenantId !== undefined
     } else {
       if (options.tenantId !== undefined || options.tenantIds !== undefined) {
@@ -96,20 +103,19 @@ export class Scope {
   /** Whether a record of `tenant` is visible in this scope (always, on models that are not multi-tenant). */
   includes(tenant: unknown): boolean {
     if (!this.tenants) return true
-    if (typeof tenant !== 'string') return false
-    // UUIDs compare without case (as the uuid type does); any other id exactly
-    const folded = isUuid(tenant) ? tenant.toLowerCase() : undefined
-    return this.tenants.some((t) => t === tenant || (folded !== undefined && t.toLowerCase() === folded))
+    // UUIDs compare without case (as the uuid type does); text and integer ids exactly
+    const normalized = normalizeId(this.#def.tenantIdType, tenant)
+    return normalized !== undefined && this.tenants.includes(normalized)
   }
 
   /** The tenant a create writes: the scope's, or the input's when allowed. */
-  tenantForCreate(given: unknown): string | undefined {
+  tenantForCreate(given: unknown): Id | undefined {
     if (!this.tenants) return undefined
-    const requested = given === undefined ? undefined : (normalizeUuid(given) ?? given)
+    const requested = given === undefined ? undefined : (normalizeId(this.#def.tenantIdType, given) ?? given)
     if (this.strict) {
       if (requested !== undefined && requested !== this.tenants[0]) {
         throw new TenantIsolationError(
-          `Cannot create a record for tenant ${String(requested)} from a scope of tenant ${this.tenants[0]}`,
+          `Cannot create a record for tenant ${showId(requested)} from a scope of tenant ${showId(this.tenants[0])}`,
         )
       }
       return this.tenants[0]
@@ -119,19 +125,19 @@ export class Scope {
         `A permissive scope (tenantIds) needs ${this.#def.tenantField} in the create input, one of the scope's tenants`,
       )
     }
-    if (typeof requested !== 'string' || !this.tenants.includes(requested)) {
-      throw new TenantIsolationError(`Tenant ${String(requested)} is not in this repository's scope`)
+    if (!this.tenants.includes(requested as Id)) {
+      throw new TenantIsolationError(`Tenant ${showId(requested)} is not in this repository's scope`)
     }
-    return requested
+    return requested as Id
   }
 
   /** The acting user of a call: the call's userId, else the scope's. */
-  actor(callUserId: string | undefined): string | null {
+  actor(callUserId: Id | undefined): Id | null {
     if (callUserId === undefined) return this.userId ?? null
-    const actor = normalizeUuid(callUserId)
+    const actor = normalizeId(this.#def.actorIdType, callUserId)
     if (actor === undefined) {
       throw new ValidationError('Invalid userId', [
-        { code: 'custom', message: 'userId must be a UUID', path: ['userId'] },
+        { code: 'custom', message: `userId must be ${this.#def.actorIdType.description}`, path: ['userId'] },
       ])
     }
     return actor

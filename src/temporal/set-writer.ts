@@ -4,7 +4,7 @@ import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
 import { compile, type Fragment, id, join, q, raw } from '../repository/sql-builder.js'
 import { CLOSED_BY } from '../schema/from-models.js'
-import { and, type Scope } from '../scope/scope.js'
+import { and, type Id, type Scope } from '../scope/scope.js'
 import { cteAudit } from './cte-writer.js'
 import { insertAudit, type Owner } from './tx-writer.js'
 import { type AuditOperation, NOW } from './writer.js'
@@ -23,7 +23,7 @@ export interface SetChangeRequest {
   readonly set: ReadonlyMap<FieldDef, unknown>
   readonly operation: Exclude<AuditOperation, 'INSERT' | 'TRANSFER'>
   readonly audited: readonly FieldDef[]
-  readonly actor: string | null
+  readonly actor: Id | null
   readonly transactionId: string
 }
 
@@ -31,13 +31,7 @@ export interface SetWriter {
   /** How many records changed. */
   changeMany(db: Database, scope: Scope, request: SetChangeRequest): Promise<number>
   /** Hard delete (models without soft delete): how many rows were removed, audited on copy_on_change. */
-  deleteMany(
-    db: Database,
-    scope: Scope,
-    where: readonly Fragment[],
-    actor: string | null,
-    txid: string,
-  ): Promise<number>
+  deleteMany(db: Database, scope: Scope, where: readonly Fragment[], actor: Id | null, txid: string): Promise<number>
 }
 
 /** Rows locked and written per statement on engines without data-modifying CTEs. */
@@ -66,7 +60,7 @@ export function cteSetWriter(ctx: ModelContext): SetWriter {
   const coc = def.temporal === 'copy_on_change'
   const scd2 = def.temporal === 'scd2'
   const idCol = id(s.id!.column)
-  const { auditValue, auditInsert } = cteAudit(ctx)
+  const { auditValue, auditInsert, asActor } = cteAudit(ctx)
   const run = (db: Database, f: Fragment) => db.runAtomic(compile(f, ctx.dialect))
 
   return {
@@ -80,7 +74,7 @@ export function cteSetWriter(ctx: ModelContext): SetWriter {
         ? q`max(old.${id(s.validFrom!.column)}) + interval '1 millisecond'`
         : q`max(old.${id(s.updatedAt!.column)})`
       const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(v)}`)
-      sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = CAST(${r.actor} AS uuid)`)
+      sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${asActor(r.actor)}`)
       if (scd2) {
         sets.push(q`${id(s.version!.column)} = old.${id(s.version!.column)} + 1`, q`${id(s.validFrom!.column)} = ts.v`)
       }
@@ -100,7 +94,7 @@ export function cteSetWriter(ctx: ModelContext): SetWriter {
       )
       if (coc && r.audited.length > 0) {
         parts.push(
-          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, q`CAST(${r.actor} AS uuid)`, r.transactionId, q`upd JOIN old ON old.${idCol} = upd.${idCol} CROSS JOIN ts`, true)})`,
+          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, q`${asActor(r.actor)}`, r.transactionId, q`upd JOIN old ON old.${idCol} = upd.${idCol} CROSS JOIN ts`, true)})`,
         )
       }
       const { rows } = await run(db, q`WITH ${join(parts)} SELECT count(*) AS n FROM upd`)
@@ -115,7 +109,7 @@ export function cteSetWriter(ctx: ModelContext): SetWriter {
       ]
       if (coc) {
         parts.push(
-          q`aud AS (${auditInsert('del', def.userFields, (f) => [auditValue('del', f), q`NULL::jsonb`], 'DELETE', q`ts.v`, q`CAST(${actor} AS uuid)`, txid, q`del CROSS JOIN ts`, false)})`,
+          q`aud AS (${auditInsert('del', def.userFields, (f) => [auditValue('del', f), q`NULL::jsonb`], 'DELETE', q`ts.v`, asActor(actor), txid, q`del CROSS JOIN ts`, false)})`,
         )
       }
       const { rows } = await run(db, q`WITH ${join(parts)} SELECT count(*) AS n FROM del`)

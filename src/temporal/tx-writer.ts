@@ -5,7 +5,7 @@ import type { ModelContext } from '../repository/context.js'
 import { decodeRow } from '../repository/records.js'
 import { compile, Fragment, id, join, type Part, q, raw } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
-import { and, type Scope } from '../scope/scope.js'
+import { and, type Id, type Scope } from '../scope/scope.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
 import { NOW, readsBackAsBound, storedRecords } from './writer.js'
 
@@ -19,7 +19,7 @@ type AuditRows = [
   entries: { owner: Owner; field: FieldDef; old: unknown; new: unknown }[],
   operation: AuditOperation,
   changedAt: Date,
-  actor: string | null,
+  actor: Id | null,
   transactionId: string,
 ]
 
@@ -71,7 +71,7 @@ export function txWriter(ctx: ModelContext): Writer {
     q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`
 
   /** The row an UPDATE leaves, from the row it locked and what it set. */
-  const written = (locked: Row, changed: [FieldDef, unknown][], ts: Date, actor: string | null): Row => {
+  const written = (locked: Row, changed: [FieldDef, unknown][], ts: Date, actor: Id | null): Row => {
     // every Date of its own, as in rows read back
     const time = (d: Date) => new Date(d.getTime())
     const row: Row = { ...locked }
@@ -178,13 +178,15 @@ export function txWriter(ctx: ModelContext): Writer {
 
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
       return db.transaction(async (tx) => {
-        const filter =
-          r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
-        const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true), ...(s.deletedAt ? [filter] : [])])
+        const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true)])
         const locked = (
           await exec(tx, q`SELECT ${ctx.select('r')}, NOW(3) AS ff_now FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`)
         ).rows[0]
         if (!locked) return { state: 'missing' as const }
+        // the state the change needs, read from the locked row
+        if (s.deletedAt && (locked[s.deletedAt.column] === null) !== (r.filter === 'live')) {
+          return r.filter === 'live' ? { state: 'missing' as const } : { state: 'unchanged' as const, row: locked }
+        }
         // Per record, time never runs backwards; scd2 intervals must also be non-empty.
         let ts = locked.ff_now as Date
         const floor = scd2
@@ -243,7 +245,7 @@ export function txWriter(ctx: ModelContext): Writer {
       })
     },
 
-    async hardDelete(db: Database, scope: Scope, recordId: string, actor: string | null, transactionId: string) {
+    async hardDelete(db: Database, scope: Scope, recordId: string, actor: Id | null, transactionId: string) {
       return db.transaction(async (tx) => {
         const where = and([q`r.${id(idCol)} = ${recordId}`, ...scope.read('r', true)])
         const locked = (

@@ -3,7 +3,7 @@ import type { SqlFamily } from '../dialect/dialect.js'
 import { decodeValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { ModelContext } from '../repository/context.js'
-import type { Scope } from '../scope/scope.js'
+import type { Id, Scope } from '../scope/scope.js'
 
 export type AuditOperation = 'INSERT' | 'UPDATE' | 'DELETE' | 'RESTORE' | 'TRANSFER'
 
@@ -13,14 +13,18 @@ export const NOW = Symbol('operation timestamp')
 /** A change to one existing row: the kind of write every update, delete, restore and transfer is. */
 export interface ChangeRequest {
   readonly id: string
-  /** Which rows qualify: live ones (update, delete, transfer) or deleted ones (restore). */
+  /**
+   * Which rows the change writes: live ones (update, delete, transfer) or deleted ones (restore).
+   * The row is locked whatever its state and the state is read from the lock: a row in the other
+   * state is 'missing' for a live change and 'unchanged' for a restore.
+   */
   readonly filter: 'live' | 'deleted'
   /** Column values to set (encoded for binding), or NOW. */
   readonly set: ReadonlyMap<FieldDef, unknown>
   readonly operation: Exclude<AuditOperation, 'INSERT'>
   /** The fields whose changes the audit trail records. */
   readonly audited: readonly FieldDef[]
-  readonly actor: string | null
+  readonly actor: Id | null
   readonly expectedVersion?: number
   readonly transactionId: string
 }
@@ -43,7 +47,7 @@ export interface InsertResult {
 export interface InsertRequest {
   /** Per row: values by field (encoded), system fields id/tenant included. */
   readonly rows: readonly ReadonlyMap<FieldDef, unknown>[]
-  readonly actor: string | null
+  readonly actor: Id | null
   readonly transactionId: string
   /** Return the stored rows (default) or only how many were inserted. */
   readonly returning?: boolean
@@ -59,7 +63,7 @@ export interface Writer {
   /** The stored rows, or (with `returning: false`) an empty list; `count` is always set. */
   insert(db: Database, scope: Scope, request: InsertRequest): Promise<InsertResult>
   change(db: Database, scope: Scope, request: ChangeRequest): Promise<ChangeResult>
-  hardDelete(db: Database, scope: Scope, id: string, actor: string | null, transactionId: string): Promise<boolean>
+  hardDelete(db: Database, scope: Scope, id: string, actor: Id | null, transactionId: string): Promise<boolean>
   purge(db: Database, scope: Scope, id: string): Promise<boolean>
 }
 
@@ -103,7 +107,7 @@ export function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
 export function storedRecords(
   ctx: ModelContext,
   rows: readonly ReadonlyMap<FieldDef, unknown>[],
-  actor: string | null,
+  actor: Id | null,
 ): ((ts: Date) => Record<string, unknown>[]) | undefined {
   const family = ctx.dialect.family
   for (const f of ctx.columns) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigurationError, ConnectionError, connect, sql } from '../../src/index.js'
 
 describe('connect()', () => {
@@ -10,6 +10,69 @@ describe('connect()', () => {
     expect(db.dialect.name).toBe('pglite')
     expect(await db.queryOne(sql`select 1 as one`)).toEqual({ one: 1 })
     await db.close()
+  })
+
+  it('says once, at info level, that no URL means embedded PGlite in memory', async () => {
+    const infos: string[] = []
+    const logger = { debug() {}, warn() {}, error() {}, info: (_: object, msg?: string) => infos.push(msg ?? '') }
+    const db = await connect({ logger })
+    await db.query(sql`select 1`)
+    await db.query(sql`select 2`)
+    await db.close()
+    expect(infos.filter((m) => /no database URL given: using embedded PGlite in memory/.test(m))).toHaveLength(1)
+    const named: string[] = []
+    const explicit = await connect({
+      url: 'pglite:memory',
+      logger: { ...logger, info: (_: object, m?: string) => named.push(m ?? '') },
+    })
+    await explicit.close()
+    expect(named.filter((m) => /no database URL/.test(m))).toHaveLength(0)
+  })
+
+  describe('under NODE_ENV=production', () => {
+    let saved: string | undefined
+    beforeEach(() => {
+      saved = process.env.NODE_ENV
+      process.env.NODE_ENV = 'production'
+    })
+    afterEach(() => {
+      if (saved === undefined) delete process.env.NODE_ENV
+      else process.env.NODE_ENV = saved
+    })
+
+    it.each([
+      ['connect(undefined)', () => connect(undefined)],
+      ["connect('')", () => connect('')],
+      ['connect({ url: undefined })', () => connect({ url: undefined })],
+    ])('%s (an unset DATABASE_URL) is a ConfigurationError, not a throwaway database', async (_, open) => {
+      const error = await open().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect((error as Error).message).toMatch(/no database URL \(is DATABASE_URL set\?\).*embedded: true/)
+    })
+
+    it('connect() and { embedded: true } still open embedded PGlite', async () => {
+      for (const db of [await connect(), await connect({ url: undefined, embedded: true })]) {
+        expect(db.dialect.name).toBe('pglite')
+        await db.close()
+      }
+    })
+  })
+
+  it('connect(undefined) outside production stays the embedded default', async () => {
+    const db = await connect(undefined)
+    expect(db.dialect.name).toBe('pglite')
+    await db.close()
+  })
+
+  it('creates the parent directories of a pglite:<dir> database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ff-pglite-'))
+    try {
+      const db = await connect(`pglite:${join(dir, '.data', 'app')}`)
+      await db.execute(sql`create table t (v int)`)
+      await db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('persists a pglite:<dir> database across connections', async () => {
@@ -36,6 +99,14 @@ describe('connect()', () => {
     const error = await connect(url).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigurationError)
     expect((error as Error).message).toMatch(message)
+  })
+
+  it('refuses statementTimeoutMs on PGlite, which cannot enforce it', async () => {
+    for (const url of [undefined, 'pglite:']) {
+      const error = await connect({ ...(url && { url }), statementTimeoutMs: 100 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect((error as Error).message).toMatch(/statementTimeoutMs.*PGlite/)
+    }
   })
 
   it('never prints the password of a URL', async () => {

@@ -42,7 +42,8 @@ describeEngines('the guided tour', (ctx) => {
   it('shows every step with real results', async () => {
     const out = capture()
     const err = capture()
-    await runDemo(ctx.url === undefined ? { allowDestructive: false } : { url: ctx.url, allowDestructive: false }, {
+    const flags = { allowDestructive: false, sql: false, color: false }
+    await runDemo(ctx.url === undefined ? flags : { ...flags, url: ctx.url }, {
       stdout: out.stream,
       stderr: err.stream,
     })

@@ -403,6 +403,21 @@ describe('DDL', () => {
   })
 })
 
+describe('Zod 3 schemas', () => {
+  // the shape Zod 3 gives every schema: a `_def` with its typeName, and no `_zod`
+  const zod3String = () => ({ _def: { typeName: 'ZodString', checks: [] }, parse: (v: unknown) => v, safeParse() {} })
+  it('are refused with a message that names Zod 4, not "neither a Zod schema nor field"', () => {
+    const attempt = () =>
+      defineModel({ table: 'z3', fields: { name: zod3String() as never, email: field(zod3String() as never) } })
+    expect(attempt).toThrow(ModelDefinitionError)
+    expect(attempt).toThrow(/ff-storage needs Zod 4, and fields "name", "email" are a Zod 3 schema: install zod@\^4/)
+    expect(attempt).not.toThrow(/neither a Zod schema/)
+    expect(() => defineModel({ table: 'z3', tenantIdType: zod3String() as never, fields: {} })).toThrow(
+      /needs Zod 4, and tenantIdType is a Zod 3 schema/,
+    )
+  })
+})
+
 describe('regression: options and Zod types the library would silently ignore or store unfaithfully', () => {
   // biome-ignore lint/suspicious/noExplicitAny: invalid configs on purpose
   const define = (config: any) => () => defineModel(config)

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely'
 import { pgliteDialect } from '../../dialect/postgres/dialect.js'
@@ -6,6 +7,8 @@ import type { Engine } from './types.js'
 
 /** Embedded PostgreSQL: in memory when `dataDir` is undefined, else persisted there. */
 export async function openPglite(dataDir: string | undefined): Promise<Engine> {
+  // PGlite creates the data directory but not its parents: `pglite:./.data/app` in a fresh project
+  if (dataDir !== undefined && !dataDir.includes('://')) await mkdir(dataDir, { recursive: true })
   const driver = new PGliteDriver(() => PGlite.create(dataDir === undefined ? undefined : { dataDir }))
   const kysely = new Kysely({
     dialect: {

@@ -8,6 +8,9 @@ export const mysqlTypes: TypeRenderer = {
   columnType(type: LogicalType): string {
     switch (type.kind) {
       case 'string':
+        // exact text (ids): bytes compare with no case folding and, unlike utf8mb4_bin (PAD SPACE), no
+        // trailing-space padding; 4 bytes per character of utf8mb4
+        if (type.exact && type.maxLength !== undefined) return `varbinary(${type.maxLength * 4})`
         // unbounded: LONGTEXT (4 GB); TEXT would cut at 64 KB, MEDIUMTEXT at 16 MB
         return type.maxLength === undefined ? 'longtext' : `varchar(${type.maxLength})`
       case 'uuid':
