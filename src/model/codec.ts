@@ -1,4 +1,5 @@
 import type { SqlFamily } from '../dialect/dialect.js'
+import { normalizeUuid } from '../ids.js'
 import type { FieldDef } from './define-model.js'
 import type { LogicalType } from './logical-type.js'
 import { jsonProblem, storableProblem } from './storable.js'
@@ -71,7 +72,7 @@ export function encodeChecked(f: FieldDef, value: unknown, family: SqlFamily): u
   const problem =
     storableProblem(f.type, value) ?? (t?.kind === 'array' && family === 'mysql' ? jsonProblem(value) : undefined)
   if (problem !== undefined) return new Unstorable(problem)
-  if (t?.kind === 'uuid' && typeof value === 'string') return value.toLowerCase()
+  if (t?.kind === 'uuid') return normalizeUuid(value) ?? value
   return encodeValue(f, value, family)
 }
 

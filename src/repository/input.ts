@@ -128,6 +128,8 @@ export function readIds(ids: unknown, name = 'ids'): string[] {
 // The options each repository method takes (SPEC §2), read through readOptions.
 // userId: the model's actorIdType decides what an id is (UUID, text or bigint); Scope.actor checks it
 export const WRITE_OPTIONS = { userId: any }
+export const SET_WRITE_OPTIONS = { ...WRITE_OPTIONS, all: boolean }
+export const UPSERT_OPTIONS = { ...WRITE_OPTIONS, on: any }
 export const UPDATE_OPTIONS = { ...WRITE_OPTIONS, expectedVersion: positiveInt }
 export const CREATE_MANY_OPTIONS = { ...WRITE_OPTIONS, batchSize: positiveInt, returning: boolean }
 export const READ_OPTIONS = { includeDeleted: boolean, asOf: instant }

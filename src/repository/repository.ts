@@ -28,9 +28,11 @@ import {
   READ_OPTIONS,
   readIds,
   readOptions,
+  SET_WRITE_OPTIONS,
   STATE_OPTIONS,
   STREAM_OPTIONS,
   UPDATE_OPTIONS,
+  UPSERT_OPTIONS,
   WRITE_OPTIONS,
 } from './input.js'
 import { Keyset } from './keyset.js'
@@ -506,6 +508,7 @@ export class Repository<M extends Model> {
    * await users.updateMany({ role: 'trial' }, { role: 'free' }, { userId })
    */
   async updateMany(where: Where<M>, patch: ModelPatch<M>, options: SetWriteOptions = {}): Promise<number> {
+    options = readOptions(options, SET_WRITE_OPTIONS, 'updateMany options') as SetWriteOptions
     const predicates = this.#setWhere(where, options, 'updateMany')
     const set = validatePatch(this.#ctx, patch)
     const actor = this.#scope.actor(options.userId)
@@ -525,6 +528,7 @@ export class Repository<M extends Model> {
    * `delete`. Returns how many records were deleted. An empty `where` needs `{ all: true }`.
    */
   async deleteMany(where: Where<M>, options: SetWriteOptions = {}): Promise<number> {
+    options = readOptions(options, SET_WRITE_OPTIONS, 'deleteMany options') as SetWriteOptions
     const predicates = this.#setWhere(where, options, 'deleteMany')
     const actor = this.#scope.actor(options.userId)
     const s = this.#def.system
@@ -549,6 +553,7 @@ export class Repository<M extends Model> {
 
   /** Restore every soft-deleted record matching `where`; returns how many. An empty `where` needs `{ all: true }`. */
   async restoreMany(where: Where<M>, options: SetWriteOptions = {}): Promise<number> {
+    options = readOptions(options, SET_WRITE_OPTIONS, 'restoreMany options') as SetWriteOptions
     const s = this.#def.system
     if (!s.deletedAt) {
       throw new TemporalStrategyError(
@@ -579,6 +584,7 @@ export class Repository<M extends Model> {
    * await users.upsert({ email, name, age }, { on: ['email'], userId })
    */
   async upsert(input: ModelInput<M>, options: UpsertOptions<M>): Promise<ModelRecord<M>> {
+    options = readOptions(options, UPSERT_OPTIONS, 'upsert options') as UpsertOptions<M>
     const on = this.#upsertKey(options?.on)
     const { values, tenant } = validateCreate(this.#ctx, input)
     const tenantId = this.#scope.tenantForCreate(tenant)

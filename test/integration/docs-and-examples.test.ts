@@ -141,6 +141,7 @@ describe('README', () => {
       'scd2-foreign-keys',
       'schema-sync',
       'production',
+      'bad-input',
       'reports-and-joins',
     ]) {
       expect(readme).toContain(`docs/${doc}.md`)

@@ -79,6 +79,16 @@ describeEngines('input hardening', (ctx) => {
       expect(listed.map((x: { id: string }) => x.id)).not.toContain(r.id)
     })
 
+    it('set operations read own options only: an inherited all: true changes nothing', async () => {
+      const r = await audited(ctx.db).create(sample(300))
+      await refused((db) => audited(db).updateMany({}, { age: 1 }, Object.create({ all: true })), /empty where/)
+      await refused((db) => audited(db).deleteMany({}, Object.create({ all: true })), /empty where/)
+      await refused((db) => audited(db).deleteMany({}, { all: 'yes' }), /all must be true or false/)
+      await refused((db) => audited(db).updateMany({ id: r.id }, { age: 1 }, { userid: U1 }), /unknown option "userid"/)
+      await refused((db) => audited(db).upsert(sample(301), Object.create({ on: ['email'] })), /upsert needs/)
+      expect((await audited(ctx.db).get(r.id)).age).toBe(r.age)
+    })
+
     it('getters are refused, never run', async () => {
       let runs = 0
       const input = { ...sample(4) }
@@ -189,6 +199,13 @@ describeEngines('input hardening', (ctx) => {
         (db) => db.repository(Loose, { tenantId: T1 }).create({ name: 'j', ...(values as object) }),
         message,
       )
+    })
+
+    it('stores z.json() values as JSON and reads them back', async () => {
+      const doc = { a: [1, 'x', null, { b: true }], n: 2.5, s: 'ü\u00e9' }
+      const r = await typed(ctx.db).create({ name: 'json', doc })
+      expect((await typed(ctx.db).get(r.id)).doc).toEqual(doc)
+      expect((await typed(ctx.db).update(r.id, { doc: 'just a string' })).doc).toBe('just a string')
     })
 
     it('checks every row of createMany before writing any', async () => {
