@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../src/index.js'
+import { columnsOf } from './common.js'
 
 /**
  * The hand-written SQL a careful developer would write for each operation, with the same semantics
@@ -28,20 +29,7 @@ export function handWritten(db: Database, table: string, strategy: Strategy) {
   const pg = db.dialect.family === 'postgres'
   const scd2 = strategy === 'scd2'
   const coc = strategy === 'copy_on_change'
-  const cols = [
-    'id',
-    'tenant_id',
-    'name',
-    'age',
-    'price',
-    ...(scd2 ? ['version', 'valid_from', 'valid_to'] : []),
-    'created_at',
-    'updated_at',
-    'created_by',
-    'updated_by',
-    'deleted_at',
-    'deleted_by',
-  ]
+  const cols = columnsOf(scd2)
   const list = cols.join(', ')
   const p = (i: number) => (pg ? `$${i}` : '?')
   const NOW = pg ? `date_trunc('milliseconds', statement_timestamp())` : 'NOW(3)'

@@ -1,14 +1,6 @@
-/**
- * npm run bench [-- --engines pglite,postgres,mariadb] [--quick] [--only operations|bulk|asof|plan]
- *
- * Each repository operation against hand-written SQL with the same semantics, same process, same
- * pool, ABBA-alternated: medians, p95, ratio of medians, statements per operation. Then createMany
- * against the fastest plain bulk insert, asOf reads at history depths 1 / 100 / 10,000, and plan()
- * on an already-synced database with 20 and 200 models. Prints Markdown for bench/RESULTS.md.
- */
-import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { connect, type Database, defineModel, field, type Model, SchemaManager, sql } from '../src/index.js'
+import { type Database, defineModel, field, type Model, SchemaManager, sql } from '../src/index.js'
+import { ACTOR, freshDatabase, models, TENANT, versions } from './common.js'
 import { handWritten } from './hand-written.js'
 import { abba, type Comparison, countStatements, formatRow, summarize, TABLE_HEADER } from './harness.js'
 
@@ -20,54 +12,8 @@ const engines = (
     ? args[args.indexOf('--engines') + 1]!
     : 'pglite,postgres,mariadb'
 ).split(',')
-const URLS: Record<string, string | undefined> = {
-  pglite: undefined,
-  postgres: process.env.FF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  mariadb: process.env.FF_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test',
-}
 const ROUNDS = quick ? 40 : 150
-const TENANT = '018f0000-0000-7000-8000-00000000be0c'
 const LIST_TENANT = '018f0000-0000-7000-8000-00000000115f'
-const ACTOR = '018f0000-0000-7000-8000-0000000000ac'
-
-const fields = {
-  name: z.string().max(100),
-  age: z.int().min(0).max(1000),
-  price: field(z.string(), { precision: 10, scale: 2 }),
-}
-const models = {
-  none: defineModel({ table: 'b_none', temporal: 'none', fields }),
-  copy_on_change: defineModel({ table: 'b_coc', temporal: 'copy_on_change', fields }),
-  scd2: defineModel({ table: 'b_scd2', temporal: 'scd2', fields }),
-} as const
-
-async function freshDatabase(engine: string): Promise<{ db: Database; drop: () => Promise<void> }> {
-  if (engine === 'pglite') {
-    const db = await connect()
-    return { db, drop: () => db.close() }
-  }
-  const admin = await connect(URLS[engine])
-  const name = `ff_bench_${randomBytes(4).toString('hex')}`
-  await admin.execute(sql`create database ${sql.id(name)}`)
-  const u = new URL(URLS[engine]!)
-  u.pathname = `/${name}`
-  const db = await connect({ url: u.toString(), pool: { max: 10 } })
-  return {
-    db,
-    async drop() {
-      await db.close()
-      await admin.execute(
-        engine === 'postgres' ? sql`drop database ${sql.id(name)} with (force)` : sql`drop database ${sql.id(name)}`,
-      )
-      await admin.close()
-    },
-  }
-}
-
-async function versions(db: Database) {
-  const row = await db.queryOne<{ v: string }>(sql`select version() as v`)
-  return String(row?.v).split(' on ')[0]!.split(',')[0]!
-}
 
 async function operations(db: Database): Promise<Comparison[]> {
   const out: Comparison[] = []

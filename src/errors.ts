@@ -119,9 +119,31 @@ export class NotNullViolationError extends FFStorageError {
   }
 }
 
+/** One statement a sync ran, and the plan change it belongs to. */
+export interface AppliedStatement {
+  /** The change's `description`, as in the plan. */
+  readonly change: string
+  readonly kind: string
+  readonly table: string
+  readonly object: string
+  readonly sql: string
+}
+
+/**
+ * The models cannot be synced, or applying the plan failed. `applied` lists, statement by
+ * statement, what had run when it failed (always empty where DDL is transactional: nothing stays).
+ */
 export class SchemaSyncError extends FFStorageError {
-  constructor(message: string, context?: ErrorContext) {
+  readonly applied: readonly AppliedStatement[]
+  /** The failure was a lock wait that timed out (`lockTimeoutMs`): another transaction held the table. */
+  readonly lockTimeout: boolean
+  constructor(
+    message: string,
+    context?: ErrorContext & { applied?: readonly AppliedStatement[]; lockTimeout?: boolean },
+  ) {
     super('SCHEMA_SYNC', message, context)
+    this.applied = Object.freeze([...(context?.applied ?? [])])
+    this.lockTimeout = context?.lockTimeout ?? false
   }
 }
 

@@ -45,6 +45,7 @@ export type {
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
 export { ModelDefinitionError } from './model/zod-types.js'
+export type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './query/types.js'
 export type { CacheOptions, CacheStore, RedisLike } from './repository/cache.js'
 export { memoryCache, redisCache } from './repository/cache.js'
 export type {
@@ -57,7 +58,9 @@ export type {
   OrderBy,
   ReadOptions,
   RepositoryOptions,
+  SetWriteOptions,
   UpdateOptions,
+  UpsertOptions,
   VersionComparison,
   VersionTimelineEntry,
   Where,

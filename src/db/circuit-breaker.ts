@@ -16,17 +16,29 @@ export interface CircuitSnapshot {
   readonly retryAt: number | undefined
 }
 
+/** What `enter` hands a call and `leave` takes back: the half-open trial, or the epoch it was admitted in. */
+export type CircuitTicket = number
+
+const TRIAL: CircuitTicket = -1
+
 /**
  * Around the pool: after `failureThreshold` consecutive connection failures, calls fail at once with
  * CircuitOpenError instead of queueing on a dead server; after `cooldownMs` one trial call goes
  * through (half-open) and its outcome closes or re-opens the circuit. Only connection failures
  * count: a unique violation says the server is fine.
+ *
+ * Only the trial decides while the circuit is not closed: a call admitted before the circuit changed
+ * state (its ticket carries the old epoch) that ends later says nothing about the server now, so it
+ * neither re-opens the circuit (restarting the cooldown, logging again) nor closes it mid-outage.
+ * A transaction is one call: it enters before it takes a connection and leaves with its outcome.
  */
 export class CircuitBreaker {
   #state: CircuitState = 'closed'
   #failures = 0
   #openedAt = 0
   #trialInFlight = false
+  /** Bumped on every change of state. */
+  #epoch = 0
   readonly #threshold: number
   readonly #cooldownMs: number
   readonly #onChange: (from: CircuitState, to: CircuitState) => void
@@ -40,9 +52,9 @@ export class CircuitBreaker {
     this.#onChange = onChange
   }
 
-  /** Before a call: throws CircuitOpenError while open; returns whether this call is the half-open trial. */
-  enter(): boolean {
-    if (this.#threshold <= 0 || this.#state === 'closed') return false
+  /** Before a call: throws CircuitOpenError while open; returns the ticket to hand to `leave`. */
+  enter(): CircuitTicket {
+    if (this.#threshold <= 0 || this.#state === 'closed') return this.#epoch
     if (this.#state === 'open') {
       if (Date.now() - this.#openedAt < this.#cooldownMs) {
         throw new CircuitOpenError(
@@ -54,26 +66,34 @@ export class CircuitBreaker {
     if (this.#trialInFlight)
       throw new CircuitOpenError('The database circuit is half-open: one trial call is under way')
     this.#trialInFlight = true
-    return true
+    return TRIAL
   }
 
-  /** After a call: success closes, a connection failure counts (and opens at the threshold). */
-  leave(trial: boolean, error?: unknown): void {
+  /**
+   * After a call: a connection failure counts (and opens at the threshold, or re-opens from the
+   * trial); an answer from the server resets the count (and closes from the trial). Errors that are
+   * not the server's answer (the circuit's own, an exhausted pool, the caller's) decide nothing.
+   */
+  leave(ticket: CircuitTicket, error?: unknown): void {
+    const trial = ticket === TRIAL
     if (trial) this.#trialInFlight = false
     if (this.#threshold <= 0) return
-    const connectionFailure = error instanceof FFStorageError && error.code === 'CONNECTION'
-    if (!connectionFailure) {
-      if (error === undefined || error instanceof FFStorageError) {
-        this.#failures = 0
-        if (this.#state !== 'closed') this.#set('closed')
+    if (!trial && ticket !== this.#epoch) return // admitted before the last change of state
+    if (error !== undefined) {
+      if (!(error instanceof FFStorageError) || error.code === 'CIRCUIT_OPEN' || error.code === 'POOL_EXHAUSTED') {
+        return
       }
-      return
+      if (error.code === 'CONNECTION') {
+        this.#failures++
+        if (trial || this.#failures >= this.#threshold) {
+          this.#openedAt = Date.now()
+          this.#set('open')
+        }
+        return
+      }
     }
-    this.#failures++
-    if (this.#state === 'half-open' || this.#failures >= this.#threshold) {
-      this.#openedAt = Date.now()
-      this.#set('open')
-    }
+    this.#failures = 0
+    if (trial) this.#set('closed')
   }
 
   snapshot(): CircuitSnapshot {
@@ -87,6 +107,7 @@ export class CircuitBreaker {
   #set(state: CircuitState) {
     const from = this.#state
     this.#state = state
+    this.#epoch++
     this.#onChange(from, state)
   }
 }

@@ -41,6 +41,13 @@ export async function connect(...args: [target?: string | ConnectOptions]): Prom
       (typeof target === 'object' && 'url' in target && !target.url)
     embeddedDefault(missing, options, resolved.logger)
   }
+  if (where.kind === 'pglite' && resolved.statementTimeoutMs !== undefined) {
+    // PGlite runs statements on the caller's thread, without PostgreSQL's timer signals: a limit
+    // would be accepted and never enforced
+    throw new ConfigurationError(
+      'statementTimeoutMs is not supported on PGlite (embedded PostgreSQL cannot cancel a running statement); leave it unset there',
+    )
+  }
   const opening: Promise<Engine> = (async () => {
     switch (where.kind) {
       case 'pglite':

@@ -3,6 +3,8 @@ import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from 'ky
 import type { Dialect } from '../dialect/dialect.js'
 import { ConfigurationError, ConnectionError, FFStorageError, ValidationError } from '../errors.js'
 import type { Model } from '../model/define-model.js'
+import { createScoped } from '../query/scoped.js'
+import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from '../query/types.js'
 import type { CacheStore } from '../repository/cache.js'
 import { Repository, type RepositoryOptions } from '../repository/repository.js'
 import type { CircuitBreaker, CircuitSnapshot } from './circuit-breaker.js'
@@ -96,8 +98,10 @@ export class Database {
   /** The engine this database runs on: name, SQL family and capability flags. */
   readonly dialect: Dialect
   /**
-   * The typed query builder (Kysely) bound to this executor, for joins and reports. Inside a
-   * transaction it runs on the transaction's connection.
+   * The raw query builder (Kysely) bound to this executor: UNSCOPED and untyped, the escape hatch
+   * for SQL the library does not model (no tenant filter, no soft-delete filter, no audit). For
+   * reports and joins over models use `scoped(models, scope)`. Inside a transaction it runs on the
+   * transaction's connection.
    */
   // biome-ignore lint/suspicious/noExplicitAny: callers type their own tables with `db.kysely as Kysely<MyTables>`
   readonly kysely: Kysely<any>
@@ -135,6 +139,17 @@ export class Database {
     if (this.#depth > 0) return this.run<R>(statement)
     const { options, statementRetryEvents } = this.#runtime
     return withRetry(options.retry, () => this.run<R>(statement), statementRetryEvents)
+  }
+
+  /**
+   * @internal run a read that is safe to repeat (the library's own SELECTs): outside a transaction
+   * it is re-run after a transient failure, a dropped connection included, with the retry policy's
+   * backoff; inside one, the transaction is retried.
+   */
+  runRead<R = Record<string, unknown>>(statement: Statement): Promise<StatementResult<R>> {
+    if (this.#depth > 0) return this.run<R>(statement)
+    const { options, retryEvents } = this.#runtime
+    return withRetry(options.retry, () => this.run<R>(statement), retryEvents)
   }
 
   /** @internal options and hooks shared with transactions */
@@ -179,14 +194,15 @@ export class Database {
       ])
     }
     const parameters = statement.parameters.map(dialect.prepareParameter)
-    // transaction control (commit/rollback) must reach the server even while the circuit is open
-    const trial = control ? false : breaker.enter()
+    // a transaction passed the breaker as a whole, before it took its connection: its statements
+    // (transaction control included, which must reach the server even while the circuit is open) do not
+    const ticket = control || this.#depth > 0 ? undefined : breaker.enter()
     const started = performance.now()
     try {
       const result = await this.kysely.executeQuery<R>(CompiledQuery.raw(statement.sql, parameters))
       const ms = performance.now() - started
       metrics.query(statement.sql, ms / 1000)
-      breaker.leave(trial)
+      if (ticket !== undefined) breaker.leave(ticket)
       if (ms >= options.slowQueryMs) {
         options.logger?.warn(
           { sql: statement.sql, ms: Math.round(ms), ...this.#values(statement) },
@@ -197,7 +213,7 @@ export class Database {
       return { rows: result.rows, affectedRows: affected === undefined ? result.rows.length : Number(affected) }
     } catch (cause) {
       const error = dialect.convertError(cause, statement)
-      breaker.leave(trial, error)
+      if (ticket !== undefined) breaker.leave(ticket, error)
       metrics.error(error.code)
       options.logger?.debug(
         { sql: statement.sql, code: error.code, dbCode: error.dbCode, ...this.#values(statement) },
@@ -227,7 +243,21 @@ export class Database {
     return this.#depth > 0 ? this.#savepoint(fn) : this.#transactionOnce(fn)
   }
 
+  /** One transaction is one call through the circuit breaker, entered before it takes a connection. */
   async #transactionOnce<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+    const { breaker } = this.#runtime
+    const ticket = breaker.enter()
+    try {
+      const result = await this.#transactionOn(fn)
+      breaker.leave(ticket)
+      return result
+    } catch (error) {
+      breaker.leave(ticket, error)
+      throw error
+    }
+  }
+
+  async #transactionOn<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     let callbackFailed = false
     const hold = <R>(body: () => Promise<R>) =>
       this.dialect.capabilities.singleConnection ? held(this.#runtime, body) : body()
@@ -292,7 +322,28 @@ export class Database {
    * const users = db.repository(User, { tenantId: orgId, userId })
    */
   repository<M extends Model>(model: M, options: RepositoryOptions = {}): Repository<M> {
-    return observed(new Repository(this, model, options), model.def.table, this.#runtime.metrics)
+    return observed(new Repository(this, model, options), this.#runtime.metrics)
+  }
+
+  /**
+   * A read-only, typed query builder (Kysely) over `models` in a tenant scope: table names are the
+   * models' tables, columns their record properties, rows decoded like records. Every read of a
+   * model table (FROM, JOIN, subqueries, CTEs, EXISTS, UNION) sees only the scope's tenants and live
+   * rows (unless `includeDeleted`); with `asOf`, scd2 tables as they were then. Other tables are
+   * refused (ValidationError). See docs/reports-and-joins.md.
+   *
+   * @example
+   * const r = db.scoped([Customer, Contract], { tenantId: orgId, asOf: lastWeek })
+   * const rows = await r.selectFrom('contracts')
+   *   .innerJoin('customers', 'customers.id', 'contracts.customerId')
+   *   .select(['customers.name', 'contracts.monthlyFee'])
+   *   .execute()
+   */
+  scoped<const Ms extends readonly Model[]>(
+    models: Ms,
+    options: ScopedOptions = {},
+  ): ScopedQueryCreator<ScopedTables<Ms>> {
+    return createScoped(this, models, options)
   }
 
   /** Pool gauges: open, idle and waiting connections. */
@@ -368,6 +419,10 @@ const OBSERVED = new Set([
   'restore',
   'purge',
   'transferOwnership',
+  'updateMany',
+  'deleteMany',
+  'restoreMany',
+  'upsert',
   'get',
   'getMany',
   'list',
@@ -385,23 +440,73 @@ const OBSERVED = new Set([
   'revertTo',
 ])
 
-/** Times every repository operation by model and operation (latency histogram, outcome). */
-function observed<R extends object>(repository: R, model: string, metrics: Runtime['metrics']): R {
-  return new Proxy(repository, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver)
-      if (typeof value !== 'function' || typeof property !== 'string' || !OBSERVED.has(property)) return value
-      return async (...args: unknown[]) => {
-        const started = performance.now()
-        try {
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-          metrics.operation(model, property, (performance.now() - started) / 1000, false)
-          return result
-        } catch (error) {
-          metrics.operation(model, property, (performance.now() - started) / 1000, true)
-          throw error
-        }
-      }
+const INNER = Symbol('ff-storage.inner')
+const METRICS = Symbol('ff-storage.metrics')
+interface Observed {
+  readonly [INNER]: { readonly model: Model }
+  readonly [METRICS]: Metrics
+}
+type Method = (...args: unknown[]) => Promise<unknown>
+
+async function timed(self: Observed, operation: string, method: Method, args: unknown[]): Promise<unknown> {
+  const inner = self[INNER]
+  const series = self[METRICS].operationSeries(inner.model.def.table, operation)
+  const started = performance.now()
+  try {
+    const result = await method.apply(inner, args)
+    series.ok.observe((performance.now() - started) / 1000)
+    return result
+  } catch (error) {
+    series.error.observe((performance.now() - started) / 1000)
+    throw error
+  }
+}
+
+/**
+ * Built once: every member of Repository forwards to the repository it wraps, and the operations
+ * in OBSERVED are timed by model and operation on the way (a repository's own calls of its
+ * operations, such as restore's get, are not counted twice). A repository costs one Object.create;
+ * an operation one extra call, where a Proxy cost a trap and a fresh closure per call.
+ */
+const OBSERVED_PROTOTYPE: object = (() => {
+  const proto = Object.create(Repository.prototype) as Record<PropertyKey, unknown>
+  for (const key of Reflect.ownKeys(Repository.prototype)) {
+    if (key === 'constructor') continue
+    const d = Object.getOwnPropertyDescriptor(Repository.prototype, key)!
+    if (typeof d.value === 'function') {
+      const method = d.value as Method
+      const name = String(key)
+      const value = OBSERVED.has(name)
+        ? function (this: Observed, ...args: unknown[]) {
+            return timed(this, name, method, args)
+          }
+        : function (this: Observed, ...args: unknown[]) {
+            return method.apply(this[INNER], args)
+          }
+      Object.defineProperty(proto, key, { value, writable: true, configurable: true })
+    } else if (d.get) {
+      const get = d.get
+      Object.defineProperty(proto, key, {
+        get(this: Observed) {
+          return get.call(this[INNER])
+        },
+        configurable: true,
+      })
+    }
+  }
+  Object.defineProperty(proto, 'model', {
+    get(this: Observed) {
+      return this[INNER].model
     },
+    configurable: true,
   })
+  return proto
+})()
+
+/** Times every repository operation by model and operation (latency histogram, outcome). */
+function observed<R extends object>(repository: R, metrics: Metrics): R {
+  return Object.create(OBSERVED_PROTOTYPE, {
+    [INNER]: { value: repository },
+    [METRICS]: { value: metrics },
+  }) as R
 }

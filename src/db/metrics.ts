@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { CircuitSnapshot } from './circuit-breaker.js'
 import type { PoolStats } from './drivers/types.js'
 
@@ -14,36 +14,102 @@ export interface MetricsSnapshot {
   readonly circuit: CircuitSnapshot['state']
 }
 
+/** One labelled series of a histogram: plain numbers, bucket counts not cumulative until exported. */
+class Series {
+  count = 0
+  seconds = 0
+  errors = 0
+  readonly buckets = new Float64Array(LATENCY_BUCKETS.length)
+  readonly labels: Readonly<Record<string, string>>
+  constructor(labels: Readonly<Record<string, string>>) {
+    this.labels = labels
+  }
+
+  observe(seconds: number): void {
+    this.count++
+    this.seconds += seconds
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]!) {
+        this.buckets[i]!++
+        return
+      }
+    }
+  }
+}
+
+/**
+ * A histogram recorded into plain counters (a property increment per observation, no label hashing)
+ * and rendered only when the registry is read: prom-client's own `observe` cost several µs per call
+ * on every statement and every repository operation.
+ */
+class LazyHistogram {
+  readonly type = 'histogram'
+  readonly aggregator = 'sum'
+  readonly name: string
+  readonly help: string
+  readonly series: Series[] = []
+  constructor(name: string, help: string) {
+    this.name = name
+    this.help = help
+  }
+
+  add(labels: Record<string, string>): Series {
+    const s = new Series(labels)
+    this.series.push(s)
+    return s
+  }
+
+  get() {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = []
+    for (const s of this.series) {
+      if (s.count === 0) continue
+      let cumulative = 0
+      LATENCY_BUCKETS.forEach((le, i) => {
+        cumulative += s.buckets[i]!
+        values.push({ labels: { ...s.labels, le }, value: cumulative, metricName: `${this.name}_bucket` })
+      })
+      values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${this.name}_bucket` })
+      values.push({ labels: { ...s.labels }, value: s.seconds, metricName: `${this.name}_sum` })
+      values.push({ labels: { ...s.labels }, value: s.count, metricName: `${this.name}_count` })
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+  }
+}
+
+/** The series of one model's operation: ok and error outcomes. */
+interface OperationSeries {
+  readonly ok: Series
+  readonly error: Series
+}
+
 /**
  * Per-database metrics on a registry of its own (prom-client): statements by kind, repository
  * operations by model and operation, errors by code, retries, pool gauges and the circuit state.
+ * The hot path (a statement, an operation) only increments numbers; `snapshot()` and `text()` read
+ * them.
  */
 export class Metrics {
   readonly registry = new Registry()
-  readonly #queries: Histogram<'kind'>
-  readonly #operations: Histogram<'model' | 'operation' | 'outcome'>
+  readonly #queries = new LazyHistogram(
+    'ff_storage_query_duration_seconds',
+    'Statements sent to the database, by kind (select, insert, update, delete, with, ddl, other)',
+  )
+  readonly #operations = new LazyHistogram(
+    'ff_storage_operation_duration_seconds',
+    'Repository operations by model and operation, with their outcome',
+  )
+  readonly #byKind = new Map<string, Series>()
+  readonly #byOperation = new Map<string, Map<string, OperationSeries>>()
   readonly #errors: Counter<'code'>
   readonly #retries: Counter
-  readonly #snapshot: { -readonly [K in keyof MetricsSnapshot]: MetricsSnapshot[K] } & {
-    queries: { total: number; byKind: MetricsSnapshot['queries']['byKind'] }
-  }
+  readonly #errorCounts: Record<string, number> = {}
+  #retryCount = 0
+  #total = 0
 
   constructor(pool: () => PoolStats, circuit: () => CircuitSnapshot) {
     const registers = [this.registry]
-    this.#queries = new Histogram({
-      name: 'ff_storage_query_duration_seconds',
-      help: 'Statements sent to the database, by kind (select, insert, update, delete, with, ddl, other)',
-      labelNames: ['kind'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    })
-    this.#operations = new Histogram({
-      name: 'ff_storage_operation_duration_seconds',
-      help: 'Repository operations by model and operation, with their outcome',
-      labelNames: ['model', 'operation', 'outcome'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    })
+    this.registry.registerMetric(this.#queries as never)
+    this.registry.registerMetric(this.#operations as never)
     this.#errors = new Counter({
       name: 'ff_storage_errors_total',
       help: 'Errors by code',
@@ -76,14 +142,6 @@ export class Metrics {
         this.set({ closed: 0, 'half-open': 1, open: 2 }[circuit().state])
       },
     })
-    this.#snapshot = {
-      queries: { total: 0, byKind: {} },
-      operations: {},
-      errors: {},
-      retries: 0,
-      pool: pool(),
-      circuit: 'closed',
-    }
     this.#pool = pool
     this.#circuit = circuit
   }
@@ -93,37 +151,70 @@ export class Metrics {
 
   query(sql: string, seconds: number): void {
     const kind = statementKind(sql)
-    this.#queries.observe({ kind }, seconds)
-    this.#snapshot.queries.total++
-    const byKind = this.#snapshot.queries.byKind
-    const k = byKind[kind] ?? { count: 0, seconds: 0 }
-    byKind[kind] = k
-    k.count++
-    k.seconds += seconds
+    let series = this.#byKind.get(kind)
+    if (!series) {
+      series = this.#queries.add({ kind })
+      this.#byKind.set(kind, series)
+    }
+    series.observe(seconds)
+    this.#total++
+  }
+
+  /** The series of `model`.`operation` (resolved once per repository method and model). */
+  operationSeries(model: string, operation: string): OperationSeries {
+    let ofModel = this.#byOperation.get(model)
+    if (!ofModel) {
+      ofModel = new Map()
+      this.#byOperation.set(model, ofModel)
+    }
+    let series = ofModel.get(operation)
+    if (!series) {
+      series = {
+        ok: this.#operations.add({ model, operation, outcome: 'ok' }),
+        error: this.#operations.add({ model, operation, outcome: 'error' }),
+      }
+      ofModel.set(operation, series)
+    }
+    return series
   }
 
   operation(model: string, operation: string, seconds: number, failed: boolean): void {
-    this.#operations.observe({ model, operation, outcome: failed ? 'error' : 'ok' }, seconds)
-    const key = `${model}.${operation}`
-    const o = this.#snapshot.operations[key] ?? { count: 0, errors: 0, seconds: 0 }
-    this.#snapshot.operations[key] = o
-    o.count++
-    if (failed) o.errors++
-    o.seconds += seconds
+    const series = this.operationSeries(model, operation)
+    ;(failed ? series.error : series.ok).observe(seconds)
   }
 
   error(code: string): void {
     this.#errors.inc({ code })
-    this.#snapshot.errors[code] = (this.#snapshot.errors[code] ?? 0) + 1
+    this.#errorCounts[code] = (this.#errorCounts[code] ?? 0) + 1
   }
 
   retry(): void {
     this.#retries.inc()
-    this.#snapshot.retries++
+    this.#retryCount++
   }
 
   snapshot(): MetricsSnapshot {
-    return structuredClone({ ...this.#snapshot, pool: this.#pool(), circuit: this.#circuit().state })
+    const byKind: Record<string, { count: number; seconds: number }> = {}
+    for (const [kind, s] of this.#byKind) byKind[kind] = { count: s.count, seconds: s.seconds }
+    const operations: Record<string, { count: number; errors: number; seconds: number }> = {}
+    for (const [model, ofModel] of this.#byOperation) {
+      for (const [operation, { ok, error }] of ofModel) {
+        if (ok.count + error.count === 0) continue
+        operations[`${model}.${operation}`] = {
+          count: ok.count + error.count,
+          errors: error.count,
+          seconds: ok.seconds + error.seconds,
+        }
+      }
+    }
+    return {
+      queries: { total: this.#total, byKind },
+      operations,
+      errors: { ...this.#errorCounts },
+      retries: this.#retryCount,
+      pool: { ...this.#pool() },
+      circuit: this.#circuit().state,
+    }
   }
 
   text(): Promise<string> {
@@ -131,10 +222,32 @@ export class Metrics {
   }
 }
 
+const KINDS = new Map<string, string>(
+  Object.entries({
+    select: 'select',
+    insert: 'insert',
+    update: 'update',
+    delete: 'delete',
+    with: 'with',
+    create: 'ddl',
+    alter: 'ddl',
+    drop: 'ddl',
+    begin: 'transaction',
+    commit: 'transaction',
+    rollback: 'transaction',
+    savepoint: 'transaction',
+    release: 'transaction',
+  }),
+)
+
+/** The statement's first word, classified (no regular expression: this runs for every statement). */
 export function statementKind(sql: string): string {
-  const word = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'other'
-  if (['select', 'insert', 'update', 'delete', 'with'].includes(word)) return word
-  if (['create', 'alter', 'drop'].includes(word)) return 'ddl'
-  if (['begin', 'commit', 'rollback', 'savepoint', 'release'].includes(word)) return 'transaction'
-  return 'other'
+  let i = 0
+  while (i < sql.length && sql.charCodeAt(i) <= 32) i++
+  let end = i
+  for (; end < sql.length; end++) {
+    const c = sql.charCodeAt(end) | 32 // lower case for letters
+    if (c < 97 || c > 122) break
+  }
+  return KINDS.get(sql.slice(i, end).toLowerCase()) ?? 'other'
 }

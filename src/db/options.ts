@@ -38,7 +38,7 @@ export interface ConnectOptions {
    */
   readonly embedded?: boolean
   readonly pool?: PoolOptions
-  /** Server-side limit per statement; exceeding it raises `QueryTimeoutError` (not on PGlite). */
+  /** Server-side limit per statement; exceeding it raises `QueryTimeoutError` (PGlite refuses it: ConfigurationError). */
   readonly statementTimeoutMs?: number
   /** Limit on opening a connection, and on the initial reachability check (default 10,000 ms). */
   readonly connectTimeoutMs?: number
@@ -60,6 +60,12 @@ export interface ConnectOptions {
    * process caches (give the Redis store here so other processes' caches stay correct).
    */
   readonly cache?: CacheStore
+  /**
+   * PostgreSQL: run repeated statement shapes as named prepared statements, parsed and planned once
+   * per connection (default true). Set false behind a pooler that cannot hold them (PgBouncer before
+   * 1.21, or without `max_prepared_statements`, in transaction mode).
+   */
+  readonly preparedStatements?: boolean
 }
 
 export const DEFAULT_POOL = {
@@ -81,6 +87,7 @@ export interface ResolvedOptions {
   readonly logParameters: boolean
   readonly healthDegradedMs: number
   readonly cache: CacheStore | undefined
+  readonly preparedStatements: boolean
 }
 
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
@@ -96,6 +103,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     logParameters: options.logParameters ?? false,
     healthDegradedMs: options.healthDegradedMs ?? 1_000,
     cache: options.cache,
+    preparedStatements: options.preparedStatements ?? true,
   }
 }
 

@@ -12,6 +12,22 @@ export interface TypeRenderer {
   readonly serialType: string
 }
 
+/** How long a schema change may wait for locks, and run. */
+export interface DdlTimeouts {
+  readonly lockTimeoutMs?: number | undefined
+  readonly statementTimeoutMs?: number | undefined
+}
+
+/** An index built without blocking writes. */
+export interface OnlineIndexBuild {
+  /** Statements, in order. */
+  readonly sql: readonly string[]
+  /** Runs outside the plan's transaction (PostgreSQL `CONCURRENTLY`), after it committed. */
+  readonly outsideTransaction: boolean
+  /** Run if a statement fails: removes what a failed build leaves behind (an invalid index). */
+  readonly cleanup: readonly string[]
+}
+
 /** DDL for each change kind: pure functions from descriptions to statements. */
 export interface DdlRenderer {
   qualify(schema: string | undefined, name: string): string
@@ -24,13 +40,26 @@ export interface DdlRenderer {
   setNullable(table: TableDesc, column: ColumnDesc): string
   setDefault(table: TableDesc, column: ColumnDesc): string
   createIndex(table: TableDesc, index: IndexDesc): string
-  dropIndex(table: TableDesc, name: string): string
+  dropIndex(table: TableDesc, index: Pick<IndexDesc, 'name' | 'constraint'>): string
+  /** Drop `from` and create `to` (one statement where the engine can, so a failure leaves `from`). */
+  replaceIndex(table: TableDesc, from: IndexDesc, to: IndexDesc): string[]
   addPrimaryKey(table: TableDesc, pk: PrimaryKeyDesc): string
   dropPrimaryKey(table: TableDesc, name: string): string
   addForeignKey(table: TableDesc, fk: ForeignKeyDesc): string
   dropForeignKey(table: TableDesc, name: string): string
   addCheck(table: TableDesc, check: { name: string; expression: string }): string
   dropCheck(table: TableDesc, name: string): string
+  /** An index build (or replacement, `from`) that does not block writes on a large table. */
+  createIndexOnline(table: TableDesc, index: IndexDesc, from?: IndexDesc): OnlineIndexBuild
+  /**
+   * Bounds for DDL: statements to run first in the plan's transaction (`session`), and a wrapper for
+   * each statement where the engine sets them per statement. `lockTimeoutCodes`: the errors (dbCode)
+   * a lock wait that timed out raises.
+   */
+  timeouts(t: DdlTimeouts): { readonly session: readonly string[]; wrap(sql: string): string }
+  readonly lockTimeoutCodes: readonly string[]
+  /** Drop check `from` and add `check` (one statement where the engine can). */
+  replaceCheck(table: TableDesc, from: string, check: { name: string; expression: string }): string[]
 }
 
 /** `'it''s'`: standard SQL string literal. MySQL also doubles backslashes (they escape there). */

@@ -99,34 +99,63 @@ export function encodeValue(f: FieldDef, value: unknown, family: SqlFamily): unk
  * MySQL-family JSON arrives as text (MariaDB stores it as text; mysql2 runs with jsonStrings).
  */
 export function decodeValue(f: FieldDef, raw: unknown, family: SqlFamily): unknown {
-  if (raw === null || raw === undefined) return f.acceptsNull ? null : undefined
-  const t = valueType(f.type)
-  if (!t) return raw
+  return decoderFor(f, family)(raw)
+}
+
+export type Decoder = (raw: unknown) => unknown
+
+const DECODERS = { postgres: new WeakMap<FieldDef, Decoder>(), mysql: new WeakMap<FieldDef, Decoder>() }
+
+/** `decodeValue` for one field and engine family, with the type looked at once (cached per field). */
+export function decoderFor(f: FieldDef, family: SqlFamily): Decoder {
+  const cache = DECODERS[family]
+  let decoder = cache.get(f)
+  if (!decoder) {
+    const convert = converter(valueType(f.type), family)
+    const absent = f.acceptsNull ? null : undefined
+    decoder = convert
+      ? (raw) => (raw === null || raw === undefined ? absent : convert(raw))
+      : (raw) => (raw === null || raw === undefined ? absent : raw)
+    cache.set(f, decoder)
+  }
+  return decoder
+}
+
+/** The conversion of a present (non-null) value, or undefined when the driver's value is the model's. */
+function converter(t: LogicalType | undefined, family: SqlFamily): Decoder | undefined {
+  if (!t) return undefined
+  const mysql = family === 'mysql'
   switch (t.kind) {
     case 'json':
-      return family === 'mysql' && typeof raw === 'string' ? JSON.parse(raw) : raw
+      return mysql ? (raw) => (typeof raw === 'string' ? JSON.parse(raw) : raw) : undefined
     case 'array': {
-      const list = family === 'mysql' && typeof raw === 'string' ? (JSON.parse(raw) as unknown[]) : (raw as unknown[])
-      return t.element.kind === 'timestamp' ? list.map((v) => (v === null ? null : new Date(v as string))) : list
+      const dates = t.element.kind === 'timestamp'
+      const list = (raw: unknown) =>
+        mysql && typeof raw === 'string' ? (JSON.parse(raw) as unknown[]) : (raw as unknown[])
+      if (!dates) return mysql ? list : undefined
+      return (raw) => list(raw).map((v) => (v === null ? null : new Date(v as string)))
     }
     case 'integer':
     case 'float':
-      return typeof raw === 'number' ? raw : Number(raw)
+      return (raw) => (typeof raw === 'number' ? raw : Number(raw))
     case 'bigint':
-      return typeof raw === 'bigint' ? raw : BigInt(raw as string)
+      return (raw) => (typeof raw === 'bigint' ? raw : BigInt(raw as string))
     case 'decimal':
-      return t.asNumber ? Number(raw) : String(raw)
+      return t.asNumber ? (raw) => Number(raw) : (raw) => (typeof raw === 'string' ? raw : String(raw))
     case 'boolean':
-      return typeof raw === 'boolean' ? raw : raw === 1 || raw === '1'
+      return (raw) => (typeof raw === 'boolean' ? raw : raw === 1 || raw === '1')
     case 'timestamp':
-      return raw instanceof Date ? raw : new Date(raw as string)
+      return (raw) => (raw instanceof Date ? raw : new Date(raw as string))
     case 'date':
-      return raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw)
+      return (raw) => (raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw))
     case 'string':
       // exact text ids are varbinary on MySQL/MariaDB: the driver returns bytes
-      return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8') : raw
+      return t.exact && mysql
+        ? (raw) =>
+            raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8') : raw
+        : undefined
     default:
-      return raw
+      return undefined
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { type FieldInput, type FieldOptions, type IndexMethod, type IndexOptions, isFieldSpec } from './field.js'
 import { type IdType, isZod3, resolveIdType, UUID_ID, zod3Message } from './id-type.js'
 import type { LogicalType } from './logical-type.js'
-import { snakeCase } from './naming.js'
+import { snakeCase, TABLE_NAME_LIMIT } from './naming.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
 
 export type TemporalStrategy = 'none' | 'copy_on_change' | 'scd2'
@@ -32,6 +32,10 @@ export interface ModelConfig {
   readonly fields: Readonly<Record<string, FieldInput>>
   readonly indexes?: readonly ModelIndex[]
   readonly checks?: readonly string[]
+  /** Name of the audit table (copy_on_change); default `{table}_audit`, shortened with a hash past 63 bytes. */
+  readonly auditTable?: string
+  /** Name of the history table (scd2); default `{table}_history`, shortened with a hash past 63 bytes. */
+  readonly historyTable?: string
 }
 
 /**
@@ -51,6 +55,8 @@ const MODEL_OPTIONS = {
   fields: true,
   indexes: true,
   checks: true,
+  auditTable: true,
+  historyTable: true,
 } as const satisfies Record<keyof ModelConfig, true>
 
 const INDEX_OPTIONS = { columns: true, name: true, where: true, unique: true, method: true } as const satisfies Record<
@@ -159,6 +165,10 @@ export interface ModelDef {
   readonly byColumn: ReadonlyMap<string, FieldDef>
   readonly indexes: readonly ModelIndex[]
   readonly checks: readonly string[]
+  /** `auditTable` as configured (read the name through `auditTableName(def)`). */
+  readonly auditTable: string | undefined
+  /** `historyTable` as configured (read the name through `historyTableName(def)`). */
+  readonly historyTable: string | undefined
   /** Validates create input (user fields, plus the tenant field when multi-tenant). Strict. */
   readonly createSchema: z.ZodObject
   /** Validates update patches: user fields only, all optional. Strict. */
@@ -227,8 +237,24 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   for (const message of unknownKeys(config, MODEL_OPTIONS, 'model option')) error(message)
   if (typeof config.table !== 'string' || !IDENTIFIER.test(config.table)) {
     error(`table must be a plain identifier (letters, digits, _), got ${JSON.stringify(config.table)}`)
-  } else if (Buffer.byteLength(config.table) > 50) {
-    error(`table name "${config.table}" is longer than 50 bytes (room is needed for _history/_audit and index names)`)
+  } else if (Buffer.byteLength(config.table) > TABLE_NAME_LIMIT.mysql) {
+    error(
+      `table name "${config.table}" is longer than ${TABLE_NAME_LIMIT.mysql} bytes (PostgreSQL allows ${TABLE_NAME_LIMIT.postgres}, MySQL ${TABLE_NAME_LIMIT.mysql})`,
+    )
+  }
+  for (const option of ['auditTable', 'historyTable'] as const) {
+    const name = config[option]
+    if (name === undefined) continue
+    if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+      error(`${option} must be a plain identifier (letters, digits, _), got ${JSON.stringify(name)}`)
+    } else if (Buffer.byteLength(name) > TABLE_NAME_LIMIT.mysql) {
+      error(`${option} "${name}" is longer than ${TABLE_NAME_LIMIT.mysql} bytes`)
+    } else if (name === config.table) {
+      error(`${option} "${name}" is the model's own table`)
+    }
+  }
+  if (config.auditTable !== undefined && config.auditTable === config.historyTable) {
+    error(`auditTable and historyTable are both "${config.auditTable}"`)
   }
   if (config.schema !== undefined && (typeof config.schema !== 'string' || !IDENTIFIER.test(config.schema))) {
     error(`schema must be a plain identifier, got ${JSON.stringify(config.schema)}`)
@@ -236,6 +262,12 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   const temporal = config.temporal ?? 'none'
   if (!TEMPORAL_STRATEGIES.includes(temporal)) {
     error(`unknown temporal strategy ${JSON.stringify(temporal)}; use one of ${TEMPORAL_STRATEGIES.join(', ')}`)
+  }
+  if (config.auditTable !== undefined && temporal !== 'copy_on_change') {
+    problems.push({ level: 'warning', message: 'auditTable is used by copy_on_change models only' })
+  }
+  if (config.historyTable !== undefined && temporal !== 'scd2') {
+    problems.push({ level: 'warning', message: 'historyTable is used by scd2 models only' })
   }
   const softDelete = temporal === 'scd2' ? true : (config.softDelete ?? true)
   if (temporal === 'scd2' && config.softDelete === false) {
@@ -346,8 +378,10 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     }
     if (options.onDelete && !options.references) error(`field "${name}": onDelete needs references`)
     if (options.onUpdate && !options.references) error(`field "${name}": onUpdate needs references`)
-    if (options.onDelete === 'SET NULL' && !analyzed.nullable) {
-      error(`field "${name}": onDelete SET NULL needs a nullable field (.nullable() or .optional())`)
+    for (const action of ['onDelete', 'onUpdate'] as const) {
+      if (options[action] === 'SET NULL' && !analyzed.nullable) {
+        error(`field "${name}": ${action} SET NULL needs a nullable field (.nullable() or .optional())`)
+      }
     }
     if (
       options.unique !== undefined &&
@@ -427,6 +461,8 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     byColumn,
     indexes,
     checks: [...(config.checks ?? [])],
+    auditTable: config.auditTable,
+    historyTable: config.historyTable,
     createSchema: z.strictObject(createShape),
     patchSchema: z.strictObject(
       Object.fromEntries(Object.entries(zodShape).map(([k, s]) => [k, withoutDefault(s).optional()])),

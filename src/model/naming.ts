@@ -5,3 +5,6 @@ export function snakeCase(name: string): string {
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase()
 }
+
+/** Longest table name each engine family accepts, in bytes. */
+export const TABLE_NAME_LIMIT = { postgres: 63, mysql: 64 } as const

@@ -3,6 +3,7 @@ import { mariadbDialect, mysqlDialect } from '../dialect/mysql/dialect.js'
 import { pgliteDialect, postgresDialect } from '../dialect/postgres/dialect.js'
 import { fromModels, parseReference } from '../schema/from-models.js'
 import { buildModel, isModel, type Model, type ModelConfig, type ModelProblem } from './define-model.js'
+import { TABLE_NAME_LIMIT } from './naming.js'
 import { ModelDefinitionError } from './zod-types.js'
 
 export interface ValidateOptions {
@@ -60,7 +61,32 @@ export function validateModel(model: Model | ModelConfig, options: ValidateOptio
   for (const engine of engines) {
     const dialect = DIALECTS[engine]
     const label = options.engine ? '' : ` on ${dialect.family === 'mysql' ? 'MySQL/MariaDB' : 'PostgreSQL'}`
+    const limit = TABLE_NAME_LIMIT[dialect.family]
+    for (const [what, name] of [
+      ['table', def.table],
+      ['auditTable', def.auditTable],
+      ['historyTable', def.historyTable],
+    ] as const) {
+      if (name !== undefined && Buffer.byteLength(name) > limit) {
+        const msg = `${what} "${name}" is longer than ${limit} bytes, the limit${label || ` on ${dialect.name}`}`
+        options.engine ? error(msg) : warn(msg)
+      }
+    }
     if (dialect.family === 'mysql') {
+      for (const f of def.userFields) {
+        // utf8mb4 varchar holds at most 16383 characters; MariaDB turns longer ones into text types
+        if (f.type.kind === 'string' && f.type.maxLength !== undefined && f.type.maxLength > 16_383) {
+          const msg = `field "${f.name}": .max(${f.type.maxLength}) exceeds MySQL/MariaDB's varchar limit of 16383 characters (utf8mb4)${label}; leave out .max() for a text column`
+          options.engine ? error(msg) : warn(msg)
+        }
+        for (const action of ['onDelete', 'onUpdate'] as const) {
+          // InnoDB parses SET DEFAULT and stores RESTRICT: the key would not do what the model says
+          if (f.options[action] === 'SET DEFAULT') {
+            const msg = `field "${f.name}": ${action} SET DEFAULT is not supported by InnoDB${label} (it keeps RESTRICT); use RESTRICT, CASCADE or SET NULL`
+            options.engine ? error(msg) : warn(msg)
+          }
+        }
+      }
       const partialNote = 'MySQL/MariaDB have no partial indexes'
       for (const f of def.userFields) {
         const o = f.options

@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
-import { decodeValue, encodeChecked, Unstorable } from '../model/codec.js'
+import { encodeChecked, Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { type IdType, normalizeId } from '../model/id-type.js'
 import type { Id } from '../scope/scope.js'
@@ -10,9 +10,7 @@ type Row = Record<string, unknown>
 
 /** A row as the driver returned it → a record with the model's property names and types. */
 export function decodeRow(ctx: ModelContext, row: Row): Record<string, unknown> {
-  const record = { ...ctx.recordTemplate }
-  for (const f of ctx.columns) record[f.name] = decodeValue(f, row[f.column], ctx.dialect.family)
-  return record
+  return ctx.decode(row)
 }
 
 const SYSTEM_MESSAGE = (name: string) =>

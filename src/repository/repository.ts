@@ -1,12 +1,20 @@
 import type { Database } from '../db/database.js'
-import { NotFoundError, TemporalStrategyError, ValidationError, VersionConflictError } from '../errors.js'
+import {
+  NotFoundError,
+  TemporalStrategyError,
+  UniqueViolationError,
+  ValidationError,
+  VersionConflictError,
+} from '../errors.js'
 import { uuidv7 } from '../ids.js'
 import { decodeValue, fromAuditJson, sameValue } from '../model/codec.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
 import type { ModelActorId, ModelInput, ModelKey, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
-import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
+import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
 import { and, type Id, Scope, type ScopeOptions } from '../scope/scope.js'
+import { asOfCandidates, correlatedVersions, versionsAt } from '../temporal/as-of.js'
 import { cteWriter } from '../temporal/cte-writer.js'
+import { cteSetWriter, type SetChangeRequest, type SetWriter, txSetWriter } from '../temporal/set-writer.js'
 import { txWriter } from '../temporal/tx-writer.js'
 import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
 import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
@@ -80,6 +88,17 @@ export interface WriteOptions {
   readonly userId?: Id
 }
 
+/** Options of updateMany / deleteMany / restoreMany. */
+export interface SetWriteOptions extends WriteOptions {
+  /** Required (true) to change every record in scope with an empty `where`. */
+  readonly all?: boolean
+}
+
+/** Options of upsert: the unique fields that identify the record within the tenant. */
+export interface UpsertOptions<M extends Model> extends WriteOptions {
+  readonly on: readonly ModelKey<M>[]
+}
+
 export interface UpdateOptions extends WriteOptions {
   /** scd2 only: fail with VersionConflictError unless the current version is this one. */
   readonly expectedVersion?: number
@@ -132,6 +151,8 @@ export type VersionComparison<M extends Model> = {
   [K in keyof ModelPatch<M>]-?: { old: unknown; new: unknown; changed: boolean }
 }
 
+const setWriters = new WeakMap<ModelContext, SetWriter>()
+
 const contexts = new WeakMap<ModelDef, Map<string, { ctx: ModelContext; writer: Writer }>>()
 
 function contextFor(def: ModelDef, db: Database): { ctx: ModelContext; writer: Writer } {
@@ -164,6 +185,7 @@ export class Repository<M extends Model> {
   readonly model: M
   readonly #db: Database
   readonly #scope: Scope
+  readonly #scopeOptions: ScopeOptions
   readonly #ctx: ModelContext
   readonly #writer: Writer
   readonly #cache: { store: CacheStore; ttlMs: number; scopeKey: string } | undefined
@@ -173,6 +195,7 @@ export class Repository<M extends Model> {
     this.model = model
     this.#db = db
     const { cache, ...scope } = options
+    this.#scopeOptions = scope
     this.#scope = new Scope(model.def, scope)
     const { ctx, writer } = contextFor(model.def, db)
     this.#ctx = ctx
@@ -370,10 +393,7 @@ export class Repository<M extends Model> {
   }
 
   async #change(request: ChangeRequest) {
-    if (request.set.size === 0) {
-      const row = await this.#readOne(request.id, { includeDeleted: request.filter === 'deleted' })
-      return row ? ({ state: 'unchanged', row } as const) : ({ state: 'missing' } as const)
-    }
+    // an empty patch too: whether the record exists comes from the writer's lock, like every answer
     const result = await this.#writer.change(this.#db, this.#scope, request)
     if (result.state === 'changed') await this.#written()
     return result
@@ -411,8 +431,8 @@ export class Repository<M extends Model> {
     ])
     const actor = this.#scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'deleted', 'RESTORE', set, [s.deletedAt], actor))
-    if (result.state !== 'missing') return decodeRow(this.#ctx, result.row) as ModelRecord<M>
-    return this.get(id)
+    // the writer locked the row whatever its state: missing means absent from the scope
+    return result.state === 'missing' ? null : (decodeRow(this.#ctx, result.row) as ModelRecord<M>)
   }
 
   /** Hard-delete a record with its audit trail or versions. Explicit and irreversible. */
@@ -439,6 +459,194 @@ export class Repository<M extends Model> {
     const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
     if (result.state === 'missing') throw new NotFoundError(`${this.#def.table} ${id} not found`)
     return decodeRow(this.#ctx, result.row) as ModelRecord<M>
+  }
+
+  // ─── set operations ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Apply `patch` to every record matching `where` (live records in scope), atomically, audited like
+   * `update` (one audit entry per changed field, one new version per changed scd2 record). Records
+   * already equal to the patch are not written. Returns how many records changed. An empty `where`
+   * needs `{ all: true }`.
+   *
+   * @example
+   * await users.updateMany({ role: 'trial' }, { role: 'free' }, { userId })
+   */
+  async updateMany(where: Where<M>, patch: ModelPatch<M>, options: SetWriteOptions = {}): Promise<number> {
+    const predicates = this.#setWhere(where, options, 'updateMany')
+    const set = validatePatch(this.#ctx, patch)
+    const actor = this.#scope.actor(options.userId)
+    if (set.size === 0) return 0
+    return this.#changeMany({
+      where: predicates,
+      filter: 'live',
+      set,
+      operation: 'UPDATE',
+      audited: [...set.keys()],
+      actor,
+    })
+  }
+
+  /**
+   * Delete every record matching `where` (soft on soft-delete models), atomically, audited like
+   * `delete`. Returns how many records were deleted. An empty `where` needs `{ all: true }`.
+   */
+  async deleteMany(where: Where<M>, options: SetWriteOptions = {}): Promise<number> {
+    const predicates = this.#setWhere(where, options, 'deleteMany')
+    const actor = this.#scope.actor(options.userId)
+    const s = this.#def.system
+    if (!s.deletedAt) {
+      const n = await this.#setWriter.deleteMany(this.#db, this.#scope, predicates, actor, uuidv7())
+      if (n > 0) await this.#written()
+      return n
+    }
+    const set = new Map<FieldDef, unknown>([
+      [s.deletedAt, NOW],
+      [s.deletedBy!, actor],
+    ])
+    return this.#changeMany({
+      where: predicates,
+      filter: 'live',
+      set,
+      operation: 'DELETE',
+      audited: [s.deletedAt],
+      actor,
+    })
+  }
+
+  /** Restore every soft-deleted record matching `where`; returns how many. An empty `where` needs `{ all: true }`. */
+  async restoreMany(where: Where<M>, options: SetWriteOptions = {}): Promise<number> {
+    const s = this.#def.system
+    if (!s.deletedAt) {
+      throw new TemporalStrategyError(
+        `restoreMany() needs a soft-delete model; ${this.#def.table} has softDelete: false`,
+      )
+    }
+    const predicates = this.#setWhere(where, options, 'restoreMany')
+    const actor = this.#scope.actor(options.userId)
+    const set = new Map<FieldDef, unknown>([
+      [s.deletedAt, null],
+      [s.deletedBy!, null],
+    ])
+    return this.#changeMany({
+      where: predicates,
+      filter: 'deleted',
+      set,
+      operation: 'RESTORE',
+      audited: [s.deletedAt],
+      actor,
+    })
+  }
+
+  /**
+   * Create the record, or update the live record of the same tenant whose `on` fields (unique fields
+   * of the model) equal the input's: audited as INSERT or UPDATE. Returns the record.
+   *
+   * @example
+   * await users.upsert({ email, name, age }, { on: ['email'], userId })
+   */
+  async upsert(input: ModelInput<M>, options: UpsertOptions<M>): Promise<ModelRecord<M>> {
+    const on = this.#upsertKey(options?.on)
+    const { values, tenant } = validateCreate(this.#ctx, input)
+    const tenantId = this.#scope.tenantForCreate(tenant)
+    const actor = this.#scope.actor(options.userId)
+    const issues: ValidationError['issues'][number][] = []
+    const key = on.map((f) => {
+      const v = values.get(f)
+      if (v === null || v === undefined)
+        issues.push({ code: 'custom', message: `upsert needs a value for "${f.name}"`, path: [f.name] })
+      return q`r.${ident(f.column)} = ${v}`
+    })
+    if (issues.length) throw new ValidationError('Invalid upsert', issues)
+    const s = this.#def.system
+    const tenantCol = s.tenant
+    const predicates = [...key, ...(tenantCol ? [q`r.${ident(tenantCol.column)} = ${tenantId}`] : [])]
+    if (s.deletedAt) predicates.push(q`r.${ident(s.deletedAt.column)} IS NULL`)
+    const patch: Record<string, unknown> = { ...(input as Record<string, unknown>) }
+    if (this.#def.tenantField) delete patch[this.#def.tenantField]
+    const attempt = () =>
+      this.#db.transaction(async (tx) => {
+        const repo = new Repository(tx, this.model, this.#scopeOptions)
+        const { rows } = await tx.run<Row>(
+          compile(
+            q`SELECT r.${idColumn(this.#def)} AS id FROM ${this.#ctx.main} AS r WHERE ${and(predicates)} FOR UPDATE`,
+            this.#ctx.dialect,
+          ),
+        )
+        const found = rows[0]?.id as string | undefined
+        const userId = actor ?? undefined
+        const withUser = userId === undefined ? {} : { userId }
+        return found === undefined ? repo.create(input, withUser) : repo.update(found, patch as ModelPatch<M>, withUser)
+      })
+    try {
+      return await attempt()
+    } catch (error) {
+      // a concurrent upsert created the record first: it exists now, so this one updates it
+      if (error instanceof UniqueViolationError) return attempt()
+      throw error
+    }
+  }
+
+  /** The fields of `on`: user fields that are unique (alone, or together as a unique model index). */
+  #upsertKey(on: unknown): FieldDef[] {
+    const bad = (message: string): never => {
+      throw new ValidationError('Invalid upsert', [{ code: 'custom', message, path: ['on'] }])
+    }
+    if (!Array.isArray(on) || on.length === 0) bad('upsert needs { on: [unique fields] }')
+    const fields = (on as unknown[]).map((name) => {
+      const f = typeof name === 'string' ? this.#def.byName.get(name) : undefined
+      if (!f || f.system) return bad(`"${String(name)}" is not a field of ${this.#def.table}`)
+      return f
+    })
+    const names = new Set(fields.map((f) => f.name))
+    const single = fields.length === 1 && fields[0]!.options.unique
+    const composite = this.#def.indexes.some(
+      (i) =>
+        i.unique &&
+        i.columns.length === names.size &&
+        i.columns.every((c) => names.has(c) || names.has(this.#def.byColumn.get(c)?.name ?? '')),
+    )
+    if (!single && !composite) bad(`on: [${[...names].join(', ')}] is not a unique key of ${this.#def.table}`)
+    return fields
+  }
+
+  #setWhere(where: unknown, options: SetWriteOptions, method: string): Fragment[] {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError(`Invalid ${method} options`, [
+        { code: 'custom', message: 'expected an object', path: [] },
+      ])
+    }
+    if (options.all !== undefined && typeof options.all !== 'boolean') {
+      throw new ValidationError(`Invalid ${method} options`, [
+        { code: 'custom', message: 'all must be true or false', path: ['all'] },
+      ])
+    }
+    const predicates = compileWhere(this.#ctx, where, 'r')
+    if (predicates.length === 0 && options.all !== true) {
+      throw new ValidationError(`${method} with an empty where needs { all: true }`, [
+        {
+          code: 'custom',
+          message: `an empty where changes every record in scope: pass { all: true }`,
+          path: ['where'],
+        },
+      ])
+    }
+    return predicates
+  }
+
+  async #changeMany(request: Omit<SetChangeRequest, 'transactionId'>): Promise<number> {
+    const n = await this.#setWriter.changeMany(this.#db, this.#scope, { ...request, transactionId: uuidv7() })
+    if (n > 0) await this.#written()
+    return n
+  }
+
+  get #setWriter(): SetWriter {
+    let writer = setWriters.get(this.#ctx)
+    if (!writer) {
+      writer = this.#ctx.dialect.capabilities.returning ? cteSetWriter(this.#ctx) : txSetWriter(this.#ctx)
+      setWriters.set(this.#ctx, writer)
+    }
+    return writer
   }
 
   // ─── reads ────────────────────────────────────────────────────────────────────────────────────
@@ -469,7 +677,7 @@ export class Repository<M extends Model> {
       prepared = new Prepared(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`, this.#ctx.dialect)
       this.#byId.set(shape, prepared)
     }
-    return (await this.#db.run<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
+    return (await this.#db.runRead<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
   }
 
   readonly #byId = new Map<number, Prepared>()
@@ -560,12 +768,11 @@ export class Repository<M extends Model> {
     const at = requireDate(asOf, 'asOf')
     if (!this.#ctx.dialect.capabilities.correlatedTopN) return this.#sourceByLookups(at, ids)
     const ctx = this.#ctx
-    const { idCol, from } = this.#validity()
+    const { idCol } = this.#validity()
     const candidates = ids
       ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE ${this.#idIn('k', ids)}`
       : this.#candidates(at)
-    return q`(SELECT ${ctx.select('c')} FROM (${candidates}) AS k1 JOIN ${ctx.main} AS c ON c.${idCol} = k1.id WHERE c.${from} <= ${at}
-      UNION ALL ${this.#correlatedVersions(candidates, at)}) AS r`
+    return q`${versionsAt(ctx, candidates, at)} AS r`
   }
 
   /** `alias.id IN (ids)`: one array parameter on PostgreSQL (see inList). */
@@ -579,34 +786,13 @@ export class Repository<M extends Model> {
     return { idCol: ident(s.id!.column), from: ident(s.validFrom!.column), to: ident(s.validTo!.column) }
   }
 
-  /**
-   * The ids of the records in scope now, plus those that left the scope by a transfer after `at`;
-   * `where` narrows the records in scope (alias k), `except` leaves ids out.
-   */
+  /** See `asOfCandidates` (src/temporal/as-of.ts). */
   #candidates(at: Date, where?: Fragment, except: readonly string[] = []): Fragment {
-    const ctx = this.#ctx
-    const { idCol, to } = this.#validity()
-    const not = (alias: string) => q`${ident(alias)}.${idCol} NOT IN (${join(except.map((i) => q`${i}`))})`
-    const scoped = this.#scope.tenants ? this.#scope.tenantPredicate('k') : undefined
-    const conditions = [scoped, where, except.length > 0 ? not('k') : undefined].filter(
-      (c): c is Fragment => c !== undefined && c.parts.length > 0,
-    )
-    const main = q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k${conditions.length > 0 ? q` WHERE ${and(conditions)}` : q``}`
-    if (!this.#scope.tenants) return main
-    return q`${main} UNION SELECT t.${idCol} AS id FROM ${ctx.history} AS t
-        WHERE t.${ident(CLOSED_BY)} = 'TRANSFER' AND ${this.#scope.tenantPredicate('t')} AND t.${to} > ${at}${except.length > 0 ? q` AND ${not('t')}` : q``}`
+    return asOfCandidates(this.#ctx, this.#scope, at, where, except)
   }
 
-  /** The history versions valid at `at` of the candidates, each found by a correlated index lookup. */
   #correlatedVersions(candidates: Fragment, at: Date): Fragment {
-    const ctx = this.#ctx
-    const { idCol, from, to } = this.#validity()
-    return q`SELECT ${ctx.select('h')} FROM (
-        SELECT k2.id, (SELECT m.${from} FROM ${ctx.history} AS m WHERE m.${idCol} = k2.id AND m.${from} <= ${at}
-          ORDER BY m.${from} DESC LIMIT 1) AS vf
-        FROM (${candidates}) AS k2) AS last
-      JOIN ${ctx.history} AS h ON h.${idCol} = last.id AND h.${from} = last.vf
-      WHERE h.${to} > ${at}`
+    return correlatedVersions(this.#ctx, candidates, at)
   }
 
   /**
@@ -873,8 +1059,9 @@ export class Repository<M extends Model> {
     }
   }
 
+  /** A read (the only statements run here; writes go through the writer): retried like one. */
   #run(fragment: Fragment) {
-    return this.#db.run<Row>(compile(fragment, this.#ctx.dialect))
+    return this.#db.runRead<Row>(compile(fragment, this.#ctx.dialect))
   }
 }
 

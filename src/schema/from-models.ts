@@ -3,17 +3,21 @@ import { type FieldDef, isModel, type Model, type ModelDef, type SqlDefault } fr
 import type { ReferentialAction as FieldAction } from '../model/field.js'
 import type { LogicalType } from '../model/logical-type.js'
 import { ModelDefinitionError } from '../model/zod-types.js'
-import { constraintName, hashOf, shortName } from './names.js'
+import { constraintName, modelCheckName, withSuffix } from './names.js'
 import type { CheckDesc, ColumnDesc, ForeignKeyDesc, IndexDesc, SchemaDesc, TableDesc } from './types.js'
 
 /** On engines without partial indexes, this stored generated column scopes soft-delete uniqueness. */
 export const ALIVE_COLUMN = '_ff_alive'
 export const AUDIT_OPERATIONS = ['INSERT', 'UPDATE', 'DELETE', 'RESTORE', 'TRANSFER'] as const
 
-export const auditTableName = (def: Pick<ModelDef, 'table'>): string => `${def.table}_audit`
+/** The audit table of a copy_on_change model: `auditTable`, or `{table}_audit` shortened to fit. */
+export const auditTableName = (def: Pick<ModelDef, 'table' | 'auditTable'>): string =>
+  def.auditTable ?? withSuffix(def.table, '_audit')
 /** History column: the operation that closed the version (UPDATE, DELETE, RESTORE, TRANSFER). */
 export const CLOSED_BY = 'closed_by'
-export const historyTableName = (def: Pick<ModelDef, 'table'>): string => `${def.table}_history`
+/** The history table of an scd2 model: `historyTable`, or `{table}_history` shortened to fit. */
+export const historyTableName = (def: Pick<ModelDef, 'table' | 'historyTable'>): string =>
+  def.historyTable ?? withSuffix(def.table, '_history')
 
 /** The schema the models need on `dialect`: main tables plus audit and history tables. */
 export function fromModels(models: readonly Model[], dialect: Dialect): SchemaDesc {
@@ -32,6 +36,35 @@ export function fromModels(models: readonly Model[], dialect: Dialect): SchemaDe
     seen.add(key)
   }
   return { tables }
+}
+
+/**
+ * Tables a model's strategy used to need and no longer does (its audit table once it is not
+ * copy_on_change, its history table once it is not scd2), with the column that marks them as ours.
+ */
+export function retiredTables(
+  models: readonly Model[],
+  dialect: Dialect,
+): { schema: string | undefined; name: string; marker: string; reason: string }[] {
+  return models.flatMap(({ def }) => {
+    const schema = schemaOn(dialect, def.schema)
+    const out: { schema: string | undefined; name: string; marker: string; reason: string }[] = []
+    if (def.temporal !== 'copy_on_change')
+      out.push({
+        schema,
+        name: auditTableName(def),
+        marker: AUDIT_COLUMNS.auditId,
+        reason: `${def.table} is ${def.temporal} now and keeps no audit trail`,
+      })
+    if (def.temporal !== 'scd2')
+      out.push({
+        schema,
+        name: historyTableName(def),
+        marker: CLOSED_BY,
+        reason: `${def.table} is ${def.temporal} now and keeps no version history`,
+      })
+    return out
+  })
 }
 
 export function renderDefault(d: SqlDefault | undefined, type: LogicalType, dialect: Dialect): string | undefined {
@@ -86,7 +119,20 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
   const partial = dialect.capabilities.partialIndexes
   const tenant = def.tenantField ? def.byName.get(def.tenantField)!.column : undefined
   const deletedAt = def.system.deletedAt?.column
-  const columns = def.fields.map((f) => column(f, dialect))
+  // a table switched to scd2 holding rows: each becomes version 1, valid from the switch
+  const scd2Backfill = new Map<string, string>(
+    def.temporal === 'scd2'
+      ? [
+          [def.system.version!.column, '1'],
+          [def.system.validFrom!.column, dialect.types.now],
+        ]
+      : [],
+  )
+  const columns = def.fields.map((f) => {
+    const c = column(f, dialect)
+    const backfill = scd2Backfill.get(c.name)
+    return backfill === undefined ? c : { ...c, backfill }
+  })
   const indexes: IndexDesc[] = []
   const checks: CheckDesc[] = []
   const foreignKeys: ForeignKeyDesc[] = []
@@ -187,7 +233,7 @@ function mainTable(def: ModelDef, dialect: Dialect): TableDesc {
     })
   }
   for (const expression of def.checks) {
-    checks.push({ name: shortName(`${table}_${hashOf(expression)}_check`), expression })
+    checks.push({ name: modelCheckName(table, expression), expression })
   }
   if (needsAlive) {
     columns.push({
@@ -228,7 +274,14 @@ function historyTable(def: ModelDef, main: TableDesc, dialect: Dialect): TableDe
   const columns = [
     ...main.columns
       .filter((c) => c.generated === undefined)
-      .map((c) => ({ ...c, default: undefined, nullable: c.name === validTo ? false : c.nullable })),
+      // versions older than a field hold the main table's default (as the current rows do), so
+      // adding a field or tightening it never leaves history rows that break the model's types
+      .map(({ default: dflt, ...c }) => ({
+        ...c,
+        default: undefined,
+        ...(dflt !== undefined && { backfill: dflt }),
+        nullable: c.name === validTo ? false : c.nullable,
+      })),
     {
       name: CLOSED_BY,
       type: dialect.types.columnType({ kind: 'string', maxLength: 16 }),

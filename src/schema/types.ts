@@ -16,6 +16,11 @@ export interface ColumnDesc {
   readonly identity?: boolean
   /** Expression of a stored generated column. */
   readonly generated?: string
+  /**
+   * What rows that exist when the column is added or becomes NOT NULL receive, without it being the
+   * column's default (history tables take the main table's default: see docs/schema-sync.md).
+   */
+  readonly backfill?: string
 }
 
 export interface PrimaryKeyDesc {
@@ -46,6 +51,10 @@ export interface IndexDesc {
   readonly where: string | undefined
   /** Access method, lower case (`btree`, `gin`, …). */
   readonly method: string
+  /** Per column: true where the key is descending (absent: all ascending). */
+  readonly descending?: readonly boolean[]
+  /** Backed by a UNIQUE constraint (PostgreSQL): dropped with the constraint. */
+  readonly constraint?: boolean
 }
 
 export type TableRole = 'main' | 'audit' | 'history'

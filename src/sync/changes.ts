@@ -8,6 +8,8 @@ export type Change =
   | { readonly kind: 'createTable'; readonly table: TableDesc }
   | { readonly kind: 'addColumn'; readonly table: TableDesc; readonly column: ColumnDesc }
   | { readonly kind: 'dropColumn'; readonly table: TableDesc; readonly column: ColumnDesc }
+  /** A table the model used to need and no longer does (the audit table after a switch to scd2, say). */
+  | { readonly kind: 'dropTable'; readonly table: TableDesc; readonly reason: string }
   | {
       readonly kind: 'alterColumnType'
       readonly table: TableDesc
@@ -18,8 +20,20 @@ export type Change =
   | { readonly kind: 'setNullable'; readonly table: TableDesc; readonly column: ColumnDesc }
   | { readonly kind: 'setNotNull'; readonly table: TableDesc; readonly column: ColumnDesc }
   | { readonly kind: 'setDefault'; readonly table: TableDesc; readonly column: ColumnDesc; readonly from: ColumnDesc }
-  | { readonly kind: 'addIndex'; readonly table: TableDesc; readonly index: IndexDesc }
-  | { readonly kind: 'replaceIndex'; readonly table: TableDesc; readonly index: IndexDesc; readonly from: IndexDesc }
+  | {
+      readonly kind: 'addIndex'
+      readonly table: TableDesc
+      readonly index: IndexDesc
+      /** Estimated rows of a large table: the index is built without blocking writes. */
+      readonly online?: number
+    }
+  | {
+      readonly kind: 'replaceIndex'
+      readonly table: TableDesc
+      readonly index: IndexDesc
+      readonly from: IndexDesc
+      readonly online?: number
+    }
   | { readonly kind: 'dropIndex'; readonly table: TableDesc; readonly index: IndexDesc }
   | { readonly kind: 'addPrimaryKey'; readonly table: TableDesc; readonly primaryKey: PrimaryKeyDesc }
   | { readonly kind: 'dropPrimaryKey'; readonly table: TableDesc; readonly primaryKey: PrimaryKeyDesc }
@@ -29,6 +43,8 @@ export type Change =
       readonly table: TableDesc
       readonly foreignKey: ForeignKeyDesc
       readonly from: ForeignKeyDesc
+      /** Why a key that did not change is re-created (a column it uses changes type on MySQL). */
+      readonly reason?: string
     }
   | { readonly kind: 'dropForeignKey'; readonly table: TableDesc; readonly foreignKey: ForeignKeyDesc }
   | { readonly kind: 'addCheck'; readonly table: TableDesc; readonly check: CheckDesc }
@@ -41,6 +57,7 @@ export type ChangeKind = Change['kind']
 export function isDestructive(change: Change): boolean {
   switch (change.kind) {
     case 'dropColumn':
+    case 'dropTable':
     case 'dropIndex':
     case 'dropPrimaryKey':
     case 'dropForeignKey':
@@ -59,6 +76,7 @@ export function objectName(change: Change): string {
     case 'createSchema':
       return change.schema
     case 'createTable':
+    case 'dropTable':
       return tableKey(change.table)
     case 'addColumn':
     case 'dropColumn':
@@ -87,10 +105,12 @@ export function objectName(change: Change): string {
 
 const cols = (c: readonly string[]) => c.join(', ')
 const indexText = (i: IndexDesc) =>
-  `${i.unique ? 'unique ' : ''}(${cols(i.columns)})${i.method !== 'btree' ? ` using ${i.method}` : ''}${i.where ? ` where ${i.where}` : ''}`
+  `${i.unique ? 'unique ' : ''}(${i.columns.map((c, n) => (i.descending?.[n] ? `${c} desc` : c)).join(', ')})${i.method !== 'btree' ? ` using ${i.method}` : ''}${i.where ? ` where ${i.where}` : ''}`
 const fkText = (f: ForeignKeyDesc) =>
   `(${cols(f.columns)}) → ${f.refTable}(${cols(f.refColumns)}) on delete ${f.onDelete.toLowerCase()} on update ${f.onUpdate.toLowerCase()}`
 
+const onlineText = (rows: number | undefined) =>
+  rows === undefined ? '' : ` (built without blocking writes: ~${rows} rows)`
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 /** One line a person reads in a plan. */
@@ -102,21 +122,25 @@ export function describe(change: Change): string {
     case 'createTable':
       return `create table ${t} (${plural(change.table.columns.length, 'column')}, ${plural(change.table.indexes.length, 'index', 'indexes')})`
     case 'addColumn':
-      return `add column ${t}.${change.column.name} ${change.column.type}${change.column.nullable ? '' : ' not null'}${change.column.default !== undefined ? ` default ${change.column.default}` : ''}`
+      return `add column ${t}.${change.column.name} ${change.column.type}${change.column.nullable ? '' : ' not null'}${change.column.default !== undefined ? ` default ${change.column.default}` : ''}${change.column.backfill !== undefined && change.column.default === undefined && !change.column.nullable ? ` (existing rows: ${change.column.backfill})` : ''}`
     case 'dropColumn':
       return `drop column ${t}.${change.column.name} (its data is lost)`
+    case 'dropTable':
+      return `drop table ${t} (${change.reason}; its rows are lost)`
     case 'alterColumnType':
       return `change type of ${t}.${change.column.name}: ${change.from.type} → ${change.column.type}${change.widening ? '' : ' (narrowing: values may not fit)'}`
     case 'setNullable':
       return `allow null in ${t}.${change.column.name}`
-    case 'setNotNull':
-      return `require ${t}.${change.column.name} (not null${change.column.default !== undefined ? `; nulls backfilled with ${change.column.default}` : ''})`
+    case 'setNotNull': {
+      const fill = change.column.default ?? change.column.backfill
+      return `require ${t}.${change.column.name} (not null${fill !== undefined ? `; nulls backfilled with ${fill}` : ''})`
+    }
     case 'setDefault':
       return `default of ${t}.${change.column.name}: ${change.from.default ?? 'none'} → ${change.column.default ?? 'none'}`
     case 'addIndex':
-      return `create index ${change.index.name} on ${t} ${indexText(change.index)}`
+      return `create index ${change.index.name} on ${t} ${indexText(change.index)}${onlineText(change.online)}`
     case 'replaceIndex':
-      return `replace index ${change.index.name} on ${t}: ${indexText(change.from)} → ${indexText(change.index)}`
+      return `replace index ${change.index.name} on ${t}: ${indexText(change.from)} → ${indexText(change.index)}${onlineText(change.online)}`
     case 'dropIndex':
       return `drop index ${change.index.name} on ${t}`
     case 'addPrimaryKey':
@@ -126,7 +150,9 @@ export function describe(change: Change): string {
     case 'addForeignKey':
       return `add foreign key ${change.foreignKey.name} on ${t} ${fkText(change.foreignKey)}`
     case 'replaceForeignKey':
-      return `replace foreign key ${change.foreignKey.name} on ${t}: ${fkText(change.from)} → ${fkText(change.foreignKey)}`
+      return change.reason !== undefined
+        ? `re-create foreign key ${change.foreignKey.name} on ${t} ${fkText(change.foreignKey)} (${change.reason})`
+        : `replace foreign key ${change.foreignKey.name} on ${t}: ${fkText(change.from)} → ${fkText(change.foreignKey)}`
     case 'dropForeignKey':
       return `drop foreign key ${change.foreignKey.name} on ${t}`
     case 'addCheck':
@@ -138,69 +164,125 @@ export function describe(change: Change): string {
   }
 }
 
+/**
+ * When a statement runs, across the whole plan: dependants are released before the columns they use
+ * change, and re-created after (MySQL refuses to alter a column a foreign key uses, to make a
+ * `SET NULL` key's column NOT NULL, or to drop a column a generated column reads).
+ */
+export const PHASES = ['setup', 'release', 'alter', 'create', 'drop', 'online'] as const
+export type Phase = (typeof PHASES)[number]
+
+/** One statement of a change and the phase it runs in. */
+export interface Step {
+  readonly phase: Phase
+  readonly sql: string
+  /** Runs after the plan's transaction committed, on its own (PostgreSQL `CREATE INDEX CONCURRENTLY`). */
+  readonly outsideTransaction?: boolean
+  /** Statements that remove what this step leaves behind if it fails. */
+  readonly cleanup?: readonly string[]
+}
+
 /** The statements that apply a change on `dialect`. */
 export function render(change: Change, dialect: Dialect): string[] {
+  return steps(change, dialect).map((s) => s.sql)
+}
+
+/** The statements that apply a change on `dialect`, each with its phase. */
+export function steps(change: Change, dialect: Dialect): Step[] {
   const d = dialect.ddl
+  const at =
+    (phase: Phase) =>
+    (...sql: string[]): Step[] =>
+      sql.map((s) => ({ phase, sql: s }))
+  const setup = at('setup')
+  const release = at('release')
+  const alter = at('alter')
+  const create = at('create')
   switch (change.kind) {
     case 'createSchema':
-      return [d.createSchema(change.schema)]
+      return setup(d.createSchema(change.schema))
     case 'createTable':
       // foreign keys follow as their own changes, once every table exists
-      return d.createTable({ ...change.table, foreignKeys: [] })
-    case 'addColumn':
-      return [d.addColumn(change.table, change.column)]
+      return setup(...d.createTable({ ...change.table, foreignKeys: [] }))
+    case 'addColumn': {
+      const c = change.column
+      // existing rows take the backfill value (history tables: the main table's default), then the
+      // column keeps the default it is meant to have
+      if (c.backfill !== undefined && c.default === undefined && !c.nullable) {
+        return alter(d.addColumn(change.table, { ...c, default: c.backfill }), d.setDefault(change.table, c))
+      }
+      return alter(d.addColumn(change.table, c))
+    }
     case 'dropColumn':
-      return [d.dropColumn(change.table, change.column.name)]
+      return at('drop')(d.dropColumn(change.table, change.column.name))
+    case 'dropTable':
+      return at('drop')(d.dropTable(change.table))
     case 'alterColumnType':
-      return [d.alterColumnType(change.table, change.column)]
+      return alter(d.alterColumnType(change.table, change.column))
     case 'setNullable':
-      return [d.setNullable(change.table, change.column)]
+      return alter(d.setNullable(change.table, change.column))
     case 'setNotNull': {
       const c = change.column
+      const fill = c.default ?? c.backfill
       const backfill =
-        c.default !== undefined
+        fill !== undefined
           ? [
-              `UPDATE ${d.qualify(change.table.schema, change.table.name)} SET ${dialect.quoteId(c.name)} = ${c.default} WHERE ${dialect.quoteId(c.name)} IS NULL`,
+              `UPDATE ${d.qualify(change.table.schema, change.table.name)} SET ${dialect.quoteId(c.name)} = ${fill} WHERE ${dialect.quoteId(c.name)} IS NULL`,
             ]
           : []
-      return [...backfill, d.setNullable(change.table, c)]
+      return alter(...backfill, d.setNullable(change.table, c))
     }
     case 'setDefault':
-      return [d.setDefault(change.table, change.column)]
+      return alter(d.setDefault(change.table, change.column))
     case 'addIndex':
-      return [d.createIndex(change.table, change.index)]
-    case 'replaceIndex':
-      return [d.dropIndex(change.table, change.from.name), d.createIndex(change.table, change.index)]
+    case 'replaceIndex': {
+      const from = change.kind === 'replaceIndex' ? change.from : undefined
+      if (change.online !== undefined) {
+        const build = d.createIndexOnline(change.table, change.index, from)
+        return build.sql.map((sql) => ({
+          phase: build.outsideTransaction ? 'online' : 'create',
+          sql,
+          ...(build.outsideTransaction && { outsideTransaction: true }),
+          ...(build.cleanup.length > 0 && { cleanup: build.cleanup }),
+        }))
+      }
+      return from
+        ? create(...d.replaceIndex(change.table, from, change.index))
+        : create(d.createIndex(change.table, change.index))
+    }
     case 'dropIndex':
-      return [d.dropIndex(change.table, change.index.name)]
+      return release(d.dropIndex(change.table, change.index))
     case 'addPrimaryKey':
-      return [d.addPrimaryKey(change.table, change.primaryKey)]
+      return create(d.addPrimaryKey(change.table, change.primaryKey))
     case 'dropPrimaryKey':
-      return [d.dropPrimaryKey(change.table, change.primaryKey.name)]
+      return release(d.dropPrimaryKey(change.table, change.primaryKey.name))
     case 'addForeignKey':
-      return [d.addForeignKey(change.table, change.foreignKey)]
+      return create(d.addForeignKey(change.table, change.foreignKey))
     case 'replaceForeignKey':
-      return [d.dropForeignKey(change.table, change.from.name), d.addForeignKey(change.table, change.foreignKey)]
+      return [
+        ...release(d.dropForeignKey(change.table, change.from.name)),
+        ...create(d.addForeignKey(change.table, change.foreignKey)),
+      ]
     case 'dropForeignKey':
-      return [d.dropForeignKey(change.table, change.foreignKey.name)]
+      return release(d.dropForeignKey(change.table, change.foreignKey.name))
     case 'addCheck':
-      return [d.addCheck(change.table, change.check)]
+      return create(d.addCheck(change.table, change.check))
     case 'replaceCheck':
-      return [d.dropCheck(change.table, change.from.name), d.addCheck(change.table, change.check)]
+      return create(...d.replaceCheck(change.table, change.from.name, change.check))
     case 'dropCheck':
-      return [d.dropCheck(change.table, change.check.name)]
+      return release(d.dropCheck(change.table, change.check.name))
   }
 }
 
-/** Apply order: schemas and tables first, drops of constraints before the columns they use, column drops last. */
+/** Plan order (steps then run by phase): schemas and tables first, drops of constraints before the columns they use, column drops last. */
 export const APPLY_ORDER: readonly ChangeKind[] = [
   'createSchema',
   'createTable',
-  'addColumn',
   'dropForeignKey',
   'dropCheck',
   'dropIndex',
   'dropPrimaryKey',
+  'addColumn',
   'alterColumnType',
   'setDefault',
   'setNullable',
@@ -213,4 +295,5 @@ export const APPLY_ORDER: readonly ChangeKind[] = [
   'addForeignKey',
   'replaceForeignKey',
   'dropColumn',
+  'dropTable',
 ]

@@ -1,5 +1,13 @@
 import type { SqlFamily } from '../dialect/dialect.js'
-import type { ForeignKeyDesc, IndexDesc, SchemaDesc, TableDesc } from '../schema/types.js'
+import { isModelCheckName } from '../schema/names.js'
+import {
+  type CheckDesc,
+  type ForeignKeyDesc,
+  type IndexDesc,
+  type SchemaDesc,
+  type TableDesc,
+  tableKey,
+} from '../schema/types.js'
 import type { Change } from './changes.js'
 
 export interface DiffOptions {
@@ -51,13 +59,78 @@ export function diffSchemas(desired: SchemaDesc, actual: SchemaDesc, options: Di
       drop: (foreignKey) => changes.push({ kind: 'dropForeignKey', table: want, foreignKey }),
       replace: (foreignKey, from) => changes.push({ kind: 'replaceForeignKey', table: want, foreignKey, from }),
     })
-    diffByName(want.checks, have.checks, (a, b) => a.expression === b.expression, {
-      add: (check) => changes.push({ kind: 'addCheck', table: want, check }),
-      drop: (check) => changes.push({ kind: 'dropCheck', table: want, check }),
-      replace: (check, from) => changes.push({ kind: 'replaceCheck', table: want, check, from }),
-    })
+    diffChecks(want, have, changes)
   }
+  if (options.family === 'mysql') recreateKeysAroundTypeChanges(desired, actual, key, changes)
   return changes
+}
+
+/**
+ * Model-level checks are named by a hash of their text, so an edited check arrives under a new name:
+ * a new model check and a vanished one on the same table are one replace (not a destructive drop
+ * plus an add). Several are paired in order.
+ */
+function diffChecks(want: TableDesc, have: TableDesc, changes: Change[]): void {
+  const added: CheckDesc[] = []
+  const dropped: CheckDesc[] = []
+  diffByName(want.checks, have.checks, (a, b) => a.expression === b.expression, {
+    add: (check) => added.push(check),
+    drop: (check) => dropped.push(check),
+    replace: (check, from) => changes.push({ kind: 'replaceCheck', table: want, check, from }),
+  })
+  const isModelCheck = (c: CheckDesc) => isModelCheckName(want.name, c.name)
+  const vanished = dropped.filter(isModelCheck)
+  const paired = new Set<CheckDesc>()
+  for (const check of added) {
+    const from = isModelCheck(check) ? vanished.shift() : undefined
+    if (from) paired.add(from)
+    changes.push(from ? { kind: 'replaceCheck', table: want, check, from } : { kind: 'addCheck', table: want, check })
+  }
+  for (const check of dropped) if (!paired.has(check)) changes.push({ kind: 'dropCheck', table: want, check })
+}
+
+/**
+ * MySQL refuses to change the type of a column a foreign key uses (either side): such keys are
+ * dropped before the change and re-created after it, as one change each.
+ */
+function recreateKeysAroundTypeChanges(
+  desired: SchemaDesc,
+  actual: SchemaDesc,
+  key: (t: Pick<TableDesc, 'schema' | 'name'>) => string,
+  changes: Change[],
+): void {
+  const wanted = new Map(desired.tables.map((t) => [key(t), t]))
+  const altered = changes.filter((c) => c.kind === 'alterColumnType')
+  if (altered.length === 0) return
+  const touched = new Set(
+    changes.flatMap((c) =>
+      c.kind === 'dropForeignKey' || c.kind === 'replaceForeignKey'
+        ? [`${key(c.table)}.${(c.kind === 'dropForeignKey' ? c.foreignKey : c.from).name}`]
+        : [],
+    ),
+  )
+  for (const have of actual.tables) {
+    const want = wanted.get(key(have))
+    if (!want) continue // tables outside the models are never touched
+    for (const fk of have.foreignKeys) {
+      if (touched.has(`${key(have)}.${fk.name}`)) continue
+      const cause = altered.find(
+        (c) =>
+          (key(c.table) === key(have) && fk.columns.includes(c.column.name)) ||
+          (c.table.name === fk.refTable && fk.refColumns.includes(c.column.name)),
+      )
+      const target = want.foreignKeys.find((f) => f.name === fk.name)
+      if (!cause || !target) continue
+      touched.add(`${key(have)}.${fk.name}`)
+      changes.push({
+        kind: 'replaceForeignKey',
+        table: want,
+        foreignKey: target,
+        from: fk,
+        reason: `around the type change of ${tableKey(cause.table)}.${cause.column.name}`,
+      })
+    }
+  }
 }
 
 function diffColumns(want: TableDesc, have: TableDesc, family: SqlFamily, changes: Change[]): void {
@@ -85,9 +158,13 @@ function diffColumns(want: TableDesc, have: TableDesc, family: SqlFamily, change
       changes.push({ kind: column.nullable ? 'setNullable' : 'setNotNull', table: want, column })
     }
   }
-  for (const column of have.columns) {
-    if (!wantNames.has(column.name)) changes.push({ kind: 'dropColumn', table: want, column })
-  }
+  // generated columns first: MySQL refuses to drop a column a generated column reads
+  const drops = have.columns.filter((c) => !wantNames.has(c.name))
+  for (const column of [
+    ...drops.filter((c) => c.generated !== undefined),
+    ...drops.filter((c) => c.generated === undefined),
+  ])
+    changes.push({ kind: 'dropColumn', table: want, column })
 }
 
 function diffByName<T extends { name: string }>(
@@ -118,7 +195,8 @@ export function sameIndex(a: IndexDesc, b: IndexDesc): boolean {
     a.unique === b.unique &&
     a.method === b.method &&
     (a.where ?? '') === (b.where ?? '') &&
-    sameList(a.columns, b.columns)
+    sameList(a.columns, b.columns) &&
+    a.columns.every((_, i) => (a.descending?.[i] ?? false) === (b.descending?.[i] ?? false))
   )
 }
 

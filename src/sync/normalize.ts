@@ -2,7 +2,27 @@ import type { SqlFamily } from '../dialect/dialect.js'
 import type { ColumnDesc, SchemaDesc, TableDesc } from '../schema/types.js'
 
 const TOKEN =
-  /\s*(?:('(?:[^'\\]|''|\\.)*')|("(?:[^"]|"")*"|`(?:[^`]|``)*`)|(\d+(?:\.\d+)?(?:e[+-]?\d+)?)|([A-Za-z_][\w$]*)|(::|<>|!=|<=|>=|\|\||[(),.+\-*/%<>=[\]]))/gy
+  /\s*(?:([xX]'[0-9a-fA-F]*'|0x[0-9a-fA-F]+)|('(?:[^'\\]|''|\\.)*')|("(?:[^"]|"")*"|`(?:[^`]|``)*`)|((?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)|([A-Za-z_][\w$]*)|(::|<>|!=|<=|>=|\|\||[(),.+\-*/%<>=[\]]))/gy
+
+/** Character-set introducers MySQL may print before a string literal (`_utf8mb4'x'`). */
+const INTRODUCER = /^_(?:utf8mb4|utf8mb3|utf8|latin1|binary|ascii)$/
+const COMPARISON = new Set([
+  '=',
+  '<>',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '.',
+  '(',
+  'is',
+  'in',
+  'like',
+  'between',
+  '::',
+  '[',
+  'regexp',
+])
 
 /**
  * One canonical text for an SQL expression: identifiers unquoted and lower-cased, keywords
@@ -12,14 +32,20 @@ const TOKEN =
 export function normalizeExpression(text: string | undefined, family: SqlFamily = 'postgres'): string | undefined {
   if (text === undefined) return undefined
   const tokens: string[] = []
+  /** Tokens that were plain words (not quoted identifiers): only those can be keywords. */
+  const words = new Set<number>()
   TOKEN.lastIndex = 0
   let rest = text
   while (rest.trim().length > 0) {
     const m = TOKEN.exec(text)
     if (m === null) break
-    const [, str, quoted, num, word, op] = m
-    if (str !== undefined) tokens.push(canonicalString(str, family))
-    else if (quoted !== undefined)
+    const [, hex, str, quoted, num, word, op] = m
+    if (hex !== undefined) tokens.push(family === 'mysql' ? hexString(hex) : hex.toLowerCase())
+    else if (str !== undefined) {
+      // MySQL prints `_utf8mb4'x'` for what was written `'x'`
+      if (family === 'mysql' && words.has(tokens.length - 1) && INTRODUCER.test(tokens.at(-1)!)) tokens.pop()
+      tokens.push(canonicalString(str, family))
+    } else if (quoted !== undefined)
       tokens.push(
         quoted
           .slice(1, -1)
@@ -27,10 +53,13 @@ export function normalizeExpression(text: string | undefined, family: SqlFamily 
           .toLowerCase(),
       )
     else if (num !== undefined) tokens.push(String(Number(num)))
-    else if (word !== undefined) tokens.push(word.toLowerCase())
-    else if (op !== undefined) tokens.push(op === '!=' ? '<>' : op)
+    else if (word !== undefined) {
+      words.add(tokens.length)
+      tokens.push(word.toLowerCase())
+    } else if (op !== undefined) tokens.push(op === '!=' ? '<>' : op)
     rest = text.slice(TOKEN.lastIndex)
   }
+  if (family === 'mysql') mysqlLiterals(tokens, words)
   if (rest.trim().length > 0) return text.trim() // not tokenizable: compare verbatim
   let out = tokens
   while (out.length >= 2 && out[0] === '(' && out.at(-1) === ')' && closesAtEnd(out)) out = out.slice(1, -1)
@@ -41,6 +70,39 @@ export function normalizeExpression(text: string | undefined, family: SqlFamily 
     .replace(/ ,/g, ',')
     .replace(/ ?:: ?/g, '::')
     .replace(/ \. /g, '.')
+}
+
+/**
+ * MySQL/MariaDB store booleans as numbers: `false` → `0`, `true` → `1`, and `NOT col` → `col = 0`
+ * (MariaDB prints it so). Rewritten in place, on both sides alike.
+ */
+function mysqlLiterals(tokens: string[], words: ReadonlySet<number>): void {
+  for (let i = 0; i < tokens.length; i++) {
+    if (!words.has(i)) continue
+    const t = tokens[i]
+    if (t === 'false' || t === 'true') {
+      // `IS TRUE` / `IS FALSE` stay as they are written (MariaDB keeps them)
+      if (tokens[i - 1] !== 'is' && tokens[i - 1] !== 'not') tokens[i] = t === 'true' ? '1' : '0'
+    } else if (
+      t === 'not' &&
+      words.has(i + 1) &&
+      !['null', 'exists', 'in', 'like', 'between', 'regexp'].includes(tokens[i + 1]!)
+    ) {
+      const next = tokens[i + 2]
+      if (next === undefined || !COMPARISON.has(next)) tokens.splice(i, 2, tokens[i + 1]!, '=', '0')
+    }
+  }
+}
+
+/** `X'41'` and `0x41` are the string `'A'` to MySQL (it prints them so when they are text). */
+function hexString(hex: string): string {
+  const digits = hex.startsWith('0') ? hex.slice(2) : hex.slice(2, -1)
+  const bytes = Buffer.from(digits, 'hex')
+  const text = bytes.toString('utf8')
+  const printable = [...text].every((ch) => ch.charCodeAt(0) >= 32)
+  if (digits.length % 2 === 0 && Buffer.from(text, 'utf8').equals(bytes) && printable)
+    return `'${text.replace(/'/g, "''")}'`
+  return `x'${digits.toLowerCase()}'`
 }
 
 /** `'o\'k'` (MySQL) and `'o''k'` are the same literal: one spelling, doubled quotes. */

@@ -1,13 +1,25 @@
 import type { Database } from '../db/database.js'
-import { SchemaSyncError } from '../errors.js'
+import { type AppliedStatement, FFStorageError, SchemaSyncError } from '../errors.js'
 import type { Model } from '../model/define-model.js'
 import { validateModel } from '../model/validate-model.js'
 import { ModelDefinitionError } from '../model/zod-types.js'
-import { fromModels } from '../schema/from-models.js'
-import type { SchemaDesc } from '../schema/types.js'
+import { fromModels, retiredTables } from '../schema/from-models.js'
+import type { SchemaDesc, TableDesc } from '../schema/types.js'
 import { tableKey } from '../schema/types.js'
-import { APPLY_ORDER, type Change, type ChangeKind, describe, isDestructive, objectName, render } from './changes.js'
+import {
+  APPLY_ORDER,
+  type Change,
+  type ChangeKind,
+  describe,
+  isDestructive,
+  objectName,
+  PHASES,
+  render,
+  type Step,
+  steps,
+} from './changes.js'
 import { diffSchemas } from './diff.js'
+import { misfitCondition } from './narrowing.js'
 import { normalizeSchema } from './normalize.js'
 import { renderThroughPostgres } from './shadow.js'
 
@@ -40,6 +52,7 @@ const SYMBOL: Partial<Record<ChangeKind, string>> = {
   dropPrimaryKey: '-',
   dropForeignKey: '-',
   dropCheck: '-',
+  dropTable: '-',
 }
 
 /** What `sync` would do: terraform-like, nothing applied. */
@@ -87,6 +100,26 @@ export interface SyncOptions {
   readonly allowDestructive?: boolean
 }
 
+/** How a SchemaManager applies plans to a live database. */
+export interface SchemaManagerOptions {
+  /**
+   * Longest wait for a table lock before a statement gives up (default 5000 ms), so a migration never
+   * queues behind a long transaction and blocks the traffic behind it. A timeout fails the sync with
+   * a SchemaSyncError whose `lockTimeout` is true. (MySQL 8: not set; MariaDB and PostgreSQL: set.)
+   */
+  readonly lockTimeoutMs?: number
+  /** Longest run of one statement (default: none). */
+  readonly statementTimeoutMs?: number
+  /**
+   * Tables with at least this many rows (the engine's estimate) get new indexes built without
+   * blocking writes: `CREATE INDEX CONCURRENTLY` after the plan's transaction on PostgreSQL,
+   * `ALGORITHM=INPLACE, LOCK=NONE` on MySQL/MariaDB. Default 100 000.
+   */
+  readonly onlineIndexRows?: number
+}
+
+const DEFAULTS = { lockTimeoutMs: 5_000, onlineIndexRows: 100_000 }
+
 export interface SyncResult {
   readonly changes: readonly PlanChange[]
   readonly applied: readonly PlanChange[]
@@ -105,9 +138,11 @@ export interface SyncResult {
  */
 export class SchemaManager {
   readonly #db: Database
+  readonly #options: SchemaManagerOptions
 
-  constructor(db: Database) {
+  constructor(db: Database, options: SchemaManagerOptions = {}) {
     this.#db = db
+    this.#options = options
   }
 
   /** Compare the models with the live database. Nothing is applied. */
@@ -133,10 +168,16 @@ export class SchemaManager {
     const defaultSchema = pg ? String((await query('SELECT current_schema() AS s', []))[0]?.s) : undefined
     const schemas = [...new Set(desired.tables.map((t) => t.schema))]
     const live = await dialect.introspector.read(query, schemas)
-    const wanted = new Set(desired.tables.map((t) => `${t.schema ?? defaultSchema ?? ''}.${t.name}`))
-    const actual: SchemaDesc = {
-      tables: live.tables.filter((t) => wanted.has(`${t.schema ?? defaultSchema ?? ''}.${t.name}`)),
-    }
+    const keyOf = (t: { schema: string | undefined; name: string }) => `${t.schema ?? defaultSchema ?? ''}.${t.name}`
+    const wanted = new Set(desired.tables.map(keyOf))
+    const actual: SchemaDesc = { tables: live.tables.filter((t) => wanted.has(keyOf(t))) }
+    const liveByKey = new Map(live.tables.map((t) => [keyOf(t), t]))
+    const retired = retiredTables(models, dialect).flatMap((r) => {
+      const table = liveByKey.get(keyOf(r))
+      // only a table that is ours by its columns, and that no model uses
+      if (!table || wanted.has(keyOf(r)) || !table.columns.some((c) => c.name === r.marker)) return []
+      return [{ kind: 'dropTable', table, reason: r.reason } as const]
+    })
     const explicitSchemas = schemas.filter((s): s is string => s !== undefined)
     const existingSchemas = pg
       ? new Set(
@@ -146,16 +187,18 @@ export class SchemaManager {
         )
       : undefined
     const comparable = pg ? await renderThroughPostgres(db, desired, defaultSchema!) : desired
-    const raw = diffSchemas(normalizeSchema(comparable, dialect.family), normalizeSchema(actual, dialect.family), {
+    const diffed = diffSchemas(normalizeSchema(comparable, dialect.family), normalizeSchema(actual, dialect.family), {
       family: dialect.family,
       ...(defaultSchema !== undefined && { defaultSchema }),
       ...(existingSchemas && { existingSchemas }),
     })
+    const raw = [...(await this.#online(diffed)), ...retired]
     // report the model's own text in plans and statements, not the catalog's rendering of it
     const source = new Map(desired.tables.map((t) => [tableKey(t), t]))
     // apply order by kind, then the order the models list their tables in
     const position = new Map(desired.tables.map((t, i) => [tableKey(t), i]))
-    const rank = (c: Change) => (c.kind === 'createSchema' ? -1 : (position.get(tableKey(c.table)) ?? 0))
+    const rank = (c: Change) =>
+      c.kind === 'createSchema' ? -1 : (position.get(tableKey(c.table)) ?? desired.tables.length)
     const ordered = [...raw].sort(
       (a, b) => APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind) || rank(a) - rank(b),
     )
@@ -165,14 +208,51 @@ export class SchemaManager {
     return new Plan(withSource, changes, blockers)
   }
 
+  /** Index builds on tables above the size threshold are marked to run without blocking writes. */
+  async #online(changes: Change[]): Promise<Change[]> {
+    const db = this.#db
+    const threshold = this.#options.onlineIndexRows ?? DEFAULTS.onlineIndexRows
+    // one connection: nobody else can be writing (PGlite)
+    if (db.dialect.capabilities.singleConnection) return changes
+    const created = new Set(changes.flatMap((c) => (c.kind === 'createTable' ? [tableKey(c.table)] : [])))
+    const tables = new Map<string, TableDesc>()
+    for (const c of changes)
+      if ((c.kind === 'addIndex' || c.kind === 'replaceIndex') && !created.has(tableKey(c.table)))
+        tables.set(tableKey(c.table), c.table)
+    if (tables.size === 0) return changes
+    const rows = new Map<string, number>()
+    for (const [key, t] of tables) rows.set(key, await this.#estimatedRows(t))
+    return changes.map((c) => {
+      if (c.kind !== 'addIndex' && c.kind !== 'replaceIndex') return c
+      const n = rows.get(tableKey(c.table))
+      return n !== undefined && n >= threshold ? { ...c, online: n } : c
+    })
+  }
+
+  /** The engine's estimate of a table's rows (PostgreSQL counts a table never analyzed). */
+  async #estimatedRows(t: TableDesc): Promise<number> {
+    const db = this.#db
+    const one = async (sql: string, parameters: unknown[]) =>
+      Number((await db.run({ sql, parameters })).rows[0]?.n ?? 0)
+    if (db.dialect.family === 'postgres') {
+      const name = db.dialect.ddl.qualify(t.schema, t.name)
+      const n = await one('SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [name])
+      return n >= 0 ? n : one(`SELECT count(*) AS n FROM ${name}`, [])
+    }
+    return one(
+      'SELECT table_rows AS n FROM information_schema.tables WHERE table_schema = database() AND table_name = ?',
+      [t.name],
+    )
+  }
+
   /** NOT NULL without a default cannot be added to (or enforced on) a table holding rows / NULLs. */
   async #blockers(raw: readonly Change[], changes: readonly PlanChange[]): Promise<PlanBlocker[]> {
     const blockers: PlanBlocker[] = []
     const { dialect } = this.#db
     for (let i = 0; i < raw.length; i++) {
       const c = raw[i]!
-      if ((c.kind !== 'addColumn' && c.kind !== 'setNotNull') || c.column.nullable || c.column.default !== undefined)
-        continue
+      if (c.kind !== 'addColumn' && c.kind !== 'setNotNull') continue
+      if (c.column.nullable || c.column.default !== undefined || c.column.backfill !== undefined) continue
       if (c.column.generated !== undefined || c.column.identity) continue
       const table = dialect.ddl.qualify(c.table.schema, c.table.name)
       const probe =
@@ -194,48 +274,131 @@ export class SchemaManager {
   }
 
   /**
+   * Values a narrowing type change would cut or round (PostgreSQL's cast does it silently; MySQL
+   * refuses mid-plan): counted before anything runs, and refused with the column and the count.
+   */
+  async #misfits(raw: readonly Change[]): Promise<string[]> {
+    const { dialect } = this.#db
+    const problems: string[] = []
+    for (const c of raw) {
+      if (c.kind !== 'alterColumnType' || c.widening) continue
+      const column = dialect.quoteId(c.column.name)
+      const condition = misfitCondition(column, c.from.type, c.column.type, dialect.family)
+      if (condition === undefined) continue
+      const table = dialect.ddl.qualify(c.table.schema, c.table.name)
+      const { rows } = await this.#db.run({
+        sql: `SELECT COUNT(*) AS n FROM ${table} WHERE ${column} IS NOT NULL AND ${condition}`,
+        parameters: [],
+      })
+      const n = Number(rows[0]?.n ?? 0)
+      if (n > 0)
+        problems.push(
+          `column ${tableKey(c.table)}.${c.column.name} becomes ${c.column.type}, but ${n} row${n === 1 ? '' : 's'} hold${n === 1 ? 's' : ''} values that do not fit ${c.from.type} → ${c.column.type} unchanged. Fix or shorten those values first, or keep the wider type.`,
+        )
+    }
+    return problems
+  }
+
+  /**
    * Apply the plan: safe changes always, destructive ones only with `allowDestructive` (else they are
-   * returned as `pending`). PostgreSQL and PGlite apply in one transaction; MySQL applies in order and,
-   * if a step fails, the SchemaSyncError says what was applied before it.
+   * returned as `pending`). PostgreSQL and PGlite apply in one transaction; MySQL applies in
+   * dependency order and, if a step fails, the SchemaSyncError lists what ran before it, statement by
+   * statement (`error.applied`).
    */
   async sync(models: readonly Model[], options: SyncOptions = {}): Promise<SyncResult> {
+    const db = this.#db
+    const { dialect } = db
     const plan = await this.plan(models)
     if (options.dryRun) return { changes: plan.changes, applied: [], pending: plan.changes }
-    if (plan.blockers.length) {
-      throw new SchemaSyncError(`Nothing was applied:\n${plan.blockers.map((b) => `  - ${b.message}`).join('\n')}`)
+    const chosen = plan.changes.map((c) => options.allowDestructive || !c.destructive)
+    const todo = plan.changes.filter((_, i) => chosen[i])
+    const pending = plan.changes.filter((_, i) => !chosen[i])
+    const problems = [
+      ...plan.blockers.filter((b) => todo.includes(b.change)).map((b) => b.message),
+      ...(await this.#misfits(plan.raw.filter((_, i) => chosen[i]))),
+    ]
+    if (problems.length) {
+      throw new SchemaSyncError(`Nothing was applied:\n${problems.map((m) => `  - ${m}`).join('\n')}`)
     }
-    const todo = plan.changes.filter((c) => options.allowDestructive || !c.destructive)
-    const pending = plan.changes.filter((c) => !todo.includes(c))
+    // every statement of the chosen changes, in dependency order across the plan
+    const queue = plan.raw
+      .flatMap((c, i) => (chosen[i] ? steps(c, dialect).map((step) => ({ step, change: plan.changes[i]! })) : []))
+      .map((s, order) => ({ ...s, order }))
+      .sort((a, b) => PHASES.indexOf(a.step.phase) - PHASES.indexOf(b.step.phase) || a.order - b.order)
+    const timeouts = dialect.ddl.timeouts({
+      lockTimeoutMs: this.#options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
+      statementTimeoutMs: this.#options.statementTimeoutMs,
+    })
+    const transactional = dialect.capabilities.transactionalDdl
+    const ran: AppliedStatement[] = []
+    const remaining = new Map(todo.map((c) => [c, queue.filter((q) => q.change === c).length]))
     const applied: PlanChange[] = []
-    const apply = async (db: Database) => {
-      for (const change of todo) {
-        for (const sql of change.sql) {
-          await db.run({ sql, parameters: [] }).catch((error: unknown) => {
-            throw new SchemaSyncError(
-              `Applying "${change.description}" failed: ${(error as Error).message}${
-                db.dialect.capabilities.transactionalDdl
-                  ? '\nNothing was applied (the plan runs in one transaction).'
-                  : `\nApplied before the failure (MySQL DDL is not transactional):\n${applied.map((a) => `  - ${a.description}`).join('\n') || '  (nothing)'}`
-              }`,
-              { cause: error, sql },
-            )
-          })
-        }
-        applied.push(change)
-      }
-    }
-    if (this.#db.dialect.capabilities.transactionalDdl) {
+    const run = async (target: Database, step: Step, change: PlanChange, kept: boolean) => {
       try {
-        await this.#db.transactionOnce(apply)
+        await target.run({ sql: step.outsideTransaction ? step.sql : timeouts.wrap(step.sql), parameters: [] })
+      } catch (error) {
+        for (const sql of step.cleanup ?? []) await target.run({ sql, parameters: [] }).catch(() => undefined)
+        throw this.#failure(error, step, change, kept ? ran : [], transactional && !step.outsideTransaction)
+      }
+      if (kept || !step.outsideTransaction) ran.push(statement(change, step.sql))
+      const left = remaining.get(change)! - 1
+      remaining.set(change, left)
+      if (left === 0) applied.push(change)
+    }
+    const inline = queue.filter((q) => !q.step.outsideTransaction)
+    const outside = queue.filter((q) => q.step.outsideTransaction)
+    if (transactional) {
+      try {
+        await db.transactionOnce(async (tx) => {
+          for (const sql of timeouts.session) await tx.run({ sql, parameters: [] })
+          for (const q of inline) await run(tx, q.step, q.change, false)
+        })
       } catch (error) {
         applied.length = 0
+        ran.length = 0
         throw error
       }
+      // committed: from here on what ran stays, and a failure says so
+      for (const q of outside) await run(db, q.step, q.change, true)
     } else {
-      await apply(this.#db)
+      for (const q of queue) await run(db, q.step, q.change, true)
     }
     return { changes: plan.changes, applied, pending }
   }
+
+  #failure(error: unknown, step: Step, change: PlanChange, ran: readonly AppliedStatement[], rolledBack: boolean) {
+    const { dialect } = this.#db
+    const lockTimeout =
+      error instanceof FFStorageError &&
+      error.dbCode !== undefined &&
+      dialect.ddl.lockTimeoutCodes.includes(error.dbCode)
+    const reason = lockTimeout
+      ? `lock timeout: ${change.table} is locked by another transaction (waited ${this.#options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs} ms; retry when it is idle, or raise lockTimeoutMs)`
+      : (error as Error).message
+    const partial = ran.some((r) => r.change === change.description)
+    const listed = ran.map((r) => `  - ${r.sql.split('\n')[0]}  (${r.change})`).join('\n')
+    const after = rolledBack
+      ? '\nNothing was applied (the plan runs in one transaction).'
+      : `\nApplied before the failure, statement by statement:\n${listed || '  (nothing)'}${
+          partial ? `\n"${change.description}" is partly applied.` : ''
+        }`
+    return new SchemaSyncError(`Applying "${change.description}" failed: ${reason}${after}`, {
+      cause: error,
+      sql: step.sql,
+      applied: rolledBack ? [] : ran,
+      lockTimeout,
+    })
+  }
+}
+
+function statement(change: PlanChange, sql: string): AppliedStatement {
+  return Object.freeze({
+    change: change.description,
+    kind: change.kind,
+    table: change.table,
+    object: change.object,
+    sql,
+  })
 }
 
 function toPlanChange(change: Change, db: Database): PlanChange {

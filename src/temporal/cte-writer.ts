@@ -36,14 +36,11 @@ export function arrayLiteral(values: readonly unknown[]): string | readonly unkn
 }
 
 /**
- * PostgreSQL: every write is one statement. A data-modifying CTE locks the row, writes it, writes its
- * audit entries or closed version, and returns the result, so a write costs one round trip and is
- * atomic without an explicit transaction.
+ * Audit SQL for data-modifying CTEs (shared by single-record and set writes): a column's audit JSON,
+ * and the INSERT of one entry per field (optionally only where the value changed) per source row.
  */
-export function cteWriter(ctx: ModelContext): Writer {
+export function cteAudit(ctx: ModelContext) {
   const { def } = ctx
-  const coc = def.temporal === 'copy_on_change'
-  const scd2 = def.temporal === 'scd2'
   const tenant = def.system.tenant
   // the acting user as the audit column's type (uuid, varchar(n) or bigint: the model's actorIdType)
   const actorType = raw(ctx.dialect.types.columnType(def.actorIdType.type))
@@ -78,6 +75,20 @@ export function cteWriter(ctx: ModelContext): Writer {
       SELECT ${id(source)}.${id(def.system.id!.column)}, ${tenant ? q`${id(source)}.${id(tenant.column)}, ` : q``}v.f, v.o, v.n, ${raw(`'${operation}'`)}, ${changedAt}, ${actor}, CAST(${txid} AS uuid)
       FROM ${from} CROSS JOIN LATERAL (VALUES ${rows}) AS v(f, o, n)${onlyChanges ? q` WHERE v.o IS DISTINCT FROM v.n` : q``}`
   }
+  return { auditValue, auditInsert, asActor }
+}
+
+/**
+ * PostgreSQL: every write is one statement. A data-modifying CTE locks the row, writes it, writes its
+ * audit entries or closed version, and returns the result, so a write costs one round trip and is
+ * atomic without an explicit transaction.
+ */
+export function cteWriter(ctx: ModelContext): Writer {
+  const { def } = ctx
+  const coc = def.temporal === 'copy_on_change'
+  const scd2 = def.temporal === 'scd2'
+
+  const { auditValue, auditInsert, asActor } = cteAudit(ctx)
 
   /**
    * The rows to insert. Many rows with the same columns and no array-typed column go through
@@ -167,27 +178,32 @@ export function cteWriter(ctx: ModelContext): Writer {
     return { rows: [], count: coc ? Number(result.rows[0]?.n ?? 0) : result.affectedRows }
   }
 
-  /** The row a change applies to: its id, in scope, live or deleted as the change requires. */
-  const changeTarget = (scope: Scope, r: ChangeRequest, values?: { id: unknown; tenants: readonly unknown[] }) => {
-    const s = def.system
-    const filter =
-      r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
-    return and([
-      q`r.${id(s.id!.column)} = ${values ? values.id : r.id}`,
-      ...scope.read('r', true, values?.tenants),
-      ...(s.deletedAt ? [filter] : []),
-    ])
+  /**
+   * The row a change locks: its id, in scope, live or deleted. Whether it is in the state the change
+   * needs (`filter`) is decided on the locked row, in the same statement, so a restore or delete
+   * committing meanwhile is seen by the lock, never by a later read.
+   */
+  const changeTarget = (scope: Scope, values: { id: unknown; tenants: readonly unknown[] }) =>
+    and([q`r.${id(def.system.id!.column)} = ${values.id}`, ...scope.read('r', true, values.tenants)])
+
+  const inState = (r: ChangeRequest): Fragment | undefined => {
+    const deletedAt = def.system.deletedAt
+    if (!deletedAt) return undefined
+    return r.filter === 'live' ? q`old.${id(deletedAt.column)} IS NULL` : q`old.${id(deletedAt.column)} IS NOT NULL`
   }
 
   /**
    * One change as one statement, with Slots for its values: lock the row, compute the operation's
    * timestamp, write the closed version (scd2), update, write the audit entries (copy_on_change).
+   * It returns the updated row (`ff_state` 'c'), or the locked row unchanged: 'u' when it was in the
+   * state the change needs but nothing differed (or another version was expected), 'x' when not.
    */
   const changeStatement = (scope: Scope, r: ChangeRequest): Fragment => {
     const s = def.system
     const idCol = s.id!.column
     const tenants = scope.tenants?.map((_, i) => tenantSlot(i))
-    const where = changeTarget(scope, r, { id: ID, tenants: tenants ?? [] })
+    const where = changeTarget(scope, { id: ID, tenants: tenants ?? [] })
+    const state = inState(r)
     // Per record, time never runs backwards: a statement that waited for the row lock may have
     // started before the change it waited for. scd2 intervals must also be non-empty.
     const tsExpr = scd2
@@ -196,11 +212,17 @@ export function cteWriter(ctx: ModelContext): Writer {
     // `col = $n` and `old.col IS DISTINCT FROM $n` take the parameter's type from the column
     const newValue = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : q`${slotOf(f)}`)
     const differs = () => {
-      const any = join(
-        [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(f, v)}`),
-        ' OR ',
-      )
-      return r.expectedVersion !== undefined ? q`(${any}) AND old.${id(s.version!.column)} = ${VERSION}` : q`(${any})`
+      const any =
+        r.set.size === 0
+          ? q`false`
+          : join(
+              [...r.set].map(([f, v]) => q`old.${id(f.column)} IS DISTINCT FROM ${newValue(f, v)}`),
+              ' OR ',
+            )
+      const conditions = [q`(${any})`]
+      if (state) conditions.push(state)
+      if (r.expectedVersion !== undefined) conditions.push(q`old.${id(s.version!.column)} = ${VERSION}`)
+      return join(conditions, ' AND ')
     }
     const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(f, v)}`)
     sets.push(q`${id(s.updatedAt!.column)} = ts.v`, q`${id(s.updatedBy!.column)} = ${ACTOR}`)
@@ -226,7 +248,9 @@ export function cteWriter(ctx: ModelContext): Writer {
         q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, asActor(ACTOR), TXID, q`upd CROSS JOIN old CROSS JOIN ts`, true)})`,
       )
     }
-    return q`WITH ${join(parts)} SELECT ${ctx.select('upd')} FROM upd`
+    const unchanged = state ? q`CASE WHEN ${state} THEN 'u' ELSE 'x' END` : q`'u'`
+    return q`WITH ${join(parts)} SELECT 'c' AS ff_state, ${ctx.select('upd')} FROM upd
+      UNION ALL SELECT ${unchanged}, ${ctx.select('old')} FROM old WHERE NOT EXISTS (SELECT 1 FROM upd)`
   }
 
   const changes = new Map<string, Prepared>()
@@ -309,10 +333,13 @@ export function cteWriter(ctx: ModelContext): Writer {
           return r.set.get(slot.key as FieldDef)
         }),
       )
-      if (rows[0]) return { state: 'changed', row: rows[0] }
-      // nothing written: the row is missing, unchanged, or at another version; one read tells which
-      const current = await run(db, q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${changeTarget(scope, r)}`)
-      return current.rows[0] ? { state: 'unchanged', row: current.rows[0] } : { state: 'missing' }
+      const row = rows[0]
+      if (!row) return { state: 'missing' }
+      if (row.ff_state === 'c') return { state: 'changed', row }
+      // not in the state the change needs: an update of a deleted row finds nothing to update; a
+      // restore of a live row leaves it as it is
+      if (row.ff_state === 'x' && r.filter === 'live') return { state: 'missing' }
+      return { state: 'unchanged', row }
     },
 
     async hardDelete(db: Database, scope: Scope, recordId: string, actor: Id | null, transactionId: string) {
@@ -340,12 +367,24 @@ export function cteWriter(ctx: ModelContext): Writer {
     async purge(db: Database, scope: Scope, recordId: string) {
       const s = def.system
       const where = and([q`r.${id(s.id!.column)} = CAST(${recordId} AS uuid)`, ...scope.read('r', true)])
-      const parts = [q`target AS (SELECT r.${id(s.id!.column)} AS id FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE)`]
-      if (coc) parts.push(q`a AS (DELETE FROM ${ctx.audit} WHERE ${id(A.recordId)} IN (SELECT id FROM target))`)
-      if (scd2) parts.push(q`h AS (DELETE FROM ${ctx.history} WHERE ${id(s.id!.column)} IN (SELECT id FROM target))`)
-      parts.push(q`d AS (DELETE FROM ${ctx.main} WHERE ${id(s.id!.column)} IN (SELECT id FROM target) RETURNING 1)`)
-      const { rows } = await run(db, q`WITH ${join(parts)} SELECT count(*) AS n FROM d`)
-      return Number(rows[0]?.n ?? 0) > 0
+      if (!coc && !scd2) {
+        return (await run(db, q`DELETE FROM ${ctx.main} AS r WHERE ${where}`)).affectedRows > 0
+      }
+      // Two statements in one transaction: the lock first, then the deletes under a snapshot taken
+      // after it, so audit entries or versions committed by a write this purge waited for are seen
+      // (one statement's snapshot predates the lock and would leave them behind). Every writer locks
+      // the row first, so nothing new can be added once it is locked.
+      return db.transaction(async (tx) => {
+        const locked = await tx.run(compile(q`SELECT 1 FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`, ctx.dialect))
+        if (locked.rows.length === 0) return false
+        const target = q`CAST(${recordId} AS uuid)`
+        const parts: Fragment[] = []
+        if (coc) parts.push(q`a AS (DELETE FROM ${ctx.audit} WHERE ${id(A.recordId)} = ${target})`)
+        if (scd2) parts.push(q`h AS (DELETE FROM ${ctx.history} WHERE ${id(s.id!.column)} = ${target})`)
+        const main = q`DELETE FROM ${ctx.main} WHERE ${id(s.id!.column)} = ${target}`
+        await tx.run(compile(parts.length > 0 ? q`WITH ${join(parts)} ${main}` : main, ctx.dialect))
+        return true
+      })
     },
   }
 }

@@ -10,9 +10,47 @@ import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer
 import { NOW, readsBackAsBound, storedRecords } from './writer.js'
 
 type Row = Record<string, unknown>
-type Owner = { readonly id: unknown; readonly tenant: unknown }
+export type Owner = { readonly id: unknown; readonly tenant: unknown }
 
 const NOW3 = raw('NOW(3)')
+
+type AuditRows = [
+  db: Database,
+  entries: { owner: Owner; field: FieldDef; old: unknown; new: unknown }[],
+  operation: AuditOperation,
+  changedAt: Date,
+  actor: Id | null,
+  transactionId: string,
+]
+
+/** Audit entries as multi-row INSERTs (shared by single-record and set writes on MySQL). */
+export async function insertAudit(
+  ctx: ModelContext,
+  ...[db, entries, operation, changedAt, actor, transactionId]: AuditRows
+) {
+  const tenant = ctx.def.system.tenant
+  const coc = ctx.def.temporal === 'copy_on_change'
+  if (!coc || entries.length === 0) return
+  const json = (f: FieldDef, v: unknown) => {
+    const j = auditJson(f, v)
+    return j === null ? null : JSON.stringify(j)
+  }
+  const values = entries.map(
+    (e) =>
+      q`(${join([
+        q`${e.owner.id}`,
+        ...(tenant ? [q`${e.owner.tenant}`] : []),
+        q`${e.field.name}`,
+        q`${json(e.field, e.old)}`,
+        q`${json(e.field, e.new)}`,
+        q`${operation}`,
+        q`${changedAt}`,
+        q`${actor}`,
+        q`${transactionId}`,
+      ])})`,
+  )
+  await db.run(compile(q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList}) VALUES ${join(values)}`, ctx.dialect))
+}
 
 /**
  * Engines without RETURNING (MySQL, MariaDB): one short transaction per write. The row is locked with
@@ -55,35 +93,7 @@ export function txWriter(ctx: ModelContext): Writer {
     tenant: tenant ? record[tenant.name] : undefined,
   })
 
-  const writeAudit = async (
-    db: Database,
-    entries: { owner: Owner; field: FieldDef; old: unknown; new: unknown }[],
-    operation: AuditOperation,
-    changedAt: Date,
-    actor: Id | null,
-    transactionId: string,
-  ) => {
-    if (!coc || entries.length === 0) return
-    const json = (f: FieldDef, v: unknown) => {
-      const j = auditJson(f, v)
-      return j === null ? null : JSON.stringify(j)
-    }
-    const values = entries.map(
-      (e) =>
-        q`(${join([
-          q`${e.owner.id}`,
-          ...(tenant ? [q`${e.owner.tenant}`] : []),
-          q`${e.field.name}`,
-          q`${json(e.field, e.old)}`,
-          q`${json(e.field, e.new)}`,
-          q`${operation}`,
-          q`${changedAt}`,
-          q`${actor}`,
-          q`${transactionId}`,
-        ])})`,
-    )
-    await exec(db, q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList}) VALUES ${join(values)}`)
-  }
+  const writeAudit = (...args: AuditRows) => insertAudit(ctx, ...args)
 
   const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
 
@@ -168,13 +178,15 @@ export function txWriter(ctx: ModelContext): Writer {
 
     async change(db: Database, scope: Scope, r: ChangeRequest): Promise<ChangeResult> {
       return db.transaction(async (tx) => {
-        const filter =
-          r.filter === 'live' ? q`r.${id(s.deletedAt!.column)} IS NULL` : q`r.${id(s.deletedAt!.column)} IS NOT NULL`
-        const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true), ...(s.deletedAt ? [filter] : [])])
+        const where = and([q`r.${id(idCol)} = ${r.id}`, ...scope.read('r', true)])
         const locked = (
           await exec(tx, q`SELECT ${ctx.select('r')}, NOW(3) AS ff_now FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE`)
         ).rows[0]
         if (!locked) return { state: 'missing' as const }
+        // the state the change needs, read from the locked row
+        if (s.deletedAt && (locked[s.deletedAt.column] === null) !== (r.filter === 'live')) {
+          return r.filter === 'live' ? { state: 'missing' as const } : { state: 'unchanged' as const, row: locked }
+        }
         // Per record, time never runs backwards; scd2 intervals must also be non-empty.
         let ts = locked.ff_now as Date
         const floor = scd2

@@ -13,7 +13,11 @@ export const NOW = Symbol('operation timestamp')
 /** A change to one existing row: the kind of write every update, delete, restore and transfer is. */
 export interface ChangeRequest {
   readonly id: string
-  /** Which rows qualify: live ones (update, delete, transfer) or deleted ones (restore). */
+  /**
+   * Which rows the change writes: live ones (update, delete, transfer) or deleted ones (restore).
+   * The row is locked whatever its state and the state is read from the lock: a row in the other
+   * state is 'missing' for a live change and 'unchanged' for a restore.
+   */
   readonly filter: 'live' | 'deleted'
   /** Column values to set (encoded for binding), or NOW. */
   readonly set: ReadonlyMap<FieldDef, unknown>

@@ -69,7 +69,14 @@ export function corpus(family: 'postgres' | 'mysql'): Model[] {
       { columns: ['limit', 'count'], unique: true, name: 'order_limit_count_key' },
       ...(pg ? [{ columns: ['status'], where: "status <> 'blocked'", name: 'order_open_idx' }] : []),
     ],
-    checks: ['"limit" < 1000 OR status = \'blocked\'', "user_name <> ''"],
+    checks: [
+      '"limit" < 1000 OR status = \'blocked\'',
+      "user_name <> ''",
+      // literal forms engines store otherwise (MariaDB: false → 0, NOT flag → flag = 0, X'41' → 'A')
+      pg
+        ? "flag = false OR flag = TRUE OR NOT flag OR flag IS TRUE OR amount > .5 OR amount <> 1e3 OR amount >= -0.5 OR code <> 'it''s' OR day > DATE '2020-01-01' OR count BETWEEN 1 AND 2 OR text IS NULL"
+        : "flag = false OR flag = TRUE OR NOT flag OR flag IS TRUE OR amount > .5 OR amount <> 1e3 OR amount >= -0.5 OR code <> 'it''s' OR code <> 'o\\'k' OR day > DATE '2020-01-01' OR count BETWEEN 1 AND 2 OR code <> X'41' OR code <> 0x42 OR code <> _utf8mb4'z' OR text IS NULL",
+    ],
   })
   const History = defineModel({
     table: 'select',
@@ -94,5 +101,30 @@ export function corpus(family: 'postgres' | 'mysql'): Model[] {
     multiTenant: false,
     fields: { value: z.string().max(5) },
   })
-  return [Category, Everything, History, LongNames, Plain]
+  // the engine's whole name limit, and audit / history tables named explicitly
+  const AtTheLimit = defineModel({
+    table: `at_the_limit_${'x'.repeat((pg ? 63 : 64) - 13)}`,
+    temporal: 'scd2',
+    fields: { code: field(z.string().max(10), { unique: true, index: true, check: "code <> ''" }) },
+    checks: ["code <> 'none'"],
+  })
+  const Named = defineModel({
+    table: 'named',
+    temporal: 'copy_on_change',
+    auditTable: 'named_trail',
+    fields: {
+      parent: field(z.uuid().nullable(), {
+        references: { model: () => Category },
+        onDelete: 'RESTRICT',
+        onUpdate: 'CASCADE',
+      }),
+    },
+  })
+  const NamedHistory = defineModel({
+    table: 'named_h',
+    temporal: 'scd2',
+    historyTable: 'named_h_versions',
+    fields: { n: z.int().min(0).max(9).default(0) },
+  })
+  return [Category, Everything, History, LongNames, Plain, AtTheLimit, Named, NamedHistory]
 }

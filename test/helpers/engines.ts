@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { type ConnectOptions, connect, type Database, sql } from '../../src/index.js'
+import { type RunningPgBouncer, startPgBouncer } from './pgbouncer.js'
 
-export type EngineId = 'pglite' | 'postgres' | 'mariadb'
+/** `pgbouncer`: the PostgreSQL server through a private PgBouncer in transaction mode (see pgbouncer.test.ts). */
+export type EngineId = 'pglite' | 'postgres' | 'mariadb' | 'pgbouncer'
 
-export const SERVER_URLS: Record<Exclude<EngineId, 'pglite'>, string> = {
+export const SERVER_URLS: Record<'postgres' | 'mariadb', string> = {
   postgres: process.env.FF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   mariadb: process.env.FF_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test',
 }
@@ -13,6 +15,22 @@ export const SERVER_URLS: Record<Exclude<EngineId, 'pglite'>, string> = {
 export function selectedEngines(): EngineId[] {
   const list = process.env.FF_ENGINES_SELECTED ?? 'pglite'
   return list.split(',').filter(Boolean) as EngineId[]
+}
+
+let suiteEngines: EngineId[] | undefined
+
+/**
+ * Make the suites defined from now on in this test file run on `ids` only (pgbouncer.test.ts imports
+ * the repository and concurrency suites after `runSuitesOn(['pgbouncer'])`). Without it, suites run
+ * on every selected engine but `pgbouncer`, which only the suites imported that way use.
+ */
+export function runSuitesOn(ids: EngineId[]): void {
+  suiteEngines = ids
+}
+
+/** What a connection through the engine must be told (PgBouncer 1.18 cannot hold prepared statements). */
+const ENGINE_OPTIONS: Partial<Record<EngineId, Omit<ConnectOptions, 'url'>>> = {
+  pgbouncer: { preparedStatements: false },
 }
 
 export interface EngineContext {
@@ -35,7 +53,7 @@ export function describeEngines(
   body: (ctx: EngineContext) => void,
   filter: (id: EngineId) => boolean = () => true,
 ): void {
-  const engines = selectedEngines().filter(filter)
+  const engines = (suiteEngines ?? selectedEngines().filter((e) => e !== 'pgbouncer')).filter(filter)
   if (engines.length === 0) {
     // a file whose suites all need servers still registers something, reported as skipped, so a run
     // without servers (`npm test` on a laptop) passes instead of failing with "No test suite found"
@@ -50,6 +68,7 @@ export function describeEngines(
       let dbName: string | undefined
       let current: Database | undefined
       let url: string | undefined
+      let bouncer: RunningPgBouncer | undefined
       const ctx: EngineContext = {
         id,
         family: id === 'mariadb' ? 'mysql' : 'postgres',
@@ -62,7 +81,7 @@ export function describeEngines(
         },
         async open(options = {}) {
           if (id === 'pglite') throw new Error('PGlite has a single connection; use ctx.db')
-          const db = await connect({ ...options, url: url! })
+          const db = await connect({ ...ENGINE_OPTIONS[id], ...options, url: url! })
           extra.push(db)
           return db
         },
@@ -73,17 +92,22 @@ export function describeEngines(
           return
         }
         dbName = `ff_t_${randomBytes(5).toString('hex')}`
-        admin = await connect(SERVER_URLS[id])
+        const server = id === 'mariadb' ? SERVER_URLS.mariadb : SERVER_URLS.postgres
+        admin = await connect(server)
         await admin.execute(sql`create database ${sql.id(dbName)}`)
-        url = withDatabase(SERVER_URLS[id], dbName)
-        current = await connect(url)
+        if (id === 'pgbouncer') {
+          bouncer = await startPgBouncer()
+          url = bouncer.url(dbName)
+        } else url = withDatabase(server, dbName)
+        current = await connect({ ...ENGINE_OPTIONS[id], url })
       }, 60_000)
       afterAll(async () => {
         for (const db of extra) await db.close()
         await current?.close()
+        await bouncer?.stop()
         if (admin && dbName) {
           await admin.execute(
-            id === 'postgres'
+            id !== 'mariadb'
               ? sql`drop database if exists ${sql.id(dbName)} with (force)`
               : sql`drop database if exists ${sql.id(dbName)}`,
           )

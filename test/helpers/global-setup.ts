@@ -1,7 +1,8 @@
 import { Socket } from 'node:net'
 import { SERVER_URLS } from './engines.js'
+import { pgbouncerInstalled } from './pgbouncer.js'
 
-const KNOWN = ['pglite', 'postgres', 'mariadb'] as const
+const KNOWN = ['pglite', 'postgres', 'mariadb', 'pgbouncer'] as const
 
 function reachable(url: string, timeoutMs = 1_000): Promise<boolean> {
   const u = new URL(url)
@@ -30,14 +31,19 @@ export default async function setup(): Promise<void> {
       if (!(KNOWN as readonly string[]).includes(id)) {
         throw new Error(`FF_ENGINES: unknown engine "${id}" (known: ${KNOWN.join(', ')})`)
       }
-      if (id !== 'pglite' && !(await reachable(SERVER_URLS[id as 'postgres' | 'mariadb']))) {
-        throw new Error(`FF_ENGINES lists ${id}, but ${SERVER_URLS[id as 'postgres' | 'mariadb']} does not answer`)
+      const server = SERVER_URLS[id === 'pgbouncer' ? 'postgres' : (id as 'postgres' | 'mariadb')]
+      if (id !== 'pglite' && !(await reachable(server))) {
+        throw new Error(`FF_ENGINES lists ${id}, but ${server} does not answer`)
+      }
+      if (id === 'pgbouncer' && !pgbouncerInstalled()) {
+        throw new Error('FF_ENGINES lists pgbouncer, but the pgbouncer binary is not installed')
       }
     }
     process.env.FF_ENGINES_SELECTED = requested.join(',')
   } else {
     const found = ['pglite']
     for (const id of ['postgres', 'mariadb'] as const) if (await reachable(SERVER_URLS[id])) found.push(id)
+    if (found.includes('postgres') && pgbouncerInstalled()) found.push('pgbouncer')
     process.env.FF_ENGINES_SELECTED = found.join(',')
   }
   // Redis backs the shared-cache tests: required when engines are listed (CI), used when present otherwise

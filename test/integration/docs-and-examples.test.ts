@@ -71,12 +71,78 @@ describe('docs/quickstart.md', () => {
   }, 60_000)
 })
 
+/** The ts blocks of a doc, in order, run as one program (with optional code between blocks). */
+async function runDoc(doc: string, glue: (blocks: string[]) => string): Promise<string> {
+  const markdown = readFileSync(join(root, 'docs', doc), 'utf8')
+  const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+  const dir = mkdtempSync(join(root, '.tmp-doc-'))
+  try {
+    const file = join(dir, 'doc.ts')
+    writeFileSync(file, glue(blocks))
+    return (await runTs(file)).stdout
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+describe('docs/reports-and-joins.md', () => {
+  it('runs every ts block, in order, as one program, printing what the comments say', async () => {
+    const stdout = await runDoc('reports-and-joins.md', (blocks) => {
+      expect(blocks.length).toBeGreaterThanOrEqual(5)
+      return blocks.join('\n')
+    })
+    expect(stdout).toContain("[ { name: 'Acme', title: 'Support', monthlyFee: '150.00' } ]")
+    expect(stdout).toContain("[ 'Acme: 2' ]")
+    expect(stdout).toContain("[ { name: 'Acme' } ]")
+    expect(stdout).toContain('true')
+    expect(stdout).toContain("[ { name: 'Acme', monthlyFee: '150.00', version: 1 } ]")
+    expect(stdout).toContain("[ { name: 'Acme Corp', monthlyFee: '175.00', version: 2 } ]")
+    expect(stdout).toMatch(/^1\n0\n/m)
+    expect(stdout).toContain('deleteMany with an empty where needs { all: true }')
+    expect(stdout).toContain("'INSERT email', 'INSERT plan', 'UPDATE plan'")
+    expect(stdout).toMatch(/\n3\n$/)
+  }, 60_000)
+})
+
+describe('docs/scd2-foreign-keys.md', () => {
+  it('its ts blocks run, the "joins as of a date" query included', async () => {
+    const stdout = await runDoc('scd2-foreign-keys.md', (blocks) => {
+      expect(blocks.length).toBe(2)
+      return [
+        `import { z } from 'zod'
+import { connect, defineModel, field, SchemaManager } from 'ff-storage'
+const Contract = defineModel({ table: 'contracts', temporal: 'scd2', fields: { title: z.string() } })
+const db = await connect()
+const orgId = '0190a000-0000-7000-8000-000000000001'`,
+        blocks[0],
+        `await new SchemaManager(db).sync([Contract, Invoice])
+const k = await db.repository(Contract, { tenantId: orgId }).create({ title: 'old title' })
+await db.repository(Invoice, { tenantId: orgId }).create({ contractId: k.id })
+await new Promise((r) => setTimeout(r, 10))
+const cut = new Date()
+await new Promise((r) => setTimeout(r, 10))
+await db.repository(Contract, { tenantId: orgId }).update(k.id, { title: 'new title' })`,
+        blocks[1]!.replace("new Date('2025-01-01T00:00:00Z')", 'cut'),
+        'console.log(JSON.stringify(rows.map((r) => [r.title, r.version])))\nawait db.close()',
+      ].join('\n')
+    })
+    expect(stdout).toContain('[["old title",1]]')
+  }, 60_000)
+})
+
 describe('README', () => {
   it('shows the two quick-start command lines and links the docs', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8')
     expect(readme).toContain('npm install && npm run demo')
     expect(readme).toContain('npm install && npm test')
-    for (const doc of ['quickstart', 'strategies', 'scd2-foreign-keys', 'schema-sync', 'production']) {
+    for (const doc of [
+      'quickstart',
+      'strategies',
+      'scd2-foreign-keys',
+      'schema-sync',
+      'production',
+      'reports-and-joins',
+    ]) {
       expect(readme).toContain(`docs/${doc}.md`)
     }
   })

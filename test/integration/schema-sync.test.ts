@@ -29,14 +29,21 @@ describeEngines('schema sync', (ctx) => {
         'createTable a_table_name_that_is_quite_long_for_an_index_0123',
         'createTable a_table_name_that_is_quite_long_for_an_index_0123_audit',
         'createTable limit',
+        `createTable ${models[5]!.def.table}`,
+        expect.stringMatching(/^createTable at_the_limit_x+_[0-9a-f]{8}_history$/),
+        'createTable named',
+        'createTable named_trail',
+        'createTable named_h',
+        'createTable named_h_versions',
         'addForeignKey categories_parent_id_fkey',
         'addForeignKey order_category_id_fkey',
         'addForeignKey order_other_category_fkey',
         'addForeignKey select_order_fkey',
+        'addForeignKey named_parent_fkey',
       ])
       expect(first.hasDestructive).toBe(false)
       const result = await manager().sync(models)
-      expect(result.applied).toHaveLength(12)
+      expect(result.applied).toHaveLength(19)
       expect(result.pending).toEqual([])
       const again = await manager().plan(models)
       expect(again.changes).toEqual([])

@@ -3,9 +3,11 @@ import { z } from 'zod'
 import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
 import { defineModel, field } from '../../src/index.js'
 import { fromModels } from '../../src/schema/from-models.js'
+import { isModelCheckName, modelCheckName, withSuffix } from '../../src/schema/names.js'
 import type { TableDesc } from '../../src/schema/types.js'
-import { describe as describeChange, isDestructive, render } from '../../src/sync/changes.js'
+import { describe as describeChange, isDestructive, render, steps } from '../../src/sync/changes.js'
 import { diffSchemas, isWidening } from '../../src/sync/diff.js'
+import { misfitCondition } from '../../src/sync/narrowing.js'
 import { normalizeExpression, normalizeSchema, normalizeType } from '../../src/sync/normalize.js'
 
 describe('normalizeExpression', () => {
@@ -122,10 +124,81 @@ describe('diffSchemas', () => {
     const changed: TableDesc = { ...table, indexes: table.indexes.map((i) => ({ ...i, unique: true })) }
     const changes = diffSchemas({ tables: [changed] }, a, { family: 'mysql' })
     expect(changes.map((c) => c.kind)).toEqual(['replaceIndex'])
+    // one ALTER: InnoDB applies it whole or not at all, so a failed build keeps the old index
     expect(render(changes[0]!, mysqlDialect)).toEqual([
-      'ALTER TABLE `t` DROP INDEX `t_a_idx`',
-      'ALTER TABLE `t` ADD UNIQUE INDEX `t_a_idx` (`a`)',
+      'ALTER TABLE `t` DROP INDEX `t_a_idx`, ADD UNIQUE INDEX `t_a_idx` (`a`)',
     ])
     expect(isDestructive(changes[0]!)).toBe(false)
+  })
+})
+
+describe('schema sync II: pure pieces', () => {
+  it('normalizes the literal forms MySQL stores otherwise, on both sides alike', () => {
+    const pairs: [string, string][] = [
+      ['flag = false', '"flag" = 0'],
+      ['flag = TRUE', '`flag` = 1'],
+      ['NOT flag', '"flag" = 0'],
+      ["s <> X'41'", "s <> 'A'"],
+      ['s <> 0x41', "s <> 'A'"],
+      ["s = _utf8mb4'z'", "s = 'z'"],
+      ['n > .5', 'n > 0.5'],
+      ['n <> 1e3', 'n <> 1000'],
+    ]
+    for (const [written, stored] of pairs) {
+      expect(normalizeExpression(written, 'mysql')).toBe(normalizeExpression(stored, 'mysql'))
+    }
+    // IS TRUE stays, NOT before IN / NULL stays, and PostgreSQL keeps its own forms
+    expect(normalizeExpression('flag IS TRUE', 'mysql')).toBe('flag is true')
+    expect(normalizeExpression('a NOT IN (1)', 'mysql')).toBe('a not in (1)')
+    expect(normalizeExpression('flag = false', 'postgres')).toBe('flag = false')
+  })
+
+  it('counts what does not fit a narrower type with one condition per type family', () => {
+    expect(misfitCondition('"s"', 'character varying(100)', 'character varying(40)', 'postgres')).toBe(
+      'CHAR_LENGTH("s") > 40',
+    )
+    expect(misfitCondition('`d`', 'decimal(10,4)', 'decimal(8,2)', 'mysql')).toBe(
+      '(ABS(`d`) >= 1000000 OR `d` <> ROUND(`d`, 2))',
+    )
+    expect(misfitCondition('"n"', 'bigint', 'integer', 'postgres')).toMatch(/"n" < -2147483648 OR "n" > 2147483647/)
+    expect(misfitCondition('"u"', 'uuid', 'text', 'postgres')).toBeUndefined()
+  })
+
+  it('shortens derived names keeping the start and the suffix, and recognizes model check names', () => {
+    const long = 'x'.repeat(60)
+    expect(withSuffix('short', '_audit')).toBe('short_audit')
+    expect(withSuffix(`${long}a`, '_audit')).not.toBe(withSuffix(`${long}b`, '_audit'))
+    expect(Buffer.byteLength(withSuffix(`${long}a`, '_history'))).toBeLessThanOrEqual(63)
+    expect(isModelCheckName('t', modelCheckName('t', 'a > 0'))).toBe(true)
+    expect(isModelCheckName(`${long}a`, modelCheckName(`${long}a`, 'a > 0'))).toBe(true)
+    expect(isModelCheckName('t', 't_a_check')).toBe(false)
+    expect(isModelCheckName('u', modelCheckName('t', 'a > 0'))).toBe(false)
+  })
+
+  it('pairs an edited model check into one replace, and re-creates MySQL keys around a type change', () => {
+    const m = (check: string, n: number) => {
+      const P = defineModel({
+        table: 'p',
+        multiTenant: false,
+        fields: { code: field(z.string().max(n), { unique: true }) },
+      })
+      const C = defineModel({
+        table: 'c',
+        multiTenant: false,
+        fields: { code: field(z.string().max(n), { references: 'p.code' }) },
+        checks: [check],
+      })
+      return normalizeSchema(fromModels([P, C], mysqlDialect), 'mysql')
+    }
+    const changes = diffSchemas(m('code <> 1', 3), m('code <> 0', 2), { family: 'mysql' })
+    expect(changes.map((c) => `${c.kind} ${'table' in c ? c.table.name : ''}`).sort()).toEqual([
+      'alterColumnType c',
+      'alterColumnType p',
+      'replaceCheck c',
+      'replaceForeignKey c',
+    ])
+    const fk = changes.find((c) => c.kind === 'replaceForeignKey')!
+    expect(steps(fk, mysqlDialect).map((s) => s.phase)).toEqual(['release', 'create'])
+    expect(describeChange(fk)).toMatch(/re-create foreign key c_code_fkey .*around the type change/)
   })
 })

@@ -75,8 +75,9 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
   const pool = mysql.createPool({
     uri: url,
     connectionLimit: p.max,
-    maxIdle: Math.max(p.min, 0) || p.max,
-    idleTimeout: p.idleTimeoutMs,
+    // mysql2's own reaper runs only when maxIdle < max, and then closes every connection idle past
+    // idleTimeout, `min` or not: it stays off, and `reap` below keeps `min`
+    maxIdle: p.max,
     connectTimeout: options.connectTimeoutMs,
     timezone: 'Z',
     dateStrings: ['DATE'],
@@ -94,6 +95,27 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
   pool.on('connection', (conn) => {
     conn.on('error', (err) => options.logger?.warn({ err }, 'ff-storage: MySQL connection failed'))
   })
+
+  const all = pool as unknown as {
+    _closed?: boolean
+    _allConnections?: { length: number }
+    _freeConnections?: { length: number; get(i: number): { lastActiveTime: number; destroy(): void } }
+    _connectionQueue?: { length: number }
+  }
+  // Idle connections above `min` close after idleTimeoutMs, oldest first (the free list is in release order).
+  const reap = () => {
+    const free = all._freeConnections
+    if (all._closed || !free || !all._allConnections) return
+    while (
+      free.length > 0 &&
+      all._allConnections.length > p.min &&
+      Date.now() - free.get(0).lastActiveTime >= p.idleTimeoutMs
+    ) {
+      free.get(0).destroy()
+    }
+  }
+  const reaper = setInterval(reap, Math.max(50, Math.min(1_000, Math.floor(p.idleTimeoutMs / 2))))
+  reaper.unref()
 
   let flavour: 'mysql' | 'mariadb' | undefined
   const guarded: MysqlPool = {
@@ -116,7 +138,10 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
         callback(err, err ? conn : neverDirty(conn))
       })
     },
-    end: (callback) => pool.end(callback),
+    end: (callback) => {
+      clearInterval(reaper)
+      pool.end(callback)
+    },
   }
 
   const kysely = new Kysely({
@@ -147,19 +172,21 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
     }),
   })
   // Open the first connection now: it tells MySQL from MariaDB.
-  await kysely.connection().execute(async () => {})
-  const all = pool as unknown as {
-    _allConnections?: { length: number }
-    _freeConnections?: { length: number }
-    _connectionQueue?: { length: number }
-  }
+  await kysely
+    .connection()
+    .execute(async () => {})
+    .catch((error: unknown) => {
+      clearInterval(reaper)
+      throw error
+    })
   return {
     dialect: flavour === 'mariadb' ? mariadbDialect : mysqlDialect,
     kysely,
+    // an ended pool keeps its lists, but every connection in them is closed
     poolStats: () => ({
-      total: all._allConnections?.length ?? 0,
-      idle: all._freeConnections?.length ?? 0,
-      waiting: all._connectionQueue?.length ?? 0,
+      total: all._closed ? 0 : (all._allConnections?.length ?? 0),
+      idle: all._closed ? 0 : (all._freeConnections?.length ?? 0),
+      waiting: all._closed ? 0 : (all._connectionQueue?.length ?? 0),
       max: p.max,
     }),
   }

@@ -3,6 +3,7 @@ import pg from 'pg'
 import { postgresDialect } from '../../dialect/postgres/dialect.js'
 import { ConnectionError, PoolExhaustedError } from '../../errors.js'
 import type { ResolvedOptions } from '../options.js'
+import { PreparedStatements } from './pg-prepared.js'
 import { POSTGRES_PARSERS } from './postgres-types.js'
 import type { Engine } from './types.js'
 
@@ -44,6 +45,47 @@ function neverDirty(client: pg.PoolClient, onError: (error: Error) => void): pg.
   return client
 }
 
+const CONFIGURED = Symbol('ff-storage.configured')
+type Configured = pg.PoolClient & { [CONFIGURED]?: true }
+
+/**
+ * statement_timeout and idle_in_transaction_session_timeout, set without startup parameters (which
+ * PgBouncer refuses: "unsupported startup parameter"): `SET` once when a connection opens — that
+ * covers every statement on a direct connection or through a session-mode pooler — and `SET LOCAL`
+ * folded into every BEGIN (no extra round trip), because a transaction-mode pooler hands each
+ * transaction whichever server connection is free and a session SET does not follow it. Outside a
+ * transaction, through such a pooler, set them on the role (`ALTER ROLE app SET statement_timeout
+ * = '30s'`); docs/production.md says so.
+ */
+function sessionSettings(options: ResolvedOptions): { session: string; transaction: string } | undefined {
+  const parts: string[] = []
+  if (options.statementTimeoutMs !== undefined) {
+    parts.push(`statement_timeout = ${Math.max(0, Math.trunc(Number(options.statementTimeoutMs)))}`)
+  }
+  if (options.idleInTransactionTimeoutMs !== undefined) {
+    parts.push(
+      `idle_in_transaction_session_timeout = ${Math.max(0, Math.trunc(Number(options.idleInTransactionTimeoutMs)))}`,
+    )
+  }
+  if (parts.length === 0) return undefined
+  return {
+    session: parts.map((p) => `set ${p}`).join('; '),
+    transaction: parts.map((p) => `; set local ${p}`).join(''),
+  }
+}
+
+/** `begin` becomes `begin; set local …` in the same simple-protocol message; callers see BEGIN's result. */
+function withTransactionSettings(client: pg.PoolClient, suffix: string): void {
+  const original = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult | pg.QueryResult[]>
+  // biome-ignore lint/suspicious/noExplicitAny: pg's overloaded query signature
+  ;(client as any).query = function query(text: unknown, values?: unknown, callback?: unknown) {
+    if (typeof text === 'string' && callback === undefined && (text === 'begin' || text === 'BEGIN')) {
+      return original(text + suffix).then((results) => (Array.isArray(results) ? results[0] : results))
+    }
+    return original(text, values, callback)
+  }
+}
+
 export function openPostgres(url: string, options: ResolvedOptions): Engine {
   const { pool: p } = options
   const pool = new pg.Pool({
@@ -54,11 +96,9 @@ export function openPostgres(url: string, options: ResolvedOptions): Engine {
     connectionTimeoutMillis: Math.max(p.acquireTimeoutMs, 1),
     application_name: 'ff-storage',
     types,
-    ...(options.statementTimeoutMs !== undefined && { statement_timeout: options.statementTimeoutMs }),
-    ...(options.idleInTransactionTimeoutMs !== undefined && {
-      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
-    }),
   } as pg.PoolConfig)
+  const settings = sessionSettings(options)
+  const prepared = options.preparedStatements ? new PreparedStatements() : undefined
   // An idle client losing its connection must not crash the process; the pool drops it.
   pool.on('error', (err) => options.logger?.warn({ err }, 'ff-storage: idle PostgreSQL connection failed'))
 
@@ -66,7 +106,19 @@ export function openPostgres(url: string, options: ResolvedOptions): Engine {
     async connect() {
       const full = pool.totalCount >= p.max
       try {
-        return neverDirty(await pool.connect(), (err) =>
+        const client = await pool.connect()
+        if (settings && !(client as Configured)[CONFIGURED]) {
+          try {
+            await client.query(settings.session)
+          } catch (error) {
+            client.release(error as Error)
+            throw error
+          }
+          ;(client as Configured)[CONFIGURED] = true
+          withTransactionSettings(client, settings.transaction)
+        }
+        prepared?.attach(client)
+        return neverDirty(client, (err) =>
           options.logger?.warn({ err }, 'ff-storage: PostgreSQL connection failed while in use'),
         )
       } catch (cause) {

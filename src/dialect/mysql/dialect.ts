@@ -4,7 +4,7 @@ import type { Dialect } from '../dialect.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
 import { quoteMysqlId } from './quote.js'
-import { mysqlDdl, mysqlTypes } from './schema.js'
+import { mariadbDdl, mysqlDdl, mysqlTypes } from './schema.js'
 
 export { quoteMysqlId }
 
@@ -58,4 +58,5 @@ export const mariadbDialect: Dialect = Object.freeze({
   ...mysqlDialect,
   name: 'mariadb',
   capabilities: Object.freeze({ ...mysqlDialect.capabilities, insertReturning: true }),
+  ddl: mariadbDdl,
 })

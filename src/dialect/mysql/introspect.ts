@@ -41,7 +41,7 @@ export const mysqlIntrospector: Introspector = {
       [],
     )
     const stats = await query(
-      `SELECT table_name AS tbl, index_name AS name, non_unique, column_name AS col, index_type AS method
+      `SELECT table_name AS tbl, index_name AS name, non_unique, column_name AS col, index_type AS method, collation AS dir
          FROM information_schema.statistics WHERE table_schema = database() AND index_name <> 'PRIMARY'
         ORDER BY table_name, index_name, seq_in_index`,
       [],
@@ -126,7 +126,7 @@ export const mysqlIntrospector: Introspector = {
         onDelete: fk.d as ReferentialAction,
       })
     }
-    const idx = new Map<string, { tbl: string; desc: IndexDesc & { columns: string[] } }>()
+    const idx = new Map<string, { tbl: string; desc: IndexDesc & { columns: string[] }; descending: boolean[] }>()
     for (const r of stats) {
       const key = `${str(r.tbl)}.${str(r.name)}`
       let entry = idx.get(key)
@@ -140,12 +140,15 @@ export const mysqlIntrospector: Introspector = {
             where: undefined,
             method: str(r.method).toLowerCase(),
           },
+          descending: [],
         }
         idx.set(key, entry)
       }
       entry.desc.columns.push(str(r.col))
+      entry.descending.push(str(r.dir ?? 'A') === 'D')
     }
-    for (const { tbl, desc } of idx.values()) table(tbl).indexes.push(desc)
+    for (const { tbl, desc, descending } of idx.values())
+      table(tbl).indexes.push(descending.some(Boolean) ? { ...desc, descending } : desc)
     return { tables: [...tables.values()] }
   },
 }

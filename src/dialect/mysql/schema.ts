@@ -1,6 +1,6 @@
 import type { LogicalType } from '../../model/logical-type.js'
 import type { ColumnDesc, ForeignKeyDesc, IndexDesc, TableDesc } from '../../schema/types.js'
-import { type DdlRenderer, stringLiteral, type TypeRenderer } from '../ddl.js'
+import { type DdlRenderer, type DdlTimeouts, stringLiteral, type TypeRenderer } from '../ddl.js'
 import { quoteMysqlId as q } from './quote.js'
 
 /** Type names as MySQL's information_schema.COLUMNS.COLUMN_TYPE prints them (display widths dropped). */
@@ -74,7 +74,8 @@ function indexSql(i: IndexDesc): string {
     throw new Error(`MySQL has no partial indexes: index ${i.name} has WHERE ${i.where}`)
   }
   const method = i.method && i.method !== 'btree' ? ` USING ${i.method.toUpperCase()}` : ''
-  return `${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} (${list(i.columns)})${method}`
+  const columns = i.columns.map((c, n) => `${q(c)}${i.descending?.[n] ? ' DESC' : ''}`).join(', ')
+  return `${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} (${columns})${method}`
 }
 
 /** MySQL and MariaDB: InnoDB, utf8mb4 with binary collation (comparisons as exact as PostgreSQL's). */
@@ -99,11 +100,44 @@ export const mysqlDdl: DdlRenderer = {
   setDefault: (t, c) =>
     `ALTER TABLE ${q(t.name)} ALTER COLUMN ${q(c.name)} ${c.default === undefined ? 'DROP DEFAULT' : `SET DEFAULT ${c.default}`}`,
   createIndex: (t, i) => `ALTER TABLE ${q(t.name)} ADD ${indexSql(i)}`,
-  dropIndex: (t, name) => `ALTER TABLE ${q(t.name)} DROP INDEX ${q(name)}`,
+  dropIndex: (t, i) => `ALTER TABLE ${q(t.name)} DROP INDEX ${q(i.name)}`,
+  // one ALTER is atomic in InnoDB: if the new index cannot be built, the old one stays
+  replaceIndex: (t, from, to) => [`ALTER TABLE ${q(t.name)} DROP INDEX ${q(from.name)}, ADD ${indexSql(to)}`],
   addPrimaryKey: (t, pk) => `ALTER TABLE ${q(t.name)} ADD PRIMARY KEY (${list(pk.columns)})`,
   dropPrimaryKey: (t) => `ALTER TABLE ${q(t.name)} DROP PRIMARY KEY`,
   addForeignKey: (t, fk) => `ALTER TABLE ${q(t.name)} ADD ${fkSql(fk)}`,
   dropForeignKey: (t, name) => `ALTER TABLE ${q(t.name)} DROP FOREIGN KEY ${q(name)}`,
   addCheck: (t, c) => `ALTER TABLE ${q(t.name)} ADD CONSTRAINT ${q(c.name)} CHECK (${c.expression})`,
   dropCheck: (t, name) => `ALTER TABLE ${q(t.name)} DROP CONSTRAINT ${q(name)}`,
+  createIndexOnline: (t, i, from) => ({
+    sql: [
+      `ALTER TABLE ${q(t.name)} ${from ? `DROP INDEX ${q(from.name)}, ` : ''}ADD ${indexSql(i)}, ALGORITHM=INPLACE, LOCK=NONE`,
+    ],
+    outsideTransaction: false,
+    cleanup: [],
+  }),
+  // MySQL 8 has no per-statement setting for DDL (MariaDB's SET STATEMENT below)
+  timeouts: () => ({ session: [], wrap: (sql) => sql }),
+  lockTimeoutCodes: ['1205'],
+  // one ALTER: if rows violate the new check, the old one stays
+  replaceCheck: (t, from, c) => [
+    `ALTER TABLE ${q(t.name)} DROP CONSTRAINT ${q(from)}, ADD CONSTRAINT ${q(c.name)} CHECK (${c.expression})`,
+  ],
 }
+
+/** MariaDB: per-statement bounds (`SET STATEMENT … FOR`), so no session setting outlives the sync. */
+export const mariadbDdl: DdlRenderer = Object.freeze({
+  ...mysqlDdl,
+  timeouts(o: DdlTimeouts) {
+    const settings = [
+      ...(o.lockTimeoutMs !== undefined ? [`lock_wait_timeout=${Math.max(1, Math.ceil(o.lockTimeoutMs / 1000))}`] : []),
+      ...(o.statementTimeoutMs !== undefined
+        ? [`max_statement_time=${Math.max(0.001, o.statementTimeoutMs / 1000)}`]
+        : []),
+    ]
+    return {
+      session: [],
+      wrap: (sql: string) => (settings.length ? `SET STATEMENT ${settings.join(', ')} FOR ${sql}` : sql),
+    }
+  },
+})

@@ -60,14 +60,18 @@ export const postgresIntrospector: Introspector = {
               (SELECT array_agg(COALESCE(a.attname::text, pg_get_indexdef(ix.indexrelid, k.ord::int, true)) ORDER BY k.ord)
                  FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
                  LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
-                WHERE k.ord <= ix.indnkeyatts) AS columns
+                WHERE k.ord <= ix.indnkeyatts) AS columns,
+              (SELECT array_agg((o.opt & 1) = 1 ORDER BY o.ord)
+                 FROM unnest(ix.indoption::int2[]) WITH ORDINALITY AS o(opt, ord)
+                WHERE o.ord <= ix.indnkeyatts) AS descending,
+              EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype = 'u') AS is_constraint
          FROM pg_index ix
          JOIN pg_class i ON i.oid = ix.indexrelid
          JOIN pg_class t ON t.oid = ix.indrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
          JOIN pg_am am ON am.oid = i.relam
         WHERE n.nspname = ANY($1)
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x'))
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'x'))
         ORDER BY i.relname`,
       [names],
     )
@@ -127,6 +131,8 @@ export const postgresIntrospector: Introspector = {
         unique: Boolean(r.is_unique),
         where: r.predicate === null ? undefined : String(r.predicate),
         method: String(r.method),
+        ...((r.descending as boolean[] | null)?.some(Boolean) && { descending: r.descending as boolean[] }),
+        ...(r.is_constraint === true && { constraint: true }),
       }
       table(String(r.schema), String(r.table)).indexes.push(index)
     }

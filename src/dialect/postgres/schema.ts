@@ -1,4 +1,5 @@
 import type { LogicalType } from '../../model/logical-type.js'
+import { shortName } from '../../schema/names.js'
 import type { ColumnDesc, ForeignKeyDesc, IndexDesc, TableDesc } from '../../schema/types.js'
 import { type DdlRenderer, stringLiteral, type TypeRenderer } from '../ddl.js'
 import { quotePostgresId as q } from './quote.js'
@@ -96,9 +97,15 @@ export const postgresDdl: DdlRenderer = {
   createIndex(t: TableDesc, i: IndexDesc): string {
     const method = i.method && i.method !== 'btree' ? ` USING ${i.method}` : ''
     const where = i.where !== undefined ? ` WHERE ${i.where}` : ''
-    return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} ON ${qualify(t.schema, t.name)}${method} (${list(i.columns)})${where}`
+    const columns = i.columns.map((c, n) => `${q(c)}${i.descending?.[n] ? ' DESC' : ''}`).join(', ')
+    return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} ON ${qualify(t.schema, t.name)}${method} (${columns})${where}`
   },
-  dropIndex: (t, name) => `DROP INDEX ${qualify(t.schema, name)}`,
+  dropIndex: (t, i) =>
+    i.constraint
+      ? `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${q(i.name)}`
+      : `DROP INDEX ${qualify(t.schema, i.name)}`,
+  // the plan runs in one transaction: a failure leaves the old index
+  replaceIndex: (t, from, to) => [postgresDdl.dropIndex(t, from), postgresDdl.createIndex(t, to)],
   addPrimaryKey: (t, pk) =>
     `ALTER TABLE ${qualify(t.schema, t.name)} ADD CONSTRAINT ${q(pk.name)} PRIMARY KEY (${list(pk.columns)})`,
   dropPrimaryKey: (t, name) => `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${q(name)}`,
@@ -106,4 +113,36 @@ export const postgresDdl: DdlRenderer = {
   dropForeignKey: (t, name) => `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${q(name)}`,
   addCheck: (t, c) => `ALTER TABLE ${qualify(t.schema, t.name)} ADD CONSTRAINT ${q(c.name)} CHECK (${c.expression})`,
   dropCheck: (t, name) => `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${q(name)}`,
+  createIndexOnline(t, i, from) {
+    const concurrently = (x: IndexDesc) =>
+      postgresDdl.createIndex(t, x).replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')
+    const drop = (name: string) => `DROP INDEX CONCURRENTLY IF EXISTS ${qualify(t.schema, name)}`
+    if (!from) return { sql: [concurrently(i)], outsideTransaction: true, cleanup: [drop(i.name)] }
+    // build the new index beside the old one, then swap: the table is never without it
+    const temp = shortName(`${i.name}_ff_new`)
+    return {
+      sql: [
+        concurrently({ ...i, name: temp }),
+        from.constraint ? postgresDdl.dropIndex(t, from) : drop(from.name),
+        `ALTER INDEX ${qualify(t.schema, temp)} RENAME TO ${q(i.name)}`,
+      ],
+      outsideTransaction: true,
+      cleanup: [drop(temp)],
+    }
+  },
+  timeouts: (o) => ({
+    session: [
+      ...(o.lockTimeoutMs !== undefined
+        ? [`SET LOCAL lock_timeout = ${Math.max(1, Math.round(o.lockTimeoutMs))}`]
+        : []),
+      ...(o.statementTimeoutMs !== undefined
+        ? [`SET LOCAL statement_timeout = ${Math.max(1, Math.round(o.statementTimeoutMs))}`]
+        : []),
+    ],
+    wrap: (sql) => sql,
+  }),
+  lockTimeoutCodes: ['55P03'],
+  replaceCheck: (t, from, c) => [
+    `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${q(from)}, ADD CONSTRAINT ${q(c.name)} CHECK (${c.expression})`,
+  ],
 }

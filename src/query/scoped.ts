@@ -1,0 +1,108 @@
+import { type CompiledQuery, type DatabaseConnection, type Driver, Kysely, type QueryResult } from 'kysely'
+import type { Database } from '../db/database.js'
+import { TenantNotConfiguredError, ValidationError } from '../errors.js'
+import { isModel, type Model } from '../model/define-model.js'
+import { ModelContext } from '../repository/context.js'
+import { requireDate } from '../repository/records.js'
+import { Scope } from '../scope/scope.js'
+import { SCOPED_NODES, type ScopedTable, ScopePlugin } from './plugin.js'
+import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './types.js'
+
+const contexts = new WeakMap<Model, Map<string, ModelContext>>()
+
+function contextOf(model: Model, db: Database): ModelContext {
+  let byEngine = contexts.get(model)
+  if (!byEngine) {
+    byEngine = new Map()
+    contexts.set(model, byEngine)
+  }
+  let ctx = byEngine.get(db.dialect.name)
+  if (!ctx) {
+    ctx = new ModelContext(model.def, db.dialect)
+    byEngine.set(db.dialect.name, ctx)
+  }
+  return ctx
+}
+
+const invalid = (message: string, path: (string | number)[]): never => {
+  throw new ValidationError(message, [{ code: 'custom', message, path }])
+}
+
+/**
+ * Runs what the scoped Kysely compiles through `db.run` (so metrics, error conversion, the circuit
+ * breaker and transactions apply), and only queries the scope plugin transformed: a query built
+ * with `withoutPlugins()` never reaches the database.
+ */
+function scopedDriver(db: Database): Driver {
+  const connection: DatabaseConnection = {
+    async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+      if (!SCOPED_NODES.has(compiled.query)) invalid('Only scoped queries run on a scoped query builder', [])
+      const { rows } = await db.run<R>({ sql: compiled.sql, parameters: compiled.parameters })
+      return { rows }
+    },
+    async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+      yield await connection.executeQuery<R>(compiled)
+    },
+  }
+  const noTransactions = async () =>
+    invalid('A scoped query builder has no transactions of its own: call db.transaction(tx => tx.scoped(…))', [])
+  return {
+    async init() {},
+    async acquireConnection() {
+      return connection
+    },
+    beginTransaction: noTransactions,
+    commitTransaction: noTransactions,
+    rollbackTransaction: noTransactions,
+    async releaseConnection() {},
+    // the database belongs to its owner: destroying the query builder closes nothing
+    async destroy() {},
+  }
+}
+
+/** Build `db.scoped(models, options)`: a read-only Kysely with the scope plugin, running on `db`. */
+export function createScoped<const Ms extends readonly Model[]>(
+  db: Database,
+  models: Ms,
+  options: ScopedOptions,
+): ScopedQueryCreator<ScopedTables<Ms>> {
+  if (!Array.isArray(models) || models.length === 0)
+    invalid('db.scoped() takes a non-empty array of models', ['models'])
+  if (typeof options !== 'object' || options === null) invalid('db.scoped() takes an options object', ['options'])
+  const known = new Set(['tenantId', 'tenantIds', 'asOf', 'includeDeleted'])
+  for (const key of Object.keys(options)) if (!known.has(key)) invalid(`unknown option "${key}"`, [key])
+  if (options.includeDeleted !== undefined && typeof options.includeDeleted !== 'boolean') {
+    invalid('includeDeleted must be true or false', ['includeDeleted'])
+  }
+  const asOf = options.asOf === undefined ? undefined : requireDate(options.asOf, 'asOf')
+  const tables = new Map<string, ScopedTable>()
+  const tenantScope = {
+    ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
+    ...(options.tenantIds !== undefined && { tenantIds: options.tenantIds }),
+  }
+  models.forEach((model, i) => {
+    if (!isModel(model)) invalid('not a model (use defineModel)', ['models', i])
+    const def = model.def
+    if (tables.has(def.table)) invalid(`table "${def.table}" is given twice`, ['models', i])
+    const scope = new Scope(def, def.multiTenant ? tenantScope : {})
+    tables.set(def.table, { ctx: contextOf(model, db), scope })
+  })
+  if (
+    (options.tenantId !== undefined || options.tenantIds !== undefined) &&
+    ![...tables.values()].some((t) => t.ctx.def.multiTenant)
+  ) {
+    throw new TenantNotConfiguredError('None of these models is multi-tenant: do not give a tenant scope')
+  }
+  const plugin = new ScopePlugin(tables, { asOf, includeDeleted: options.includeDeleted === true }, db.dialect.family)
+  const dialect = db.dialect
+  const kysely = new Kysely<ScopedTables<Ms>>({
+    dialect: {
+      createDriver: () => scopedDriver(db),
+      createQueryCompiler: () => dialect.createQueryCompiler(),
+      createAdapter: () => dialect.createAdapter(),
+      createIntrospector: () => invalid('A scoped query builder has no introspection', []),
+    },
+    plugins: [plugin],
+  })
+  return kysely as unknown as ScopedQueryCreator<ScopedTables<Ms>>
+}

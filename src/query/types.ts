@@ -1,0 +1,46 @@
+import type { Expression, QueryCreator } from 'kysely'
+import type { Model } from '../model/define-model.js'
+import type { ModelRecord } from '../model/types.js'
+
+/** The table name a model was declared with (its literal type). */
+export type TableOf<M> = M extends Model<infer C> ? C['table'] : never
+
+/** The tables a scoped query sees: each model's table, with the model's record as its row. */
+export type ScopedTables<Ms extends readonly Model[]> = { [M in Ms[number] as TableOf<M>]: ModelRecord<M> }
+
+/** The row type of a CTE body. */
+type CteRow<E> = E extends (creator: never) => infer Q ? (Q extends Expression<infer O> ? O : never) : never
+
+/** What `db.scoped(...)` takes besides the models. */
+export interface ScopedOptions {
+  /** Strict scope: one tenant. */
+  readonly tenantId?: string
+  /** Permissive scope: any of these tenants. */
+  readonly tenantIds?: readonly string[]
+  /** Read scd2 tables as they were at this instant (other tables as they are). */
+  readonly asOf?: Date
+  /** Include soft-deleted rows (default: live rows only). */
+  readonly includeDeleted?: boolean
+}
+
+/**
+ * A read-only Kysely query creator over scoped models: `selectFrom` and `with` only (no insert,
+ * update, delete or merge; those are also refused at run time). Every model table a query reads is
+ * restricted to the scope; columns are record property names.
+ *
+ * @example
+ * const r = db.scoped([Customer, Contract], { tenantId: orgId })
+ * const rows = await r.selectFrom('contracts')
+ *   .innerJoin('customers', 'customers.id', 'contracts.customerId')
+ *   .select(['customers.name', 'contracts.monthlyFee'])
+ *   .execute()
+ */
+export interface ScopedQueryCreator<DB> {
+  readonly selectFrom: QueryCreator<DB>['selectFrom']
+  readonly selectNoFrom: QueryCreator<DB>['selectNoFrom']
+  /** A common table expression; its body is scoped like the main query. */
+  with<N extends string, E extends (creator: ScopedQueryCreator<DB>) => Expression<unknown>>(
+    name: N,
+    expression: E,
+  ): ScopedQueryCreator<DB & { [K in N]: CteRow<E> }>
+}
