@@ -151,8 +151,10 @@ function converter(t: LogicalType | undefined, family: SqlFamily): Decoder | und
       return (raw) => (raw instanceof Date ? raw.toISOString().slice(0, 10) : String(raw))
     case 'string':
       // exact text ids are varbinary on MySQL/MariaDB: the driver returns bytes
-      return (raw) =>
-        raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8') : raw
+      return t.exact && mysql
+        ? (raw) =>
+            raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8') : raw
+        : undefined
     default:
       return undefined
   }

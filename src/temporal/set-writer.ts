@@ -94,7 +94,7 @@ export function cteSetWriter(ctx: ModelContext): SetWriter {
       )
       if (coc && r.audited.length > 0) {
         parts.push(
-          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, q`${asActor(r.actor)}`, r.transactionId, q`upd JOIN old ON old.${idCol} = upd.${idCol} CROSS JOIN ts`, true)})`,
+          q`aud AS (${auditInsert('upd', r.audited, (f) => [auditValue('old', f), auditValue('upd', f)], r.operation, q`ts.v`, asActor(r.actor), r.transactionId, q`upd JOIN old ON old.${idCol} = upd.${idCol} CROSS JOIN ts`, true)})`,
         )
       }
       const { rows } = await run(db, q`WITH ${join(parts)} SELECT count(*) AS n FROM upd`)

@@ -228,6 +228,7 @@ module.exports = { Note: defineModel({ table: 'notes', multiTenant: false, field
     const files = (readdirSync(pkg, { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'))
     expect(files).toContain('LICENSE')
     expect(files).toContain('cjs/index.cjs')
+    expect(files).toContain('examples/scd2-regulation.ts') // the demo points at examples/
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
     expect(files.filter((f) => f.startsWith('docs/api') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'))

@@ -84,6 +84,18 @@ describeEngines('text and bigint tenant and actor ids', (ctx) => {
     expect(await a.getChangesByUser(`${AUTH0} `)).toEqual([])
   })
 
+  it('text ids through set operations: updateMany and deleteMany record the text actor', async () => {
+    const users = ctx.db.repository(TextAudited, { tenantId: 'org_sets', userId: AUTH0 })
+    const r = await users.create({ email: email(), age: 70 })
+    expect(await users.updateMany({ age: 70 }, { age: 71 }, { userId: CLERK })).toBe(1)
+    expect(await users.deleteMany({ age: 71 }, { userId: CLERK })).toBe(1)
+    const trail = await users.getAuditHistory(r.id)
+    expect(trail.slice(-2).map((e) => [e.operation, e.changedBy, e.tenantId])).toEqual([
+      ['UPDATE', CLERK, 'org_sets'],
+      ['DELETE', CLERK, 'org_sets'],
+    ])
+  })
+
   it('text ids in a permissive scope: reads within the list, creates need a listed tenant', async () => {
     const admin = ctx.db.repository(TextAudited, { tenantIds: [ORG_A, ORG_B], userId: AUTH0 })
     const b = await admin.create({ email: email(), age: 5, tenantId: ORG_B })
