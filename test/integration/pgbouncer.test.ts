@@ -25,9 +25,10 @@ describeEngines('session settings through a transaction-mode pooler', (ctx) => {
     expect(settings).toEqual({ s: '200ms', i: '5s' })
     const started = Date.now()
     await expect(db.transaction((tx) => tx.query(sql`select pg_sleep(3)`))).rejects.toBeInstanceOf(QueryTimeoutError)
-    expect(Date.now() - started).toBeLessThan(2_500)
+    expect(Date.now() - started).toBeLessThan(3_000) // cancelled, not run to the end of the 3 s sleep
     expect(await db.queryOne(sql`select 1 as one`)).toEqual({ one: 1 })
   })
 })
 
-it.skipIf(through)('runs only when pgbouncer is among the engines (FF_ENGINES=…,pgbouncer)', () => {})
+// without the pgbouncer engine the file still registers something (reported as skipped, never in CI)
+if (!through) it.skip('runs only when pgbouncer is among the engines (FF_ENGINES=…,pgbouncer)', () => {})

@@ -72,17 +72,15 @@ describeEngines('schema sync II', (ctx) => {
     })
   })
 
-  it.skipIf(!pg)(
-    'refuses narrowing timestamp precision on PostgreSQL when values would be rounded (round-trip check)',
-    async () => {
+  if (pg)
+    it('refuses narrowing timestamp precision on PostgreSQL when values would be rounded (round-trip check)', async () => {
       const m = (type: string) =>
         defineModel({ table: 'narrow_t', multiTenant: false, fields: { at: field(z.date(), { type }) } })
       await manager().sync([m('timestamp(3) with time zone')])
       await ctx.db.repository(m('timestamp(3) with time zone')).create({ at: new Date('2024-01-01T00:00:00.123Z') })
       const error = await failure(manager().sync([m('timestamp(0) with time zone')], { allowDestructive: true }))
       expect(error.message).toMatch(/narrow_t\.at[\s\S]*1 row/)
-    },
-  )
+    })
 
   describe('dependency order (MySQL refused each of these before)', () => {
     const Parent = defineModel({ table: 'dep_parent', multiTenant: false, softDelete: false, fields: { n: z.int() } })

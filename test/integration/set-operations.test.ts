@@ -177,9 +177,9 @@ describeEngines('set operations (updateMany, deleteMany, restoreMany, upsert)', 
     })
   }
 
-  it.skipIf(ctx.id === 'pglite')(
-    'concurrent updateMany and single updates: no lost update, audit chain continuous',
-    async () => {
+  // row locks between connections: the servers only (PGlite has one connection)
+  if (ctx.id !== 'pglite')
+    it('concurrent updateMany and single updates: no lost update, audit chain continuous', async () => {
       const other = await ctx.open()
       const role = 'concurrent'
       const rows = await seed(Audited, 20, role)
@@ -201,6 +201,5 @@ describeEngines('set operations (updateMany, deleteMany, restoreMany, upsert)', 
           expect(entries.at(-1)!.newValue).toEqual((current as unknown as Record<string, unknown>)[field])
         }
       }
-    },
-  )
+    })
 })
