@@ -7,6 +7,7 @@ import { createScoped } from '../query/scoped.js'
 import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from '../query/types.js'
 import type { CacheStore } from '../repository/cache.js'
 import { Repository, type RepositoryOptions } from '../repository/repository.js'
+import type { Statement, StatementResult } from '../sql/statement.js'
 import type { CircuitBreaker, CircuitSnapshot } from './circuit-breaker.js'
 import type { PoolStats } from './drivers/types.js'
 import type { Metrics, MetricsSnapshot } from './metrics.js'
@@ -16,16 +17,7 @@ import { type RetryEvents, withRetry } from './retry.js'
 /** Anything `db.query` runs: a `sql` template, a query-builder query, or a compiled query. */
 export type Query<R = Record<string, unknown>> = RawBuilder<R> | Compilable<R> | CompiledQuery<R>
 
-/** A statement our own code generated: text in the engine's syntax plus its bound values. */
-export interface Statement {
-  readonly sql: string
-  readonly parameters: readonly unknown[]
-}
-
-export interface StatementResult<R = Record<string, unknown>> {
-  readonly rows: R[]
-  readonly affectedRows: number
-}
+export type { Statement, StatementResult }
 
 export interface TransactionOptions {
   /** Retry policy for this transaction (only applies to the outermost one). */

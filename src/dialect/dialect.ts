@@ -1,5 +1,6 @@
 import type { DialectAdapter, QueryCompiler } from 'kysely'
 import type { FFStorageError } from '../errors.js'
+import type { SqlSyntax } from '../sql/statement.js'
 import type { DdlRenderer, TypeRenderer } from './ddl.js'
 import type { Introspector } from './introspection.js'
 
@@ -41,7 +42,7 @@ export interface StatementContext {
  * An engine, as plain collaborators and flags: no I/O happens here (STYLE: a dialect is a plain
  * object of collaborators). Variants (PGlite, MariaDB) override only what differs.
  */
-export interface Dialect {
+export interface Dialect extends SqlSyntax {
   readonly name: EngineName
   readonly family: SqlFamily
   readonly capabilities: Capabilities

@@ -25,11 +25,11 @@ import {
   ValueNode,
 } from 'kysely'
 import { ValidationError } from '../errors.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { decodeValue } from '../model/codec.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
-import type { ModelContext } from '../repository/context.js'
-import { type Fragment, id as idPart, join, q } from '../repository/sql-builder.js'
 import { and, type Scope } from '../scope/scope.js'
+import { type Fragment, id as idPart, join, q } from '../sql/fragment.js'
 import { asOfCandidates, versionsAt } from '../temporal/as-of.js'
 
 /** One model a scoped query may read: how it is read on this engine and in this scope. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { ValidationError, type ValidationIssue } from '../errors.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { valueType } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { and, type Id } from '../scope/scope.js'
+import { type Fragment, join, q } from '../sql/fragment.js'
 import { stableKey } from './cache.js'
-import type { ModelContext } from './context.js'
-import { type Fragment, join, q } from './sql-builder.js'
 import { compileWhere, type OrderItem, orderItems } from './where.js'
 
 /** What a cursor is bound to: the query and the scope it was issued for (the page size is not). */

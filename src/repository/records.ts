@@ -1,9 +1,9 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { encodeChecked, Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { type IdType, normalizeId } from '../model/id-type.js'
 import type { Id } from '../scope/scope.js'
-import type { ModelContext } from './context.js'
 import { instant, isObjectLike, ownData, requireValue, uuid } from './input.js'
 
 type Row = Record<string, unknown>

@@ -7,18 +7,19 @@ import {
   VersionConflictError,
 } from '../errors.js'
 import { uuidv7 } from '../ids.js'
+import { ModelContext } from '../mapping/model-context.js'
 import { decodeValue, fromAuditJson, sameValue } from '../model/codec.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
 import type { ModelActorId, ModelInput, ModelKey, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
 import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
 import { and, type Id, Scope, type ScopeOptions } from '../scope/scope.js'
+import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from '../sql/fragment.js'
 import { asOfCandidates, correlatedVersions, versionsAt } from '../temporal/as-of.js'
 import { cteWriter } from '../temporal/cte-writer.js'
 import { cteSetWriter, type SetChangeRequest, type SetWriter, txSetWriter } from '../temporal/set-writer.js'
 import { txWriter } from '../temporal/tx-writer.js'
 import { type AuditOperation, type ChangeRequest, NOW, type Writer } from '../temporal/writer.js'
 import { type CacheOptions, type CacheStore, memoryCache, stableKey } from './cache.js'
-import { ModelContext } from './context.js'
 import {
   CHANGES_OPTIONS,
   COUNT_OPTIONS,
@@ -37,7 +38,6 @@ import {
 } from './input.js'
 import { Keyset } from './keyset.js'
 import { decodeRow, requireDate, requireId, requireUuid, validateCreate, validatePatch } from './records.js'
-import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from './sql-builder.js'
 import {
   checkPaging,
   compileOrderBy,

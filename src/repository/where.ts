@@ -1,12 +1,12 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import { normalizeUuid } from '../ids.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { normalizeDecimal, valueType } from '../model/codec.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
 import { dateProblem, storableProblem, textProblem, timestampProblem } from '../model/storable.js'
+import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
 import { arrayLiteral } from '../temporal/cte-writer.js'
-import type { ModelContext } from './context.js'
 import { ownData, toInstant } from './input.js'
-import { type Fragment, id, join, q, raw } from './sql-builder.js'
 
 export type Operator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'notIn' | 'like' | 'ilike' | 'isNull'
 const OPERATORS = new Set<string>(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'notIn', 'like', 'ilike', 'isNull'])

@@ -1,7 +1,7 @@
 import { TenantIsolationError, TenantNotConfiguredError, ValidationError } from '../errors.js'
 import type { ModelDef } from '../model/define-model.js'
 import { normalizeId, showId } from '../model/id-type.js'
-import { empty, type Fragment, id, join, q } from '../repository/sql-builder.js'
+import { empty, type Fragment, id, join, q } from '../sql/fragment.js'
 
 /** A tenant or user id: a UUID or text id (string), or a bigint id; the model's `tenantIdType` / `actorIdType` decide. */
 export type Id = string | bigint | number

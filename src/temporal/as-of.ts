@@ -1,7 +1,7 @@
-import type { ModelContext } from '../repository/context.js'
-import { type Fragment, id, join, q } from '../repository/sql-builder.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
+import { type Fragment, id, join, q } from '../sql/fragment.js'
 
 /**
  * scd2 time travel as SQL, shared by the repository (`get`/`list`/`count` with `asOf`) and the scoped

@@ -1,10 +1,10 @@
 import type { Database, Statement, StatementResult } from '../db/database.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { valueType } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
-import type { ModelContext } from '../repository/context.js'
-import { compile, Fragment, id, join, Prepared, q, raw, Slot } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Id, type Scope } from '../scope/scope.js'
+import { compile, Fragment, id, join, Prepared, q, raw, Slot } from '../sql/fragment.js'
 import { type ChangeRequest, type ChangeResult, type InsertRequest, NOW, storedRecords, type Writer } from './writer.js'
 
 /** What an insert statement returns: the stored rows, a count, or a count and the operation's timestamp. */

@@ -1,11 +1,11 @@
 import type { Database } from '../db/database.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { auditJson, decodeValue, encodeValue, sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
-import type { ModelContext } from '../repository/context.js'
 import { decodeRow } from '../repository/records.js'
-import { compile, Fragment, id, join, type Part, q, raw } from '../repository/sql-builder.js'
 import { AUDIT_COLUMNS as A, CLOSED_BY } from '../schema/from-models.js'
 import { and, type Id, type Scope } from '../scope/scope.js'
+import { compile, Fragment, id, join, type Part, q, raw } from '../sql/fragment.js'
 import type { AuditOperation, ChangeRequest, ChangeResult, InsertRequest, Writer } from './writer.js'
 import { NOW, readsBackAsBound, storedRecords } from './writer.js'
 

@@ -1,8 +1,8 @@
 import type { Database } from '../db/database.js'
 import type { SqlFamily } from '../dialect/dialect.js'
+import type { ModelContext } from '../mapping/model-context.js'
 import { decodeValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
-import type { ModelContext } from '../repository/context.js'
 import type { Id, Scope } from '../scope/scope.js'
 
 export type AuditOperation = 'INSERT' | 'UPDATE' | 'DELETE' | 'RESTORE' | 'TRANSFER'

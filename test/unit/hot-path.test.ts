@@ -5,8 +5,8 @@ import { Metrics, statementKind } from '../../src/db/metrics.js'
 import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
 import { postgresDialect } from '../../src/dialect/postgres/dialect.js'
 import { defineModel, field } from '../../src/index.js'
+import { ModelContext } from '../../src/mapping/model-context.js'
 import { decodeValue } from '../../src/model/codec.js'
-import { ModelContext } from '../../src/repository/context.js'
 
 describe('statement kinds (no regular expression per statement)', () => {
   it.each([

@@ -45,6 +45,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   }),
   createAdapter: () => new MysqlAdapter(),
   createQueryCompiler: () => new MysqlQueryCompiler(),
+  placeholder: () => '?',
   quoteId: quoteMysqlId,
   prepareParameter: prepareMysqlParameter,
   convertError: convertMysqlError,

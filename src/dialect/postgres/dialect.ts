@@ -24,6 +24,7 @@ export const postgresDialect: Dialect = Object.freeze({
   }),
   createAdapter: () => new PostgresAdapter(),
   createQueryCompiler: () => new PostgresQueryCompiler(),
+  placeholder: (index: number) => `$${index}`,
   quoteId: quotePostgresId,
   prepareParameter: (value: unknown) => value,
   convertError: convertPostgresError,

@@ -1,5 +1,4 @@
-import type { Statement } from '../db/database.js'
-import type { Dialect } from '../dialect/dialect.js'
+import type { SqlSyntax, Statement } from './statement.js'
 
 /** A piece of SQL: text and values kept apart until compiled. */
 export type Part = string | { readonly value: unknown } | { readonly id: string } | Fragment
@@ -60,8 +59,8 @@ export function join(fragments: readonly (Fragment | string)[], separator = ', '
 
 export const empty = new Fragment([])
 
-const QUOTED = new WeakMap<Dialect['quoteId'], Map<string, string>>()
-function quoted(dialect: Dialect, name: string): string {
+const QUOTED = new WeakMap<SqlSyntax['quoteId'], Map<string, string>>()
+function quoted(dialect: SqlSyntax, name: string): string {
   let cache = QUOTED.get(dialect.quoteId)
   if (!cache) {
     cache = new Map()
@@ -76,9 +75,8 @@ function quoted(dialect: Dialect, name: string): string {
 }
 
 /** Compile to the engine's syntax: `$1…$n` on PostgreSQL, `?` on MySQL. */
-export function compile(fragment: Fragment, dialect: Dialect): Statement {
+export function compile(fragment: Fragment, dialect: SqlSyntax): Statement {
   const parameters: unknown[] = []
-  const pg = dialect.family === 'postgres'
   let sql = ''
   const walk = (f: Fragment) => {
     for (const part of f.parts) {
@@ -87,7 +85,7 @@ export function compile(fragment: Fragment, dialect: Dialect): Statement {
       else if ('id' in part) sql += quoted(dialect, part.id)
       else {
         parameters.push(part.value)
-        sql += pg ? `$${parameters.length}` : '?'
+        sql += dialect.placeholder(parameters.length)
       }
     }
   }
@@ -113,7 +111,7 @@ export class Slot<T = unknown> {
 export class Prepared {
   readonly sql: string
   readonly #template: readonly unknown[]
-  constructor(fragment: Fragment, dialect: Dialect) {
+  constructor(fragment: Fragment, dialect: SqlSyntax) {
     const compiled = compile(fragment, dialect)
     this.sql = compiled.sql
     this.#template = compiled.parameters

@@ -3,7 +3,7 @@ import { decoderFor } from '../model/codec.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
 import { AUDIT_COLUMNS, auditTableName, historyTableName } from '../schema/from-models.js'
 import { hashOf } from '../schema/names.js'
-import { type Fragment, id, join, q, raw } from './sql-builder.js'
+import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
 
 /** A model as the repository sees it on one engine: tables, columns and casts, resolved once. */
 export class ModelContext {
