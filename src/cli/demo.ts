@@ -1,7 +1,9 @@
-import { z } from 'zod'
-import { connect, type Database, defineModel, field, type Model, SchemaManager, sql } from '../index.js'
+import { connect, type Database, type Model, SchemaManager, sql } from '../index.js'
+import { demoModels } from './demo-models.js'
 import { painter, show, table } from './format.js'
 import type { CliIo, Flags } from './run.js'
+
+export { demoModels } from './demo-models.js'
 
 const ACME = '0193a6f0-0000-7000-8000-00000000ac3e'
 const GLOBEX = '0193a6f0-0000-7000-8000-0000000091be'
@@ -11,42 +13,6 @@ const NAMES: Record<string, string> = { [ACME]: 'Acme', [GLOBEX]: 'Globex', [ALI
 const who = (id: unknown) => (typeof id === 'string' ? (NAMES[id] ?? id.slice(0, 8)) : '∅')
 /** Values as a person reads them: known ids by name. */
 const named = (v: unknown) => (typeof v === 'string' && NAMES[v] ? NAMES[v]! : show(v))
-
-/** The models of the tour: one per temporal strategy. */
-export function demoModels(prefix = 'demo_') {
-  const Country = defineModel({
-    table: `${prefix}countries`,
-    temporal: 'none',
-    multiTenant: false,
-    softDelete: false,
-    fields: { code: field(z.string().length(2), { unique: true }), name: z.string().max(100) },
-  })
-  const Customer = defineModel({
-    table: `${prefix}customers`,
-    temporal: 'copy_on_change',
-    fields: {
-      email: field(z.email().max(255), { unique: true }),
-      name: z.string().max(100),
-      tier: field(z.enum(['free', 'pro', 'enterprise']).default('free'), { index: true }),
-      creditLimit: field(z.string(), { precision: 12, scale: 2 }),
-      country: field(z.uuid().nullable(), { references: { model: () => Country } }),
-      preferences: z
-        .object({ newsletter: z.boolean(), language: z.string() })
-        .default({ newsletter: false, language: 'en' }),
-    },
-  })
-  const Contract = defineModel({
-    table: `${prefix}contracts`,
-    temporal: 'scd2',
-    fields: {
-      title: z.string().max(200),
-      customerId: field(z.uuid(), { references: { model: () => Customer }, onDelete: 'RESTRICT' }),
-      monthlyFee: field(z.string(), { precision: 10, scale: 2 }),
-      terms: z.object({ noticeDays: z.int(), autoRenew: z.boolean() }),
-    },
-  })
-  return { Country, Customer, Contract }
-}
 
 const pause = (ms = 15) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -3,8 +3,8 @@ import { connect, serveStudio } from '../index.js'
 import { loadModels } from './load-models.js'
 import type { CliIo } from './run.js'
 
-const HELP = `Usage: ff-storage studio --models <module> [--url <url>] [--port <n>] [--tenant <id>]…
-                         [--allow-writes --actor <user id>]
+const HELP = `Usage: ff-storage studio --models <module> [--url <url>] [--port <n>]
+                         [--tenants <id,id,…>] [--allow-writes --actor <user id>]
 
 Serves the history studio on 127.0.0.1: records per tenant, audit trails, versions, a time slider.
 The URL it prints carries a random token; requests without it are refused.
@@ -12,7 +12,9 @@ The URL it prints carries a random token; requests without it are refused.
   --models <module>   the module exporting your models (TypeScript or JavaScript)
   --url <url>         the database (default: DATABASE_URL); pglite:./path for an embedded one
   --port <n>          port on 127.0.0.1 (default: a free one)
-  --tenant <id>       offer only this tenant (repeatable; default: every tenant found)
+  --tenants <ids>     the tenants to offer, comma-separated; the only ones served
+  --tenant <id>       one tenant to offer (repeatable; adds to --tenants)
+                      without either the page lists no tenants: you type a tenant id
   --allow-writes      offer restore and revert (otherwise read-only)
   --actor <user id>   the user recorded for restore and revert (required with --allow-writes)
 
@@ -30,6 +32,7 @@ export async function studioCommand(args: string[], io: CliIo, signal?: AbortSig
       url: { type: 'string' },
       port: { type: 'string' },
       tenant: { type: 'string', multiple: true },
+      tenants: { type: 'string' },
       'allow-writes': { type: 'boolean', default: false },
       actor: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -47,6 +50,8 @@ export async function studioCommand(args: string[], io: CliIo, signal?: AbortSig
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error('--port must be an integer 0…65535')
   if (values['allow-writes'] && !values.actor)
     throw new Error('--allow-writes needs --actor <user id> (recorded as the one who restored or reverted)')
+  const tenants = [...(values.tenants?.split(',') ?? []), ...(values.tenant ?? [])].map((t) => t.trim())
+  if (tenants.some((t) => t === '')) throw new Error('--tenants / --tenant: an empty tenant id')
   const models = await loadModels(values.models)
   const db = await connect(url)
   try {
@@ -54,10 +59,10 @@ export async function studioCommand(args: string[], io: CliIo, signal?: AbortSig
       port,
       allowWrites: values['allow-writes'],
       ...(values.actor && { actor: values.actor }),
-      ...(values.tenant && { tenants: values.tenant }),
+      ...(tenants.length > 0 && { tenants }),
     })
     io.stdout.write(
-      `ff-storage studio: ${studio.url}\n  ${models.length} model(s), ${values['allow-writes'] ? `writes recorded as ${values.actor}` : 'read-only'}; Ctrl-C stops it\n`,
+      `ff-storage studio: ${studio.url}\n  ${models.length} model(s), ${tenants.length > 0 ? `tenants ${tenants.join(', ')}` : 'tenant ids typed in the page'}, ${values['allow-writes'] ? `writes recorded as ${values.actor}` : 'read-only'}; Ctrl-C stops it\n`,
     )
     await new Promise<void>((resolve) => {
       const stop = () => resolve()

@@ -6,14 +6,16 @@ import {
   type Model,
   NotFoundError,
   type Repository,
-  sql,
   TemporalStrategyError,
   ValidationError,
 } from '../index.js'
 
 /** What the studio API needs to know besides the database and models. */
 export interface StudioApiOptions {
-  /** Tenants the operator may pick; undefined: every tenant found in the models' tables. */
+  /**
+   * The tenants the operator may pick, and the only ones the studio serves; undefined: no list is
+   * shown and the operator types a tenant id (the studio never reads tenant ids from the tables).
+   */
   readonly tenants: readonly string[] | undefined
   /** Restore and revert are offered (POST), recorded as `actor`. */
   readonly allowWrites: boolean
@@ -34,6 +36,12 @@ class StudioError extends Error {
 }
 
 const fieldKind = (f: FieldDef): string => (f.type.kind === 'native' ? (f.type.value?.kind ?? 'native') : f.type.kind)
+
+/**
+ * The list's default order: newest first by id. Ids are UUIDv7, so this is creation order, and the
+ * primary key serves a page of it without sorting the tenant's records (createdAt has no index).
+ */
+const NEWEST_FIRST = { id: 'desc' }
 
 /** JSON that keeps bigints (as strings) and dates (ISO). */
 export const toJson = (value: unknown): string =>
@@ -104,11 +112,11 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
   const send = (value: unknown) =>
     new Response(toJson(value), { headers: { 'content-type': 'application/json; charset=utf-8' } })
 
-  app.get('/meta', async () => {
-    return send({
+  app.get('/meta', () =>
+    send({
       allowWrites: options.allowWrites,
       actor: options.actor ?? null,
-      tenants: options.tenants ?? (await discoverTenants(db, models)),
+      tenants: options.tenants ?? null,
       models: models.map((m) => ({
         table: m.def.table,
         temporal: m.def.temporal,
@@ -116,8 +124,8 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
         softDelete: m.def.system.deletedAt !== undefined,
         fields: m.def.fields.map((f) => ({ name: f.name, kind: fieldKind(f), system: f.system ?? null })),
       })),
-    })
-  })
+    }),
+  )
 
   app.get('/counts', async (c) => {
     const tenant = c.req.query('tenant')
@@ -134,7 +142,7 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
     const asOf = date(c.req.query('asOf'), 'asOf')
     const includeDeleted = c.req.query('includeDeleted') === 'true'
     const where = json(c.req.query('where'), 'where') as never
-    const orderBy = json(c.req.query('orderBy'), 'orderBy') as never
+    const orderBy = (json(c.req.query('orderBy'), 'orderBy') ?? NEWEST_FIRST) as never
     const limit = int(c.req.query('limit'), 'limit', 25)
     const after = c.req.query('after') || null
     if (asOf && m.def.temporal === 'copy_on_change') {
@@ -158,8 +166,9 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
 
   app.get('/models/:table/range', async (c) => {
     const m = model(c.req.param('table'))
+    // the oldest record by id (UUIDv7: creation order) is one primary-key step, not a sort of them all
     const first = await repo(m, c.req.query('tenant')).page({
-      orderBy: { createdAt: 'asc' } as never,
+      orderBy: { id: 'asc' } as never,
       limit: 1,
       includeDeleted: true,
     })
@@ -272,22 +281,4 @@ function byTransaction(entries: readonly { transactionId: string; changedAt: Dat
     else groups.push({ transactionId: e.transactionId, changedAt: e.changedAt, changedBy: e.changedBy, entries: [e] })
   }
   return groups
-}
-
-/**
- * The tenant ids present in the models' tables (at most 200), for the tenant picker when the
- * operator named none. Only the ids are read here; every record view goes through a repository.
- */
-async function discoverTenants(db: Database, models: readonly Model[]): Promise<string[]> {
-  const found = new Set<string>()
-  for (const m of models) {
-    const tenant = m.def.system.tenant
-    if (!tenant || found.size >= 200) continue
-    const table = m.def.schema ? sql.id(m.def.schema, m.def.table) : sql.id(m.def.table)
-    const rows = await db.query<{ t: string }>(
-      sql`select distinct ${sql.id(tenant.column)} as t from ${table} limit ${200 - found.size}`,
-    )
-    for (const r of rows) found.add(String(r.t))
-  }
-  return [...found].sort()
 }

@@ -12,7 +12,11 @@ import { studioApi, toJson } from './api.js'
 export interface StudioOptions {
   /** TCP port on 127.0.0.1 (default 0: a free port picked by the system). */
   readonly port?: number
-  /** Tenants the page may show (default: every tenant id found in the models' tables). */
+  /**
+   * The tenants the page offers, and the only ones it serves (any other is refused with 403).
+   * Without it the page lists no tenant: the operator types a tenant id. The studio never reads
+   * tenant ids out of the tables.
+   */
   readonly tenants?: readonly string[]
   /** Offer restore (soft-delete models) and revert (scd2), recorded with `actor`. Default false. */
   readonly allowWrites?: boolean
@@ -39,6 +43,8 @@ const packageDir = (name: string) => dirname(require.resolve(`${name}/package.js
 const FILES: Record<string, { path: () => string; type: string }> = {
   '': { path: () => join(ASSETS, 'index.html'), type: 'text/html; charset=utf-8' },
   'app.js': { path: () => join(ASSETS, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  'record.js': { path: () => join(ASSETS, 'record.js'), type: 'text/javascript; charset=utf-8' },
+  'util.js': { path: () => join(ASSETS, 'util.js'), type: 'text/javascript; charset=utf-8' },
   'app.css': { path: () => join(ASSETS, 'app.css'), type: 'text/css; charset=utf-8' },
   'vendor/preact.mjs': { path: () => join(packageDir('preact'), 'dist/preact.mjs'), type: 'text/javascript' },
   'vendor/hooks.mjs': { path: () => join(packageDir('preact'), 'hooks/dist/hooks.mjs'), type: 'text/javascript' },
@@ -70,6 +76,9 @@ export async function serveStudio(
     throw bad('serveStudio needs a list of models')
   const tables = new Set(models.map((m) => m.def.table))
   if (tables.size !== models.length) throw bad('serveStudio: two models share a table name')
+  const tenants = options.tenants === undefined ? undefined : [...new Set(options.tenants)]
+  if (tenants && (tenants.length === 0 || !tenants.every((t) => typeof t === 'string' && t !== '')))
+    throw bad('tenants must list at least one tenant id (leave it out to type tenant ids in the page)')
   const allowWrites = options.allowWrites === true
   if (allowWrites && !options.actor) throw bad('allowWrites needs actor: the user id recorded for restore and revert')
   const port = options.port ?? 0
@@ -113,7 +122,7 @@ export async function serveStudio(
     c.header('x-content-type-options', 'nosniff')
     c.header('referrer-policy', 'no-referrer')
   })
-  const api = studioApi(db, models, { tenants: options.tenants, allowWrites, actor: options.actor })
+  const api = studioApi(db, models, { tenants, allowWrites, actor: options.actor })
   app.route(`/${token}/api`, api)
   app.get(`/${token}/*`, async (c) => {
     const rest = c.req.path.slice(token.length + 2)
