@@ -1,7 +1,8 @@
-import { connect, type Database, type Model, SchemaManager, sql } from '../index.js'
+import { connect, type Database, type Model, SchemaManager, serveStudio, sql } from '../index.js'
 import { demoModels } from './demo-models.js'
 import { painter, show, table } from './format.js'
 import type { CliIo, Flags } from './run.js'
+import { untilStopped } from './studio-command.js'
 
 export { demoModels } from './demo-models.js'
 
@@ -17,7 +18,7 @@ const named = (v: unknown) => (typeof v === 'string' && NAMES[v] ? NAMES[v]! : s
 const pause = (ms = 15) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The guided tour: embedded PGlite unless `--url` names a server. */
-export async function runDemo(flags: Flags, io: CliIo): Promise<void> {
+export async function runDemo(flags: Flags, io: CliIo, signal?: AbortSignal): Promise<void> {
   const p = painter(flags.color)
   const out = (text = '') => io.stdout.write(`${text}\n`)
   const step = (n: number, title: string, note?: string) => {
@@ -245,8 +246,21 @@ export async function runDemo(flags: Flags, io: CliIo): Promise<void> {
       ),
     )
     out(
-      `Browse your own records' history in a web page: ${p.bold('npx ff-storage studio --models ./src/models.ts --url $DATABASE_URL')} (docs/studio.md)`,
+      `Browse your own records' history: ${p.bold('npx ff-storage studio --models ./src/models.ts --url $DATABASE_URL')} (docs/studio.md)`,
     )
+    if (flags.studio) {
+      // the tour's records in the history studio, until Ctrl-C (on a server the tables are dropped after it)
+      const studio = await serveStudio(db, models, { tenants: [ACME, GLOBEX] })
+      out(`The tour's records in the history studio: ${p.bold(studio.url)}  (Ctrl-C stops it)`)
+      await untilStopped(signal)
+      await studio.close()
+    } else {
+      // from a clone of this repository (npm run demo) npx would look for the package elsewhere
+      const npmRun = (io.env ?? process.env).npm_lifecycle_event === 'demo'
+      out(
+        `See the tour's records in the history studio: ${p.bold(npmRun ? 'npm run demo -- --studio' : 'npx ff-storage demo --studio')}`,
+      )
+    }
   } finally {
     if (server) await dropDemoTables(db, models).catch(() => {})
     await db.close()

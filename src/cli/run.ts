@@ -17,6 +17,8 @@ export interface Flags {
   readonly sql: boolean
   /** Colour on stdout (a terminal, NO_COLOR unset). */
   readonly color: boolean
+  /** `demo --studio`: serve the history studio on the tour's records once it ends. */
+  readonly studio?: boolean
 }
 
 const USAGE = `Usage: ff-storage <command> [options]
@@ -68,8 +70,8 @@ ${URL_HELP}
 Exit codes: 0 applied, 2 destructive changes pending, 1 error.`,
   },
   demo: {
-    options: { url: { type: 'string' } },
-    help: `Usage: ff-storage demo [--url <url>]
+    options: { url: { type: 'string' }, studio: { type: 'boolean' } },
+    help: `Usage: ff-storage demo [--url <url>] [--studio]
 
 The guided tour: models with each temporal strategy, audit trails, versions, time travel and
 tenant isolation, on an embedded in-memory database unless --url names a server (it then uses
@@ -77,6 +79,7 @@ ff_demo_* tables and drops them afterwards).
 
 Options:
   --url <url>            a server to run the tour on (default: embedded PGlite, in memory)
+  --studio               then serve the history studio on the tour's records (Ctrl-C stops it)
   -h, --help             this text`,
   },
 } as const satisfies Record<string, { options: NonNullable<ParseArgsConfig['options']>; help: string }>
@@ -164,6 +167,7 @@ function parseCommand(command: Command, args: string[], io: CliIo, env: NodeJS.P
     allowDestructive: values['allow-destructive'] === true,
     sql: values.sql === true,
     color: wantsColor(io.stdout, env),
+    ...(values.studio === true && { studio: true }),
   }
 }
 

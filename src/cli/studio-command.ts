@@ -64,15 +64,25 @@ export async function studioCommand(args: string[], io: CliIo, signal?: AbortSig
     io.stdout.write(
       `ff-storage studio: ${studio.url}\n  ${models.length} model(s), ${tenants.length > 0 ? `tenants ${tenants.join(', ')}` : 'tenant ids typed in the page'}, ${values['allow-writes'] ? `writes recorded as ${values.actor}` : 'read-only'}; Ctrl-C stops it\n`,
     )
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-      signal?.addEventListener('abort', stop, { once: true })
-    })
+    await untilStopped(signal)
     await studio.close()
     return 0
   } finally {
     await db.close()
   }
+}
+
+/** Resolves on SIGINT or SIGTERM (Ctrl-C), or when `signal` aborts. */
+export function untilStopped(signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    if (signal?.aborted) stop()
+    signal?.addEventListener('abort', stop, { once: true })
+  })
 }

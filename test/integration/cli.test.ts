@@ -248,4 +248,29 @@ console.log('ok')
     expect(stdout.trim()).toBe('ok')
     expect(stderr).toBe('')
   })
+
+  it('a CommonJS program on a Node that cannot require() ES modules gets one clear message', async () => {
+    // Node before 20.19 / 22.12 has no require(esm); --no-experimental-require-module turns it off
+    // on this one, so the same path is taken: ERR_REQUIRE_ESM becomes what to do instead
+    writeFileSync(
+      join(project, 'old-node.cjs'),
+      `try { require('ff-storage') } catch (e) { console.error(e.message); process.exit(4) }
+console.log('loaded?!')
+`,
+    )
+    const outcome = await run(process.execPath, ['--no-experimental-require-module', 'old-node.cjs'], {
+      cwd: project,
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    )
+    expect(outcome.code, outcome.stdout).toBe(4)
+    expect(outcome.stderr.trim().split('\n')).toHaveLength(1)
+    expect(outcome.stderr).toMatch(
+      /^ff-storage is an ES module and (require\(\) of ES modules is turned off|Node v\S+ cannot require\(\) ES modules)/,
+    )
+    expect(outcome.stderr).toContain("await import('ff-storage')")
+    expect(outcome.stderr).toContain('Node >= 20.19 / >= 22.12')
+    expect(outcome.stderr).not.toContain('ERR_REQUIRE_ESM')
+  })
 })

@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
 import { runDemo } from '../../src/cli/demo.js'
 import { describeEngines } from '../helpers/engines.js'
+import { ACME, GLOBEX } from '../helpers/studio-seed.js'
 
 const root = resolve(import.meta.dirname, '../..')
 
@@ -36,6 +37,8 @@ const SECTIONS = [
   /get\(<Acme's customer>\)\s+∅/,
   /update\(<Acme's customer>, …\)\s+NotFoundError/,
   /Done in/,
+  /npx ff-storage studio --models/,
+  /See the tour's records in the history studio: npx ff-storage demo --studio/,
 ]
 
 describeEngines('the guided tour', (ctx) => {
@@ -51,6 +54,31 @@ describeEngines('the guided tour', (ctx) => {
     expect(out.text()).not.toContain('\u001b[')
     expect(err.text()).toBe('')
   }, 60_000)
+
+  it("ends by offering the studio, and with --studio serves the tour's records until stopped", async () => {
+    const out = capture()
+    const flags = { allowDestructive: false, sql: false, color: false, studio: true }
+    const stop = new AbortController()
+    const tour = runDemo(
+      ctx.url === undefined ? flags : { ...flags, url: ctx.url },
+      { stdout: out.stream, stderr: capture().stream },
+      stop.signal,
+    )
+    let url: string | undefined
+    await expect
+      .poll(() => (url = /history studio: (http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/)/.exec(out.text())?.[1]), {
+        timeout: 60_000,
+      })
+      .toBeDefined()
+    const prefix = ctx.url === undefined ? 'demo_' : 'ff_demo_'
+    const meta = (await (await fetch(`${url}api/meta`)).json()) as { tenants: string[] }
+    expect(meta.tenants).toEqual([ACME, GLOBEX])
+    const counts = await (await fetch(`${url}api/counts?tenant=${ACME}`)).json()
+    expect(counts).toEqual({ [`${prefix}countries`]: 2, [`${prefix}customers`]: 1, [`${prefix}contracts`]: 1 })
+    stop.abort()
+    await tour
+    await expect(fetch(`${url}api/meta`)).rejects.toThrow()
+  }, 90_000)
 })
 
 // no time bound here: tests never assert on time (a loaded machine made this one fail); the tour's
