@@ -24,7 +24,7 @@ const ACME = '018f0000-0000-7000-8000-0000000000a1'
 const GLOBEX = '018f0000-0000-7000-8000-0000000000a2'
 const ALICE = '018f0000-0000-7000-8000-0000000000b1'
 
-async function seed(db: Database): Promise<Model[]> {
+async function seed(db: Database, engine: string): Promise<Model[]> {
   const { Country, Customer, Contract } = demoModels('bst_')
   const models: Model[] = [Country, Customer, Contract]
   await new SchemaManager(db).sync(models)
@@ -48,7 +48,7 @@ async function seed(db: Database): Promise<Model[]> {
   }
   for (const m of models) {
     const t = sql.id(m.def.table)
-    await db.execute(db.dialect.name === 'mysql' ? sql`analyze table ${t}` : sql`analyze ${t}`)
+    await db.execute(engine === 'mariadb' ? sql`analyze table ${t}` : sql`analyze ${t}`)
   }
   return models
 }
@@ -61,7 +61,7 @@ try {
     const { db, drop } = await freshDatabase(engine)
     try {
       const loadStart = performance.now()
-      const models = await seed(db)
+      const models = await seed(db, engine)
       const loaded = ((performance.now() - loadStart) / 1000).toFixed(1)
       // the tenant with 100k records first: the page opens on it
       const studio = await serveStudio(db, models, { tenants: [ACME, GLOBEX] })

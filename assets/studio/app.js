@@ -27,7 +27,9 @@ function App() {
 
   const fail = useCallback((e) => setError(e.message), [])
   useEffect(() => {
-    api('meta')
+    // the meta comes inlined in the page (a JSON data block), or from the API
+    const inline = document.getElementById('ff-studio-meta')
+    ;(inline ? Promise.resolve(JSON.parse(inline.textContent)) : api('meta'))
       .then((m) => {
         setMeta(m)
         setTenant(m.tenants?.[0] ?? '')

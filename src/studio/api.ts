@@ -70,6 +70,22 @@ function int(value: string | undefined, name: string, fallback?: number): number
   return n
 }
 
+/** What the page needs first: the models, the tenants to offer, read-only or not (also inlined in the page). */
+export function studioMeta(models: readonly Model[], options: StudioApiOptions) {
+  return {
+    allowWrites: options.allowWrites,
+    actor: options.actor ?? null,
+    tenants: options.tenants ?? null,
+    models: models.map((m) => ({
+      table: m.def.table,
+      temporal: m.def.temporal,
+      multiTenant: m.def.multiTenant,
+      softDelete: m.def.system.deletedAt !== undefined,
+      fields: m.def.fields.map((f) => ({ name: f.name, kind: fieldKind(f), system: f.system ?? null })),
+    })),
+  }
+}
+
 /**
  * The studio's JSON API: every record read and write goes through `db.repository(model, scope)`
  * with the tenant the page picked, so the views are scoped by the same code as the application's.
@@ -112,20 +128,7 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
   const send = (value: unknown) =>
     new Response(toJson(value), { headers: { 'content-type': 'application/json; charset=utf-8' } })
 
-  app.get('/meta', () =>
-    send({
-      allowWrites: options.allowWrites,
-      actor: options.actor ?? null,
-      tenants: options.tenants ?? null,
-      models: models.map((m) => ({
-        table: m.def.table,
-        temporal: m.def.temporal,
-        multiTenant: m.def.multiTenant,
-        softDelete: m.def.system.deletedAt !== undefined,
-        fields: m.def.fields.map((f) => ({ name: f.name, kind: fieldKind(f), system: f.system ?? null })),
-      })),
-    }),
-  )
+  app.get('/meta', () => send(studioMeta(models, options)))
 
   app.get('/counts', async (c) => {
     const tenant = c.req.query('tenant')

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { type Database, isModel, type Model, ValidationError } from '../index.js'
-import { studioApi, toJson } from './api.js'
+import { studioApi, studioMeta, toJson } from './api.js'
 
 /** Options of `serveStudio`. */
 export interface StudioOptions {
@@ -87,7 +87,13 @@ export async function serveStudio(
   if (!TOKEN_SHAPE.test(token)) throw bad('token must be at least 16 URL-safe characters')
   const expected = Buffer.from(token)
 
-  const page = await readFile(FILES['']!.path(), 'utf8')
+  const apiOptions = { tenants, allowWrites, actor: options.actor }
+  // the page carries its meta as a JSON data block (never executed), saving a round trip before the list
+  const meta = toJson(studioMeta(models, apiOptions)).replaceAll('<', '\\u003c')
+  const page = (await readFile(FILES['']!.path(), 'utf8')).replace(
+    '</head>',
+    `<script type="application/json" id="ff-studio-meta">${meta}</script>\n</head>`,
+  )
   // the one inline script is the import map: allowed by its hash, nothing else inline
   const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? ''
   const mapHash = createHash('sha256').update(importMap).digest('base64')
@@ -122,7 +128,7 @@ export async function serveStudio(
     c.header('x-content-type-options', 'nosniff')
     c.header('referrer-policy', 'no-referrer')
   })
-  const api = studioApi(db, models, { tenants, allowWrites, actor: options.actor })
+  const api = studioApi(db, models, apiOptions)
   app.route(`/${token}/api`, api)
   app.get(`/${token}/*`, async (c) => {
     const rest = c.req.path.slice(token.length + 2)

@@ -40,6 +40,7 @@ describeEngines(
     let studio: Studio
     let context: BrowserContext
     let page: Page
+    const consoleErrors: string[] = []
     const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${ctx.id}-${name}.png`), fullPage: true })
     const text = (testId: string) => page.getByTestId(testId).first().innerText()
 
@@ -53,6 +54,11 @@ describeEngines(
       })
       context = await (await sharedBrowser()).newContext({ viewport: { width: 1400, height: 900 } })
       page = await context.newPage()
+      page.on('console', (m) => {
+        // the studio's own page and files (the 401/403 pages' favicon requests are the browser's own)
+        if (m.type() === 'error' && m.location().url.startsWith(studio.url))
+          consoleErrors.push(`${m.text()} ${m.location().url}`)
+      })
     }, 120_000)
     afterAll(async () => {
       await context?.close()
@@ -80,6 +86,7 @@ describeEngines(
         .locator('option')
         .evaluateAll((o) => o.map((x) => (x as unknown as { value: string }).value))
       expect(offered).toEqual([ACME, GLOBEX])
+      expect(consoleErrors).toEqual([]) // nothing refused by the Content-Security-Policy, no failed request
       await page.getByTestId('model-select').selectOption('stb_customers')
       await page.getByTestId('tenant-select').selectOption(GLOBEX)
       await expect.poll(() => text('count-stb_customers')).toBe('1')

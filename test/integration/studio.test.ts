@@ -143,6 +143,10 @@ describeEngines('history studio over HTTP', (ctx) => {
     const acmeOnly = await call(writable, 'api/meta')
     expect((acmeOnly.body as { tenants: unknown }).tenants).toEqual([ACME])
     expect(JSON.stringify(acmeOnly.body)).not.toContain(GLOBEX)
+    // the page itself carries the same meta (a JSON data block): Acme, and no Globex
+    const page = (await call(writable, '')).body as string
+    expect(page).toContain(`"tenants":["${ACME}"]`)
+    expect(page).not.toContain(GLOBEX)
     const grace = `api/models/sth_customers/records/${seed.grace.id}`
     for (const path of [
       'api/counts',
