@@ -94,7 +94,7 @@ export async function serveStudio(
     '</head>',
     `<script type="application/json" id="ff-studio-meta">${meta}</script>\n</head>`,
   )
-  // the one inline script is the import map: allowed by its hash, nothing else inline
+  // the one inline script that runs is the import map: allowed by its hash (the meta block is data)
   const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? ''
   const mapHash = createHash('sha256').update(importMap).digest('base64')
   const csp = `default-src 'none'; script-src 'self' 'sha256-${mapHash}'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`

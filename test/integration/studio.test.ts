@@ -200,7 +200,8 @@ describe('ff-storage studio (the command)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('prints the tokened URL, serves it read-only, and stops on SIGTERM with exit 0', async () => {
-    const child = spawn(tsx, [main, 'studio', '--models', modelsFile, '--url', `pglite:${join(dir, 'db')}`], {
+    const args = ['--models', modelsFile, '--url', `pglite:${join(dir, 'db')}`, '--tenants', ACME]
+    const child = spawn(tsx, [main, 'studio', ...args], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0' },
     })
@@ -217,6 +218,9 @@ describe('ff-storage studio (the command)', () => {
       })
       const counts = await (await fetch(`${url}api/counts?tenant=${ACME}`)).json()
       expect(counts).toEqual({ stc_countries: 0, stc_customers: 60, stc_contracts: 1 })
+      // --tenants: the tenants offered, and the only ones served
+      expect(await (await fetch(`${url}api/meta`)).json()).toMatchObject({ tenants: [ACME] })
+      expect((await fetch(`${url}api/counts?tenant=${GLOBEX}`)).status).toBe(403)
       const post = await fetch(`${url}api/models/stc_contracts/records/x/revert`, { method: 'POST' })
       expect(post.status).toBe(405)
       expect((await fetch(url.replace(/\/[^/]+\/$/, '/'))).status).toBe(401)
@@ -241,6 +245,7 @@ describe('ff-storage studio (the command)', () => {
       [],
       ['--models', modelsFile],
       ['--models', modelsFile, '--url', 'pglite:x', '--allow-writes'],
+      ['--models', modelsFile, '--url', 'pglite:x', '--tenants', `${ACME},`],
     ]) {
       const { code, stderr } = await run(args)
       expect(code).toBe(1)
