@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { type FieldInput, type FieldOptions, type IndexMethod, type IndexOptions, isFieldSpec } from './field.js'
 import { type IdType, isZod3, resolveIdType, UUID_ID, zod3Message } from './id-type.js'
 import type { LogicalType } from './logical-type.js'
-import { snakeCase, TABLE_NAME_LIMIT } from './naming.js'
+import { snakeCase, TABLE_NAME_BYTES } from './naming.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
 
 export type TemporalStrategy = 'none' | 'copy_on_change' | 'scd2'
@@ -237,9 +237,9 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   for (const message of unknownKeys(config, MODEL_OPTIONS, 'model option')) error(message)
   if (typeof config.table !== 'string' || !IDENTIFIER.test(config.table)) {
     error(`table must be a plain identifier (letters, digits, _), got ${JSON.stringify(config.table)}`)
-  } else if (Buffer.byteLength(config.table) > TABLE_NAME_LIMIT.mysql) {
+  } else if (Buffer.byteLength(config.table) > TABLE_NAME_BYTES) {
     error(
-      `table name "${config.table}" is longer than ${TABLE_NAME_LIMIT.mysql} bytes (PostgreSQL allows ${TABLE_NAME_LIMIT.postgres}, MySQL ${TABLE_NAME_LIMIT.mysql})`,
+      `table name "${config.table}" is longer than ${TABLE_NAME_BYTES} bytes, the longest any engine accepts (validateModel names each engine's limit)`,
     )
   }
   for (const option of ['auditTable', 'historyTable'] as const) {
@@ -247,8 +247,8 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     if (name === undefined) continue
     if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
       error(`${option} must be a plain identifier (letters, digits, _), got ${JSON.stringify(name)}`)
-    } else if (Buffer.byteLength(name) > TABLE_NAME_LIMIT.mysql) {
-      error(`${option} "${name}" is longer than ${TABLE_NAME_LIMIT.mysql} bytes`)
+    } else if (Buffer.byteLength(name) > TABLE_NAME_BYTES) {
+      error(`${option} "${name}" is longer than ${TABLE_NAME_BYTES} bytes`)
     } else if (name === config.table) {
       error(`${option} "${name}" is the model's own table`)
     }

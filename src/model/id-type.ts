@@ -36,7 +36,8 @@ export function resolveIdType(option: string, schema: unknown): IdType {
     throw new ModelDefinitionError(`${option} must be a Zod schema such as z.uuid(), z.string().max(64) or z.bigint()`)
   }
   const column = analyzeZod(option, schema as z.ZodType, {})
-  if (column.nullable || column.hasDefault) {
+  // `.optional()` makes it nullable, `.default()` optional
+  if (column.nullable || column.optional) {
     throw new ModelDefinitionError(`${option}: an id type cannot be optional, nullable or defaulted`)
   }
   const t = column.type

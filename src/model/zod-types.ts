@@ -19,7 +19,6 @@ export interface ZodColumn {
   readonly optional: boolean
   /** A `.default()` whose value is a constant (becomes the SQL default). */
   readonly constantDefault?: { readonly value: unknown }
-  readonly hasDefault: boolean
 }
 
 interface ZodDef {
@@ -66,7 +65,6 @@ export function analyzeZod(fieldName: string, schema: z.ZodType, options: FieldO
   let nullable = false
   let acceptsNull = false
   let optional = false
-  let hasDefault = false
   let constantDefault: { value: unknown } | undefined
   let current = schema
   for (;;) {
@@ -76,7 +74,7 @@ export function analyzeZod(fieldName: string, schema: z.ZodType, options: FieldO
     } else if (def.type === 'nullable') {
       nullable = acceptsNull = true
     } else if (def.type === 'default' || def.type === 'prefault') {
-      optional = hasDefault = true
+      optional = true
       if (def.type === 'default') constantDefault = readConstantDefault(current)
     } else if (def.type === 'readonly' || def.type === 'catch' || def.type === 'nonoptional') {
       // wrappers that do not change the stored type
@@ -92,7 +90,7 @@ export function analyzeZod(fieldName: string, schema: z.ZodType, options: FieldO
       : mapped.ok
         ? mapped.type
         : fail(mapped.error)
-  return { type, nullable, acceptsNull, optional, hasDefault, ...(constantDefault && { constantDefault }) }
+  return { type, nullable, acceptsNull, optional, ...(constantDefault && { constantDefault }) }
 }
 
 function fail(message: string): never {
