@@ -3,10 +3,11 @@ import { type FieldInput, type FieldOptions, type IndexMethod, type IndexOptions
 import { type IdType, isZod3, resolveIdType, UUID_ID, zod3Message } from './id-type.js'
 import type { LogicalType } from './logical-type.js'
 import { snakeCase, TABLE_NAME_BYTES } from './naming.js'
+import { type SystemFields, systemFields } from './system-fields.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
 
 export type TemporalStrategy = 'none' | 'copy_on_change' | 'scd2'
-export const TEMPORAL_STRATEGIES: readonly TemporalStrategy[] = ['none', 'copy_on_change', 'scd2']
+const TEMPORAL_STRATEGIES: readonly TemporalStrategy[] = ['none', 'copy_on_change', 'scd2']
 
 /** A model-level index. `columns` are property names (or column names). */
 export interface ModelIndex {
@@ -173,8 +174,13 @@ export interface ModelDef {
   readonly createSchema: z.ZodObject
   /** Validates update patches: user fields only, all optional. Strict. */
   readonly patchSchema: z.ZodObject
-  /** System role → field. */
+  /**
+   * System role → field. Prefer `roles`, typed so that no lookup needs a non-null assertion; `system`
+   * stays until the callers that read it have switched.
+   */
   readonly system: Readonly<Partial<Record<SystemRole, FieldDef>>>
+  /** The system fields by role: the ones every model has, and soft delete's and scd2's as groups. */
+  readonly roles: SystemFields
 }
 
 declare const CONFIG: unique symbol
@@ -185,7 +191,7 @@ export interface Model<C extends ModelConfig = ModelConfig> {
   readonly [CONFIG]?: C
 }
 
-export const MODEL_BRAND = Symbol.for('ff-storage.model')
+const MODEL_BRAND = Symbol.for('ff-storage.model')
 
 const UUID: LogicalType = { kind: 'uuid' }
 const TIMESTAMP: LogicalType = { kind: 'timestamp' }
@@ -468,6 +474,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
       Object.fromEntries(Object.entries(zodShape).map(([k, s]) => [k, withoutDefault(s).optional()])),
     ),
     system,
+    roles: systemFields(fields),
   })
   return { def, problems }
 }

@@ -191,7 +191,7 @@ function samePrimaryKey(a: TableDesc, b: TableDesc): boolean {
   return sameList(a.primaryKey.columns, b.primaryKey.columns)
 }
 
-export function sameIndex(a: IndexDesc, b: IndexDesc): boolean {
+function sameIndex(a: IndexDesc, b: IndexDesc): boolean {
   return (
     a.unique === b.unique &&
     a.method === b.method &&
