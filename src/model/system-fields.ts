@@ -1,4 +1,7 @@
-import type { FieldDef, ModelDef, SystemRole } from './define-model.js'
+import type { IdType } from './id-type.js'
+import type { LogicalType } from './logical-type.js'
+import type { FieldDef, ModelDef, SqlDefault, SystemRole, TemporalStrategy } from './model-def.js'
+import { snakeCase } from './naming.js'
 import { ModelDefinitionError } from './zod-types.js'
 
 /** Soft delete's fields: every model with `softDelete` (the default) and every scd2 model. */
@@ -62,4 +65,55 @@ export function validityOf(def: ModelDef): ValidityFields {
   const v = def.roles.validity
   if (!v) throw new ModelDefinitionError(`Model "${def.table}" is not an scd2 model`)
   return v
+}
+
+const UUID: LogicalType = { kind: 'uuid' }
+const TIMESTAMP: LogicalType = { kind: 'timestamp' }
+
+/** What decides a model's system fields. */
+export interface SystemOptions {
+  readonly tenantField: string | undefined
+  readonly tenantIdType: IdType
+  readonly actorIdType: IdType
+  readonly temporal: TemporalStrategy
+  readonly softDelete: boolean
+}
+
+/**
+ * The system fields a model gets, in table order: `head` before the user fields (id, tenant), `tail`
+ * after them (scd2's validity, timestamps, actors, soft delete).
+ */
+export function injectedFields(o: SystemOptions): { head: FieldDef[]; tail: FieldDef[] } {
+  const ACTOR = o.actorIdType.type
+  const sys = (name: string, role: SystemRole, type: LogicalType, nullable: boolean, dflt?: SqlDefault): FieldDef => ({
+    name,
+    column: snakeCase(name),
+    type,
+    nullable,
+    acceptsNull: nullable,
+    optional: true,
+    default: dflt,
+    system: role,
+    options: {},
+  })
+  const head: FieldDef[] = [sys('id', 'id', UUID, false)]
+  if (o.tenantField) head.push(sys(o.tenantField, 'tenant', o.tenantIdType.type, false))
+  const tail: FieldDef[] = []
+  if (o.temporal === 'scd2') {
+    tail.push(
+      sys('version', 'version', { kind: 'integer', size: 'int' }, false),
+      sys('validFrom', 'validFrom', TIMESTAMP, false),
+      sys('validTo', 'validTo', TIMESTAMP, true),
+    )
+  }
+  tail.push(
+    sys('createdAt', 'createdAt', TIMESTAMP, false, { kind: 'now' }),
+    sys('updatedAt', 'updatedAt', TIMESTAMP, false, { kind: 'now' }),
+    sys('createdBy', 'createdBy', ACTOR, true),
+    sys('updatedBy', 'updatedBy', ACTOR, true),
+  )
+  if (o.softDelete) {
+    tail.push(sys('deletedAt', 'deletedAt', TIMESTAMP, true), sys('deletedBy', 'deletedBy', ACTOR, true))
+  }
+  return { head, tail }
 }
