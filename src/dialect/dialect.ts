@@ -1,8 +1,12 @@
 import type { DialectAdapter, QueryCompiler } from 'kysely'
 import type { FFStorageError } from '../errors.js'
 import type { SqlSyntax } from '../sql/statement.js'
+import type { ValueCodec } from './codec.js'
 import type { DdlRenderer, TypeRenderer } from './ddl.js'
+import type { SchemaNormalizer } from './expression.js'
 import type { Introspector } from './introspection.js'
+import type { ModelRules } from './model-rules.js'
+import type { TypeChangeRules } from './type-change.js'
 
 /** The SQL family decides the SQL text we generate; the variant only adds capabilities and quirks. */
 export type SqlFamily = 'postgres' | 'mysql'
@@ -57,4 +61,12 @@ export interface Dialect extends SqlSyntax {
   readonly types: TypeRenderer
   readonly ddl: DdlRenderer
   readonly introspector: Introspector
+  /** Model values to bound parameters, driver values back to model values. */
+  readonly codec: ValueCodec
+  /** Canonical text of types and expressions, for comparing models with the catalog. */
+  readonly normalize: SchemaNormalizer
+  /** What a column type change does to the values (widening, the test for values that do not fit). */
+  readonly typeChange: TypeChangeRules
+  /** What a model must respect on this engine (name lengths, unsupported options). */
+  readonly modelRules: ModelRules
 }

@@ -1,194 +1,34 @@
 import { z } from 'zod'
-import { type FieldInput, type FieldOptions, type IndexMethod, type IndexOptions, isFieldSpec } from './field.js'
+import { type FieldOptions, isFieldSpec } from './field.js'
 import { type IdType, isZod3, resolveIdType, UUID_ID, zod3Message } from './id-type.js'
-import type { LogicalType } from './logical-type.js'
-import { snakeCase, TABLE_NAME_LIMIT } from './naming.js'
+import type {
+  FieldDef,
+  Model,
+  ModelConfig,
+  ModelDef,
+  ModelProblem,
+  NoUnknownKeys,
+  SqlDefault,
+  SystemRole,
+  TemporalStrategy,
+} from './model-def.js'
+import {
+  configNameProblems,
+  FIELD_INDEX_OPTIONS,
+  FIELD_OPTIONS,
+  IDENTIFIER,
+  INDEX_OPTIONS,
+  unknownKeys,
+} from './model-options.js'
+import { snakeCase } from './naming.js'
+import { injectedFields, systemFields } from './system-fields.js'
 import { analyzeZod, ModelDefinitionError } from './zod-types.js'
 
-export type TemporalStrategy = 'none' | 'copy_on_change' | 'scd2'
-export const TEMPORAL_STRATEGIES: readonly TemporalStrategy[] = ['none', 'copy_on_change', 'scd2']
+export type * from './model-def.js'
 
-/** A model-level index. `columns` are property names (or column names). */
-export interface ModelIndex {
-  readonly columns: readonly string[]
-  readonly name?: string
-  readonly where?: string
-  /** As a field's `unique`: within the tenant among live rows (`true`), or across tenants (`'global'`). */
-  readonly unique?: boolean | 'global'
-  readonly method?: IndexMethod
-}
+const TEMPORAL_STRATEGIES: readonly TemporalStrategy[] = ['none', 'copy_on_change', 'scd2']
 
-export interface ModelConfig {
-  readonly table: string
-  readonly schema?: string
-  readonly temporal?: TemporalStrategy
-  readonly softDelete?: boolean
-  readonly multiTenant?: boolean
-  readonly tenantField?: string
-  /** The tenant id's type: `z.uuid()` (default), text such as `z.string().max(64)`, or `z.bigint()`. */
-  readonly tenantIdType?: z.ZodType
-  /** The type of user ids in createdBy/updatedBy/deletedBy/changedBy: `z.uuid()` (default), text or `z.bigint()`. */
-  readonly actorIdType?: z.ZodType
-  readonly fields: Readonly<Record<string, FieldInput>>
-  readonly indexes?: readonly ModelIndex[]
-  readonly checks?: readonly string[]
-  /** Name of the audit table (copy_on_change); default `{table}_audit`, shortened with a hash past 63 bytes. */
-  readonly auditTable?: string
-  /** Name of the history table (scd2); default `{table}_history`, shortened with a hash past 63 bytes. */
-  readonly historyTable?: string
-}
-
-/**
- * Every option of ModelConfig, ModelIndex and FieldOptions, for the runtime check of unknown keys
- * (a misspelled `temporl: 'scd2'` would otherwise give a model without history). `satisfies` makes
- * the typecheck fail when an option is added to the interface and not here.
- */
-const MODEL_OPTIONS = {
-  table: true,
-  schema: true,
-  temporal: true,
-  softDelete: true,
-  multiTenant: true,
-  tenantField: true,
-  tenantIdType: true,
-  actorIdType: true,
-  fields: true,
-  indexes: true,
-  checks: true,
-  auditTable: true,
-  historyTable: true,
-} as const satisfies Record<keyof ModelConfig, true>
-
-const INDEX_OPTIONS = { columns: true, name: true, where: true, unique: true, method: true } as const satisfies Record<
-  keyof ModelIndex,
-  true
->
-
-const FIELD_OPTIONS = {
-  column: true,
-  index: true,
-  unique: true,
-  indexWhere: true,
-  references: true,
-  onDelete: true,
-  onUpdate: true,
-  check: true,
-  type: true,
-  sqlDefault: true,
-  precision: true,
-  scale: true,
-} as const satisfies Record<keyof FieldOptions, true>
-
-const FIELD_INDEX_OPTIONS = { name: true, where: true, method: true } as const satisfies Record<
-  keyof IndexOptions,
-  true
->
-
-/** Keys of `value` that are not options in `known`, as messages (with the closest known key). */
-function unknownKeys(value: unknown, known: object, what: string): string[] {
-  if (typeof value !== 'object' || value === null) return []
-  return Object.keys(value)
-    .filter((k) => !Object.hasOwn(known, k))
-    .map((k) => {
-      const near = Object.keys(known).find((o) => editDistance(o.toLowerCase(), k.toLowerCase()) <= 2)
-      return `unknown ${what} "${k}"${near ? ` (did you mean "${near}"?)` : ''}`
-    })
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    row = next
-  }
-  return row[b.length]!
-}
-
-/** Keys of C that are not keys of T, as `never`: `defineModel({ temporl: 'scd2' })` does not compile. */
-export type NoUnknownKeys<C, T> = { readonly [K in Exclude<keyof C, keyof T>]: never }
-
-export type SqlDefault =
-  | { readonly kind: 'literal'; readonly value: unknown }
-  | { readonly kind: 'expression'; readonly sql: string }
-  | { readonly kind: 'now' }
-
-export type SystemRole =
-  | 'id'
-  | 'tenant'
-  | 'createdAt'
-  | 'updatedAt'
-  | 'createdBy'
-  | 'updatedBy'
-  | 'deletedAt'
-  | 'deletedBy'
-  | 'version'
-  | 'validFrom'
-  | 'validTo'
-
-/** One column of a model, resolved. */
-export interface FieldDef {
-  /** Property name in records. */
-  readonly name: string
-  readonly column: string
-  readonly type: LogicalType
-  readonly nullable: boolean
-  /** NULL reads back as `null` (nullable in Zod, or a nullable system field); else as `undefined`. */
-  readonly acceptsNull: boolean
-  /** May be left out on create. */
-  readonly optional: boolean
-  readonly default: SqlDefault | undefined
-  /** Set for injected system fields. */
-  readonly system: SystemRole | undefined
-  readonly options: FieldOptions
-}
-
-/** A model after `defineModel`: frozen, with every name resolved. */
-export interface ModelDef {
-  readonly table: string
-  readonly schema: string | undefined
-  readonly temporal: TemporalStrategy
-  readonly softDelete: boolean
-  readonly multiTenant: boolean
-  /** Property name of the tenant field when multi-tenant. */
-  readonly tenantField: string | undefined
-  /** What tenant ids are (UUID unless `tenantIdType` says otherwise). */
-  readonly tenantIdType: IdType
-  /** What actor (user) ids are (UUID unless `actorIdType` says otherwise). */
-  readonly actorIdType: IdType
-  /** Every column in table order: system and user fields. */
-  readonly fields: readonly FieldDef[]
-  readonly userFields: readonly FieldDef[]
-  readonly byName: ReadonlyMap<string, FieldDef>
-  readonly byColumn: ReadonlyMap<string, FieldDef>
-  readonly indexes: readonly ModelIndex[]
-  readonly checks: readonly string[]
-  /** `auditTable` as configured (read the name through `auditTableName(def)`). */
-  readonly auditTable: string | undefined
-  /** `historyTable` as configured (read the name through `historyTableName(def)`). */
-  readonly historyTable: string | undefined
-  /** Validates create input (user fields, plus the tenant field when multi-tenant). Strict. */
-  readonly createSchema: z.ZodObject
-  /** Validates update patches: user fields only, all optional. Strict. */
-  readonly patchSchema: z.ZodObject
-  /** System role → field. */
-  readonly system: Readonly<Partial<Record<SystemRole, FieldDef>>>
-}
-
-declare const CONFIG: unique symbol
-
-/** What `defineModel` returns: the resolved definition, typed by its configuration. */
-export interface Model<C extends ModelConfig = ModelConfig> {
-  readonly def: ModelDef
-  readonly [CONFIG]?: C
-}
-
-export const MODEL_BRAND = Symbol.for('ff-storage.model')
-
-const UUID: LogicalType = { kind: 'uuid' }
-const TIMESTAMP: LogicalType = { kind: 'timestamp' }
+const MODEL_BRAND = Symbol.for('ff-storage.model')
 
 /**
  * Declare a model: Zod fields plus database metadata. Fails with `ModelDefinitionError` listing every
@@ -219,13 +59,6 @@ export function isModel(value: unknown): value is Model {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MODEL_BRAND] === true
 }
 
-export interface ModelProblem {
-  readonly level: 'error' | 'warning'
-  readonly message: string
-}
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/
-
 /** Build the definition and collect every problem found; `def` is undefined when it cannot be built. */
 export function buildModel(config: ModelConfig): { def: ModelDef | undefined; problems: ModelProblem[] } {
   const problems: ModelProblem[] = []
@@ -234,31 +67,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
     error('the model configuration must be an object')
     return { def: undefined, problems }
   }
-  for (const message of unknownKeys(config, MODEL_OPTIONS, 'model option')) error(message)
-  if (typeof config.table !== 'string' || !IDENTIFIER.test(config.table)) {
-    error(`table must be a plain identifier (letters, digits, _), got ${JSON.stringify(config.table)}`)
-  } else if (Buffer.byteLength(config.table) > TABLE_NAME_LIMIT.mysql) {
-    error(
-      `table name "${config.table}" is longer than ${TABLE_NAME_LIMIT.mysql} bytes (PostgreSQL allows ${TABLE_NAME_LIMIT.postgres}, MySQL ${TABLE_NAME_LIMIT.mysql})`,
-    )
-  }
-  for (const option of ['auditTable', 'historyTable'] as const) {
-    const name = config[option]
-    if (name === undefined) continue
-    if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
-      error(`${option} must be a plain identifier (letters, digits, _), got ${JSON.stringify(name)}`)
-    } else if (Buffer.byteLength(name) > TABLE_NAME_LIMIT.mysql) {
-      error(`${option} "${name}" is longer than ${TABLE_NAME_LIMIT.mysql} bytes`)
-    } else if (name === config.table) {
-      error(`${option} "${name}" is the model's own table`)
-    }
-  }
-  if (config.auditTable !== undefined && config.auditTable === config.historyTable) {
-    error(`auditTable and historyTable are both "${config.auditTable}"`)
-  }
-  if (config.schema !== undefined && (typeof config.schema !== 'string' || !IDENTIFIER.test(config.schema))) {
-    error(`schema must be a plain identifier, got ${JSON.stringify(config.schema)}`)
-  }
+  for (const message of configNameProblems(config)) error(message)
   const temporal = config.temporal ?? 'none'
   if (!TEMPORAL_STRATEGIES.includes(temporal)) {
     error(`unknown temporal strategy ${JSON.stringify(temporal)}; use one of ${TEMPORAL_STRATEGIES.join(', ')}`)
@@ -296,36 +105,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
   if (!multiTenant && config.tenantIdType !== undefined) {
     problems.push({ level: 'warning', message: 'tenantIdType is ignored because multiTenant is false' })
   }
-  const ACTOR = actorIdType.type
-
-  const sys = (name: string, role: SystemRole, type: LogicalType, nullable: boolean, dflt?: SqlDefault): FieldDef => ({
-    name,
-    column: snakeCase(name),
-    type,
-    nullable,
-    acceptsNull: nullable,
-    optional: true,
-    default: dflt,
-    system: role,
-    options: {},
-  })
-  const head: FieldDef[] = [sys('id', 'id', UUID, false)]
-  if (tenantField) head.push(sys(tenantField, 'tenant', tenantIdType.type, false))
-  const tail: FieldDef[] = []
-  if (temporal === 'scd2') {
-    tail.push(
-      sys('version', 'version', { kind: 'integer', size: 'int' }, false),
-      sys('validFrom', 'validFrom', TIMESTAMP, false),
-      sys('validTo', 'validTo', TIMESTAMP, true),
-    )
-  }
-  tail.push(
-    sys('createdAt', 'createdAt', TIMESTAMP, false, { kind: 'now' }),
-    sys('updatedAt', 'updatedAt', TIMESTAMP, false, { kind: 'now' }),
-    sys('createdBy', 'createdBy', ACTOR, true),
-    sys('updatedBy', 'updatedBy', ACTOR, true),
-  )
-  if (softDelete) tail.push(sys('deletedAt', 'deletedAt', TIMESTAMP, true), sys('deletedBy', 'deletedBy', ACTOR, true))
+  const { head, tail } = injectedFields({ tenantField, tenantIdType, actorIdType, temporal, softDelete })
   const systemNames = new Set([...head, ...tail].map((f) => f.name))
   const systemColumns = new Set([...head, ...tail].map((f) => f.column))
 
@@ -468,6 +248,7 @@ export function buildModel(config: ModelConfig): { def: ModelDef | undefined; pr
       Object.fromEntries(Object.entries(zodShape).map(([k, s]) => [k, withoutDefault(s).optional()])),
     ),
     system,
+    roles: systemFields(fields),
   })
   return { def, problems }
 }

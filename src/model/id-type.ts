@@ -19,7 +19,7 @@ export interface IdType {
 }
 
 /** The longest text id: (tenant, value) index keys stay within every engine's key length. */
-export const MAX_TEXT_ID = 255
+const MAX_TEXT_ID = 255
 
 export const UUID_ID: IdType = Object.freeze<IdType>({
   kind: 'uuid',
@@ -36,7 +36,8 @@ export function resolveIdType(option: string, schema: unknown): IdType {
     throw new ModelDefinitionError(`${option} must be a Zod schema such as z.uuid(), z.string().max(64) or z.bigint()`)
   }
   const column = analyzeZod(option, schema as z.ZodType, {})
-  if (column.nullable || column.hasDefault) {
+  // `.optional()` makes it nullable, `.default()` optional
+  if (column.nullable || column.optional) {
     throw new ModelDefinitionError(`${option}: an id type cannot be optional, nullable or defaulted`)
   }
   const t = column.type
@@ -78,11 +79,6 @@ export function resolveIdType(option: string, schema: unknown): IdType {
 export function normalizeId(idType: IdType, value: unknown): string | bigint | number | undefined {
   if (idType.kind === 'uuid') return normalizeUuid(value)
   return idType.schema.safeParse(value).success ? (value as string | bigint | number) : undefined
-}
-
-/** Whether `value` is a valid id of this type. */
-export function isId(idType: IdType, value: unknown): boolean {
-  return normalizeId(idType, value) !== undefined
 }
 
 /** An id in messages: bigints print without JSON's refusal. */

@@ -6,5 +6,5 @@ export function snakeCase(name: string): string {
     .toLowerCase()
 }
 
-/** Longest table name each engine family accepts, in bytes. */
-export const TABLE_NAME_LIMIT = { postgres: 63, mysql: 64 } as const
+/** Longest table name any supported engine accepts, in bytes (`validateModel` checks each engine's own). */
+export const TABLE_NAME_BYTES = 64

@@ -7,8 +7,8 @@ import type { LogicalType } from './logical-type.js'
  * through text that has no room for years outside 0–9999 (and reads year 1 as 2001), and MariaDB's
  * `datetime` holds years 1000–9999 (it stores NULL or misreads the rest).
  */
-export const MIN_TIMESTAMP = Date.UTC(1000, 0, 1)
-export const MAX_TIMESTAMP = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+const MIN_TIMESTAMP = Date.UTC(1000, 0, 1)
+const MAX_TIMESTAMP = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 
 const INT32_MIN = -(2 ** 31)
 const INT32_MAX = 2 ** 31 - 1

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 
 /** PostgreSQL's identifier limit (MySQL allows 64): names we generate stay within it. */
-export const MAX_IDENTIFIER_BYTES = 63
+const MAX_IDENTIFIER_BYTES = 63
 
 /** The longest start of `text` that fits `bytes` (never splitting a character). */
 function startOf(text: string, bytes: number): string {

@@ -1,4 +1,4 @@
-import type { SqlFamily } from '../dialect/dialect.js'
+import type { TypeChangeRules } from '../dialect/type-change.js'
 import { isModelCheckName } from '../schema/names.js'
 import {
   type CheckDesc,
@@ -11,7 +11,8 @@ import {
 import type { Change } from './changes.js'
 
 export interface DiffOptions {
-  readonly family: SqlFamily
+  /** The dialect's type change rules (`dialect.typeChange`): widening, and keys that block a change. */
+  readonly typeChange: TypeChangeRules
   /** What an absent schema means (PostgreSQL's current schema); tables and references compare with it filled in. */
   readonly defaultSchema?: string
   /** Schemas that exist already (PostgreSQL); others are created first. */
@@ -44,7 +45,7 @@ export function diffSchemas(desired: SchemaDesc, actual: SchemaDesc, options: Di
       for (const fk of want.foreignKeys) changes.push({ kind: 'addForeignKey', table: want, foreignKey: fk })
       continue
     }
-    diffColumns(want, have, options.family, changes)
+    diffColumns(want, have, options.typeChange, changes)
     if (!samePrimaryKey(want, have)) {
       if (have.primaryKey) changes.push({ kind: 'dropPrimaryKey', table: want, primaryKey: have.primaryKey })
       if (want.primaryKey) changes.push({ kind: 'addPrimaryKey', table: want, primaryKey: want.primaryKey })
@@ -61,7 +62,7 @@ export function diffSchemas(desired: SchemaDesc, actual: SchemaDesc, options: Di
     })
     diffChecks(want, have, changes)
   }
-  if (options.family === 'mysql') recreateKeysAroundTypeChanges(desired, actual, key, changes)
+  if (options.typeChange.keysBlockTypeChange) recreateKeysAroundTypeChanges(desired, actual, key, changes)
   return changes
 }
 
@@ -90,8 +91,8 @@ function diffChecks(want: TableDesc, have: TableDesc, changes: Change[]): void {
 }
 
 /**
- * MySQL refuses to change the type of a column a foreign key uses (either side): such keys are
- * dropped before the change and re-created after it, as one change each.
+ * Where the engine refuses to change the type of a column a foreign key uses (either side: MySQL),
+ * such keys are dropped before the change and re-created after it, as one change each.
  */
 function recreateKeysAroundTypeChanges(
   desired: SchemaDesc,
@@ -133,7 +134,7 @@ function recreateKeysAroundTypeChanges(
   }
 }
 
-function diffColumns(want: TableDesc, have: TableDesc, family: SqlFamily, changes: Change[]): void {
+function diffColumns(want: TableDesc, have: TableDesc, rules: TypeChangeRules, changes: Change[]): void {
   const haveByName = new Map(have.columns.map((c) => [c.name, c]))
   const wantNames = new Set(want.columns.map((c) => c.name))
   for (const column of want.columns) {
@@ -148,7 +149,7 @@ function diffColumns(want: TableDesc, have: TableDesc, family: SqlFamily, change
         table: want,
         column,
         from,
-        widening: isWidening(from.type, column.type, family) && column.generated === from.generated,
+        widening: rules.isWidening(from.type, column.type) && column.generated === from.generated,
       })
     }
     if (!column.identity && column.generated === undefined && column.default !== from.default) {
@@ -190,7 +191,7 @@ function samePrimaryKey(a: TableDesc, b: TableDesc): boolean {
   return sameList(a.primaryKey.columns, b.primaryKey.columns)
 }
 
-export function sameIndex(a: IndexDesc, b: IndexDesc): boolean {
+function sameIndex(a: IndexDesc, b: IndexDesc): boolean {
   return (
     a.unique === b.unique &&
     a.method === b.method &&
@@ -209,39 +210,4 @@ function sameForeignKey(a: ForeignKeyDesc, b: ForeignKeyDesc, schemaOf: (s: stri
     a.onDelete === b.onDelete &&
     a.onUpdate === b.onUpdate
   )
-}
-
-const INT_RANK: Record<string, number> = { smallint: 1, int: 2, integer: 2, bigint: 3, tinyint: 0, mediumint: 1.5 }
-
-/** True when every value of `from` fits `to` unchanged. */
-export function isWidening(from: string, to: string, family: SqlFamily): boolean {
-  if (from === to) return true
-  const len = (t: string, base: RegExp) => {
-    const m = base.exec(t)
-    return m ? Number(m[1]) : undefined
-  }
-  const varchar = family === 'postgres' ? /^character varying\((\d+)\)$/ : /^varchar\((\d+)\)$/
-  const fromLen = len(from, varchar)
-  if (fromLen !== undefined) {
-    const toLen = len(to, varchar)
-    if (toLen !== undefined) return toLen >= fromLen
-    return to === 'text' || (family === 'mysql' && (to === 'mediumtext' || to === 'longtext'))
-  }
-  if (family === 'mysql' && from === 'text') return to === 'mediumtext' || to === 'longtext'
-  if (from in INT_RANK && to in INT_RANK) return INT_RANK[to]! >= INT_RANK[from]!
-  const decimal = family === 'postgres' ? /^numeric\((\d+),(\d+)\)$/ : /^decimal\((\d+),(\d+)\)$/
-  const fd = decimal.exec(from)
-  const td = decimal.exec(to)
-  if (fd && td) {
-    const [fp, fs] = [Number(fd[1]), Number(fd[2])]
-    const [tp, ts] = [Number(td[1]), Number(td[2])]
-    return ts >= fs && tp - ts >= fp - fs
-  }
-  if (fd && (to === 'numeric' || to === 'decimal')) return true
-  if ((from === 'real' && to === 'double precision') || (from === 'float' && to === 'double')) return true
-  const precision = /^(timestamp|datetime)\((\d)\)(.*)$/
-  const fp = precision.exec(from)
-  const tp = precision.exec(to)
-  if (fp && tp) return fp[1] === tp[1] && fp[3] === tp[3] && Number(tp[2]) >= Number(fp[2])
-  return false
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js'
 import type { SqlFamily } from '../dialect/dialect.js'
 import type { ModelContext } from '../mapping/model-context.js'
-import { decodeValue } from '../model/codec.js'
+import { decodeValue, readsBackAsBound as readsBack } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { Id, Scope } from '../scope/scope.js'
 
@@ -77,25 +77,7 @@ export type WriterFactory = (ctx: ModelContext) => Writer
  * (PostgreSQL's jsonb reorders keys). Native column types and everything else are read back.
  */
 export function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
-  const t = f.type
-  switch (t.kind) {
-    case 'string':
-    case 'uuid':
-    case 'integer':
-    case 'bigint':
-    case 'boolean':
-    case 'timestamp':
-    case 'enum':
-      return true
-    case 'decimal':
-      return !t.asNumber
-    case 'float':
-      return family === 'postgres'
-    case 'json':
-      return family === 'mysql'
-    default:
-      return false
-  }
+  return readsBack(f, family)
 }
 
 /**

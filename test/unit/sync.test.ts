@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
+import { postgresDialect } from '../../src/dialect/postgres/dialect.js'
+import { misfitCondition } from '../../src/dialect/type-change.js'
 import { defineModel, field } from '../../src/index.js'
 import { fromModels } from '../../src/schema/from-models.js'
 import { isModelCheckName, modelCheckName, withSuffix } from '../../src/schema/names.js'
 import type { TableDesc } from '../../src/schema/types.js'
 import { describe as describeChange, isDestructive, render, steps } from '../../src/sync/changes.js'
-import { diffSchemas, isWidening } from '../../src/sync/diff.js'
-import { misfitCondition } from '../../src/sync/narrowing.js'
-import { normalizeExpression, normalizeSchema, normalizeType } from '../../src/sync/normalize.js'
+import { diffSchemas } from '../../src/sync/diff.js'
+import { normalizeSchema } from '../../src/sync/normalize.js'
+
+// the family's hooks, through the dialect of each family
+const FAMILY = { postgres: postgresDialect, mysql: mysqlDialect } as const
+type Family = keyof typeof FAMILY
+const normalizeExpression = (text: string, family: Family = 'postgres') => FAMILY[family].normalize.expression(text)
+const normalizeType = (type: string, family: Family) => FAMILY[family].normalize.type(type)
+const isWidening = (from: string, to: string, family: Family) => FAMILY[family].typeChange.isWidening(from, to)
 
 describe('normalizeExpression', () => {
   it.each([
@@ -85,11 +93,11 @@ describe('diffSchemas', () => {
       multiTenant: false,
       fields: { a: field(z.string().max(10), { index: true }), ...extra } as never,
     })
-  const desc = (m: ReturnType<typeof model>) => normalizeSchema(fromModels([m], mysqlDialect), 'mysql')
+  const desc = (m: ReturnType<typeof model>) => normalizeSchema(fromModels([m], mysqlDialect), mysqlDialect.normalize)
 
   it('finds nothing between a schema and itself', () => {
     const s = desc(model())
-    expect(diffSchemas(s, s, { family: 'mysql' })).toEqual([])
+    expect(diffSchemas(s, s, { typeChange: mysqlDialect.typeChange })).toEqual([])
   })
 
   it('creates missing tables with their foreign keys as separate changes', () => {
@@ -100,9 +108,9 @@ describe('diffSchemas', () => {
       fields: { p: field(z.uuid(), { references: { model: () => P } }) },
     })
     const changes = diffSchemas(
-      normalizeSchema(fromModels([P, C], mysqlDialect), 'mysql'),
+      normalizeSchema(fromModels([P, C], mysqlDialect), mysqlDialect.normalize),
       { tables: [] },
-      { family: 'mysql' },
+      { typeChange: mysqlDialect.typeChange },
     )
     expect(changes.map((c) => c.kind)).toEqual(['createTable', 'createTable', 'addForeignKey'])
     expect(render(changes[1]!, mysqlDialect)[0]).not.toContain('FOREIGN KEY')
@@ -111,7 +119,7 @@ describe('diffSchemas', () => {
   it('classifies column, index and check changes, destructive or not', () => {
     const before = desc(model({ old: z.string().max(5), b: z.int().min(0).max(10) }))
     const after = desc(model({ b: z.int(), c: z.boolean().default(true) }))
-    const changes = diffSchemas(after, before, { family: 'mysql' })
+    const changes = diffSchemas(after, before, { typeChange: mysqlDialect.typeChange })
     expect(changes.map((c) => [c.kind, isDestructive(c)])).toEqual([
       ['alterColumnType', false],
       ['addColumn', false],
@@ -124,7 +132,7 @@ describe('diffSchemas', () => {
     const a = desc(model())
     const table = a.tables[0]!
     const changed: TableDesc = { ...table, indexes: table.indexes.map((i) => ({ ...i, unique: true })) }
-    const changes = diffSchemas({ tables: [changed] }, a, { family: 'mysql' })
+    const changes = diffSchemas({ tables: [changed] }, a, { typeChange: mysqlDialect.typeChange })
     expect(changes.map((c) => c.kind)).toEqual(['replaceIndex'])
     // one ALTER: InnoDB applies it whole or not at all, so a failed build keeps the old index
     expect(render(changes[0]!, mysqlDialect)).toEqual([
@@ -156,14 +164,12 @@ describe('schema sync II: pure pieces', () => {
   })
 
   it('counts what does not fit a narrower type with one condition per type family', () => {
-    expect(misfitCondition('"s"', 'character varying(100)', 'character varying(40)', 'postgres')).toBe(
-      'CHAR_LENGTH("s") > 40',
-    )
-    expect(misfitCondition('`d`', 'decimal(10,4)', 'decimal(8,2)', 'mysql')).toBe(
+    expect(misfitCondition('"s"', 'character varying(100)', 'character varying(40)')).toBe('CHAR_LENGTH("s") > 40')
+    expect(misfitCondition('`d`', 'decimal(10,4)', 'decimal(8,2)')).toBe(
       '(ABS(`d`) >= 1000000 OR `d` <> ROUND(`d`, 2))',
     )
-    expect(misfitCondition('"n"', 'bigint', 'integer', 'postgres')).toMatch(/"n" < -2147483648 OR "n" > 2147483647/)
-    expect(misfitCondition('"u"', 'uuid', 'text', 'postgres')).toBeUndefined()
+    expect(misfitCondition('"n"', 'bigint', 'integer')).toMatch(/"n" < -2147483648 OR "n" > 2147483647/)
+    expect(misfitCondition('"u"', 'uuid', 'text')).toBeUndefined()
   })
 
   it('shortens derived names keeping the start and the suffix, and recognizes model check names', () => {
@@ -190,9 +196,9 @@ describe('schema sync II: pure pieces', () => {
         fields: { code: field(z.string().max(n), { references: 'p.code' }) },
         checks: [check],
       })
-      return normalizeSchema(fromModels([P, C], mysqlDialect), 'mysql')
+      return normalizeSchema(fromModels([P, C], mysqlDialect), mysqlDialect.normalize)
     }
-    const changes = diffSchemas(m('code <> 1', 3), m('code <> 0', 2), { family: 'mysql' })
+    const changes = diffSchemas(m('code <> 1', 3), m('code <> 0', 2), { typeChange: mysqlDialect.typeChange })
     expect(changes.map((c) => `${c.kind} ${'table' in c ? c.table.name : ''}`).sort()).toEqual([
       'alterColumnType c',
       'alterColumnType p',

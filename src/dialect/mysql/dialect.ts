@@ -1,10 +1,14 @@
 import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
 import { ValidationError } from '../../errors.js'
 import type { Dialect } from '../dialect.js'
+import { mysqlCodec } from './codec.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
+import { mysqlModelRules } from './model-rules.js'
+import { mysqlNormalizer } from './normalize.js'
 import { quoteMysqlId } from './quote.js'
 import { mariadbDdl, mysqlDdl, mysqlTypes } from './schema.js'
+import { mysqlTypeChange } from './type-change.js'
 
 export { quoteMysqlId }
 
@@ -52,6 +56,10 @@ export const mysqlDialect: Dialect = Object.freeze({
   types: mysqlTypes,
   ddl: mysqlDdl,
   introspector: mysqlIntrospector,
+  codec: mysqlCodec,
+  normalize: mysqlNormalizer,
+  typeChange: mysqlTypeChange,
+  modelRules: mysqlModelRules,
 })
 
 /** MariaDB 10.6+: the MySQL dialect plus what MariaDB adds (INSERT … RETURNING). */

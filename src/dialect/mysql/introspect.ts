@@ -151,4 +151,14 @@ export const mysqlIntrospector: Introspector = {
       table(tbl).indexes.push(descending.some(Boolean) ? { ...desc, descending } : desc)
     return { tables: [...tables.values()] }
   },
+  defaultSchema: async () => undefined,
+  existingSchemas: async () => undefined,
+  async estimatedRows(query: CatalogQuery, table: Pick<TableDesc, 'schema' | 'name'>): Promise<number> {
+    const rows = await query(
+      'SELECT table_rows AS n FROM information_schema.tables WHERE table_schema = database() AND table_name = ?',
+      [table.name],
+    )
+    return Number(rows[0]?.n ?? 0)
+  },
+  rendersThroughShadow: false,
 }

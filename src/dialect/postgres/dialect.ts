@@ -1,9 +1,13 @@
 import { PostgresAdapter, PostgresQueryCompiler } from 'kysely'
 import type { Dialect } from '../dialect.js'
+import { postgresCodec } from './codec.js'
 import { convertPostgresError } from './errors.js'
 import { postgresIntrospector } from './introspect.js'
+import { postgresModelRules } from './model-rules.js'
+import { postgresNormalizer } from './normalize.js'
 import { quotePostgresId } from './quote.js'
 import { postgresDdl, postgresTypes } from './schema.js'
+import { postgresTypeChange } from './type-change.js'
 
 export { quotePostgresId }
 
@@ -31,6 +35,10 @@ export const postgresDialect: Dialect = Object.freeze({
   types: postgresTypes,
   ddl: postgresDdl,
   introspector: postgresIntrospector,
+  codec: postgresCodec,
+  normalize: postgresNormalizer,
+  typeChange: postgresTypeChange,
+  modelRules: postgresModelRules,
 })
 
 /** Embedded PostgreSQL (WASM): the PostgreSQL dialect on one queued connection. */

@@ -7,6 +7,7 @@ import type {
   TableDesc,
 } from '../../schema/types.js'
 import type { CatalogQuery, Introspector } from '../introspection.js'
+import { postgresDdl } from './schema.js'
 
 const ACTIONS: Record<string, ReferentialAction> = {
   a: 'NO ACTION',
@@ -138,6 +139,21 @@ export const postgresIntrospector: Introspector = {
     }
     return { tables: [...tables.values()] }
   },
+  async defaultSchema(query: CatalogQuery): Promise<string> {
+    return String((await query('SELECT current_schema() AS s', []))[0]?.s)
+  },
+  async existingSchemas(query: CatalogQuery, names: readonly string[]): Promise<ReadonlySet<string>> {
+    const rows = await query('SELECT nspname AS s FROM pg_namespace WHERE nspname = ANY($1)', [names])
+    return new Set(rows.map((r) => String(r.s)))
+  },
+  async estimatedRows(query: CatalogQuery, table: Pick<TableDesc, 'schema' | 'name'>): Promise<number> {
+    const one = async (sql: string, parameters: unknown[]) => Number((await query(sql, parameters))[0]?.n ?? 0)
+    const name = postgresDdl.qualify(table.schema, table.name)
+    // reltuples is -1 for a table never analyzed
+    const n = await one('SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [name])
+    return n >= 0 ? n : one(`SELECT count(*) AS n FROM ${name}`, [])
+  },
+  rendersThroughShadow: true,
 }
 
 type TableBuilder = {
