@@ -1,11 +1,12 @@
 import { CompiledQuery } from 'kysely'
 import { ConfigurationError, ConnectionError, FFStorageError } from '../errors.js'
 import { CircuitBreaker } from './circuit-breaker.js'
-import { Database, type Runtime } from './database.js'
+import { Database } from './database.js'
 import type { Engine } from './drivers/types.js'
 import { Metrics } from './metrics.js'
 import { type ConnectOptions, type Logger, resolveOptions } from './options.js'
 import { type RetryEvents, safeToRetryStatement } from './retry.js'
+import type { Runtime } from './runtime.js'
 import { parseTarget } from './url.js'
 
 /**

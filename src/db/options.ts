@@ -1,4 +1,4 @@
-import type { CacheStore } from '../repository/cache.js'
+import type { CacheStore } from './cache-store.js'
 import type { CircuitBreakerOptions } from './circuit-breaker.js'
 
 /** A pino-compatible logger: any object with these methods (pino, or `console` wrapped). */
