@@ -50,7 +50,6 @@ export type {
 } from './model/types.js'
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
-export { ModelDefinitionError } from './model/zod-types.js'
 export type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './query/types.js'
 export type { CacheOptions, RedisLike } from './repository/cache.js'
 export { memoryCache, redisCache } from './repository/cache.js'
