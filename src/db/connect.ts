@@ -52,7 +52,7 @@ export async function connect(...args: [target?: string | ConnectOptions]): Prom
   const opening: Promise<Engine> = (async () => {
     switch (where.kind) {
       case 'pglite':
-        return (await import('./drivers/pglite-engine.js')).openPglite(where.dataDir)
+        return (await import('./drivers/pglite-engine.js')).openPglite(where.dataDir, resolved.preparedStatements)
       case 'postgres':
         return (await import('./drivers/pg.js')).openPostgres(where.url, resolved)
       case 'mysql':

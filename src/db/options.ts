@@ -61,8 +61,8 @@ export interface ConnectOptions {
    */
   readonly cache?: CacheStore
   /**
-   * PostgreSQL: run repeated statement shapes as named prepared statements, parsed and planned once
-   * per connection (default true). Set false behind a pooler that cannot hold them (PgBouncer before
+   * PostgreSQL and PGlite: run repeated statement shapes as named prepared statements, parsed and
+   * planned once per connection (default true). Set false behind a pooler that cannot hold them (PgBouncer before
    * 1.21, or without `max_prepared_statements`, in transaction mode).
    */
   readonly preparedStatements?: boolean
