@@ -192,3 +192,10 @@ export class QueryError extends FFStorageError {
     super('QUERY', message, context)
   }
 }
+
+/** A model definition that cannot be stored as given (`defineModel`, `validateModel`, schema sync). */
+export class ModelDefinitionError extends FFStorageError {
+  constructor(message: string, context?: ErrorContext) {
+    super('MODEL_DEFINITION', message, context)
+  }
+}

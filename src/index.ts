@@ -4,15 +4,21 @@
  *
  * @packageDocumentation
  */
+// the layers above db/ add `db.repository(…)` and `db.scoped(…)` to Database when they load
+import './repository/register.js'
+import './query/register.js'
+
 export { sql } from 'kysely'
+export type { CacheStore } from './db/cache-store.js'
 export type { CircuitBreakerOptions, CircuitSnapshot, CircuitState } from './db/circuit-breaker.js'
 export { connect } from './db/connect.js'
 export type { HealthReport, Query, Statement, StatementResult, TransactionOptions } from './db/database.js'
 export { Database } from './db/database.js'
+export type { DialectInfo } from './db/dialect-info.js'
 export type { PoolStats } from './db/drivers/types.js'
 export type { MetricsSnapshot } from './db/metrics.js'
 export type { ConnectOptions, Logger, PoolOptions, RetryOptions } from './db/options.js'
-export type { Capabilities, Dialect, EngineName, SqlFamily } from './dialect/dialect.js'
+export type { Capabilities, EngineName, SqlFamily } from './dialect/dialect.js'
 export * from './errors.js'
 export type {
   FieldDef,
@@ -44,9 +50,8 @@ export type {
 } from './model/types.js'
 export type { ValidateOptions } from './model/validate-model.js'
 export { validateModel } from './model/validate-model.js'
-export { ModelDefinitionError } from './model/zod-types.js'
 export type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './query/types.js'
-export type { CacheOptions, CacheStore, RedisLike } from './repository/cache.js'
+export type { CacheOptions, RedisLike } from './repository/cache.js'
 export { memoryCache, redisCache } from './repository/cache.js'
 export type {
   AuditEntry,

@@ -1,11 +1,12 @@
 import { CompiledQuery } from 'kysely'
 import { ConfigurationError, ConnectionError, FFStorageError } from '../errors.js'
 import { CircuitBreaker } from './circuit-breaker.js'
-import { Database, type Runtime } from './database.js'
+import { Database } from './database.js'
 import type { Engine } from './drivers/types.js'
 import { Metrics } from './metrics.js'
 import { type ConnectOptions, type Logger, resolveOptions } from './options.js'
 import { type RetryEvents, safeToRetryStatement } from './retry.js'
+import type { Runtime } from './runtime.js'
 import { parseTarget } from './url.js'
 
 /**
@@ -51,7 +52,7 @@ export async function connect(...args: [target?: string | ConnectOptions]): Prom
   const opening: Promise<Engine> = (async () => {
     switch (where.kind) {
       case 'pglite':
-        return (await import('./drivers/pglite-engine.js')).openPglite(where.dataDir)
+        return (await import('./drivers/pglite-engine.js')).openPglite(where.dataDir, resolved.preparedStatements)
       case 'postgres':
         return (await import('./drivers/pg.js')).openPostgres(where.url, resolved)
       case 'mysql':

@@ -1,4 +1,4 @@
-import type { CacheStore } from '../repository/cache.js'
+import type { CacheStore } from './cache-store.js'
 import type { CircuitBreakerOptions } from './circuit-breaker.js'
 
 /** A pino-compatible logger: any object with these methods (pino, or `console` wrapped). */
@@ -61,8 +61,8 @@ export interface ConnectOptions {
    */
   readonly cache?: CacheStore
   /**
-   * PostgreSQL: run repeated statement shapes as named prepared statements, parsed and planned once
-   * per connection (default true). Set false behind a pooler that cannot hold them (PgBouncer before
+   * PostgreSQL and PGlite: run repeated statement shapes as named prepared statements, parsed and
+   * planned once per connection (default true). Set false behind a pooler that cannot hold them (PgBouncer before
    * 1.21, or without `max_prepared_statements`, in transaction mode).
    */
   readonly preparedStatements?: boolean

@@ -13,8 +13,8 @@ export interface IndexOptions {
 
 /** A model-level reference: `{ model: () => Category, column: 'id' }`. */
 export interface ModelReference {
-  // biome-ignore lint/suspicious/noExplicitAny: any model may be referenced
-  readonly model: () => { readonly def: { readonly table: string; readonly schema?: string | undefined } } | any
+  /** Returns the referenced model; anything else is reported by validateModel and refused by schema sync. */
+  readonly model: () => unknown
   readonly column?: string
 }
 

@@ -1,16 +1,12 @@
 import type { z } from 'zod'
+import { ModelDefinitionError } from '../errors.js'
 import type { FieldOptions } from './field.js'
 import type { LogicalType, ScalarType } from './logical-type.js'
 import { defOf } from './zod-def.js'
 import { notJson } from './zod-json.js'
 import { PROCESSORS } from './zod-processors.js'
 
-export class ModelDefinitionError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ModelDefinitionError'
-  }
-}
+export { ModelDefinitionError }
 
 export interface ZodColumn {
   readonly type: LogicalType

@@ -136,7 +136,7 @@ function transactionStatus(client: pg.PoolClient): string | null | undefined {
 }
 
 /** `ff_` and 16 hex digits of the text's SHA-1: the same shape gets the same name on every connection. */
-function statementName(text: string): string {
+export function statementName(text: string): string {
   return `ff_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`
 }
 

@@ -5,11 +5,14 @@ import { pgliteDialect } from '../../dialect/postgres/dialect.js'
 import { PGliteDriver } from './pglite.js'
 import type { Engine } from './types.js'
 
-/** Embedded PostgreSQL: in memory when `dataDir` is undefined, else persisted there. */
-export async function openPglite(dataDir: string | undefined): Promise<Engine> {
+/**
+ * Embedded PostgreSQL: in memory when `dataDir` is undefined, else persisted there; `prepare` runs
+ * repeated statement shapes as named prepared statements (the `preparedStatements` option).
+ */
+export async function openPglite(dataDir: string | undefined, prepare = true): Promise<Engine> {
   // PGlite creates the data directory but not its parents: `pglite:./.data/app` in a fresh project
   if (dataDir !== undefined && !dataDir.includes('://')) await mkdir(dataDir, { recursive: true })
-  const driver = new PGliteDriver(() => PGlite.create(dataDir === undefined ? undefined : { dataDir }))
+  const driver = new PGliteDriver(() => PGlite.create(dataDir === undefined ? undefined : { dataDir }), prepare)
   const kysely = new Kysely({
     dialect: {
       createAdapter: () => new PostgresAdapter(),

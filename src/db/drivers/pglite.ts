@@ -1,7 +1,10 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely'
 import { Mutex } from '../mutex.js'
+import { PglitePrepared } from './pglite-prepared.js'
 import { POSTGRES_PARSERS } from './postgres-types.js'
+
+const QUERY_OPTIONS = { rowMode: 'object', parsers: POSTGRES_PARSERS } as const
 
 /**
  * A Kysely driver over one PGlite instance. Acquiring the connection takes a FIFO lock that is held
@@ -12,15 +15,23 @@ export class PGliteDriver implements Driver {
   readonly #open: () => Promise<PGlite>
   #pglite: PGlite | undefined
   #connection: PGliteConnection | undefined
+  readonly #prepare: boolean
 
-  constructor(open: () => Promise<PGlite>) {
+  /** `prepare`: run repeated statement shapes as named prepared statements (see pglite-prepared.ts). */
+  constructor(open: () => Promise<PGlite>, prepare = true) {
     this.#open = open
+    this.#prepare = prepare
   }
 
   async init(): Promise<void> {
     this.#pglite = await this.#open()
     await this.#pglite.waitReady
-    this.#connection = new PGliteConnection(this.#pglite)
+    this.#connection = new PGliteConnection(this.#pglite, this.#prepare ? new PglitePrepared(this.#pglite) : undefined)
+  }
+
+  /** How many statements the instance holds prepared (tests and diagnostics). */
+  get preparedCount(): number {
+    return this.#connection?.prepared?.size ?? 0
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -68,15 +79,17 @@ export class PGliteDriver implements Driver {
 
 class PGliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite
-  constructor(pglite: PGlite) {
+  readonly prepared: PglitePrepared | undefined
+  constructor(pglite: PGlite, prepared: PglitePrepared | undefined) {
     this.#pglite = pglite
+    this.prepared = prepared
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.#pglite.query<R>(compiledQuery.sql, compiledQuery.parameters as unknown[], {
-      rowMode: 'object',
-      parsers: POSTGRES_PARSERS,
-    })
+    const { sql, parameters } = compiledQuery
+    const result =
+      (await this.prepared?.run<R>(sql, parameters, QUERY_OPTIONS)) ??
+      (await this.#pglite.query<R>(sql, parameters as unknown[], QUERY_OPTIONS))
     return {
       rows: result.rows,
       ...(result.affectedRows !== undefined && { numAffectedRows: BigInt(result.affectedRows) }),

@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely'
+import { ConnectionError, FFStorageError } from '../errors.js'
+import type { Database } from './database.js'
+import { held, type Runtime } from './runtime.js'
+
+/** Work queued to run once the outermost transaction has committed. */
+export type AfterCommit = () => Promise<void>
+
+/** Makes the `tx` a transaction body runs with: a database on `kysely` at `depth`. */
+// biome-ignore lint/suspicious/noExplicitAny: the untyped builder of a connection
+export type OpenScope = (kysely: Kysely<any>, depth: number, afterCommit: AfterCommit[]) => Database
+
+const BEGIN = { sql: 'begin', parameters: [] }
+const COMMIT = { sql: 'commit', parameters: [] }
+const ROLLBACK = { sql: 'rollback', parameters: [] }
+
+/**
+ * One attempt at an outermost transaction, without retries (the caller retries). It is one call
+ * through the circuit breaker, entered before it takes a connection; its statements pass freely.
+ */
+export async function transactionAttempt<T>(
+  runtime: Runtime,
+  // biome-ignore lint/suspicious/noExplicitAny: the pool's untyped builder
+  kysely: Kysely<any>,
+  open: OpenScope,
+  fn: (tx: Database) => Promise<T>,
+): Promise<T> {
+  const { breaker } = runtime
+  const ticket = breaker.enter()
+  try {
+    const result = await onConnection(runtime, kysely, open, fn)
+    breaker.leave(ticket)
+    return result
+  } catch (error) {
+    breaker.leave(ticket, error)
+    throw error
+  }
+}
+
+async function onConnection<T>(
+  runtime: Runtime,
+  // biome-ignore lint/suspicious/noExplicitAny: see transactionAttempt
+  kysely: Kysely<any>,
+  open: OpenScope,
+  fn: (tx: Database) => Promise<T>,
+): Promise<T> {
+  let callbackFailed = false
+  const hold = <R>(body: () => Promise<R>) =>
+    runtime.dialect.capabilities.singleConnection ? held(runtime, body) : body()
+  try {
+    return await kysely.connection().execute(async (connection) =>
+      hold(async () => {
+        const afterCommit: AfterCommit[] = []
+        const tx = open(connection, 1, afterCommit)
+        await tx.run(BEGIN, true)
+        let result: T
+        try {
+          result = await fn(tx)
+        } catch (error) {
+          callbackFailed = true
+          await tx.run(ROLLBACK, true).catch(() => {
+            // the connection is gone or aborted; the original error is the one that matters
+          })
+          throw error
+        }
+        try {
+          await tx.run(COMMIT, true)
+        } catch (error) {
+          if (error instanceof ConnectionError) {
+            throw new ConnectionError(
+              'The connection failed during COMMIT: the transaction may or may not have been applied',
+              { cause: error, transient: false },
+            )
+          }
+          throw error
+        }
+        for (const after of afterCommit) await after()
+        return result
+      }),
+    )
+  } catch (error) {
+    // the callback's own errors pass through untouched; driver errors arrive converted
+    if (callbackFailed || error instanceof FFStorageError) throw error
+    throw runtime.dialect.convertError(error, {})
+  }
+}
+
+/** A nested transaction: a savepoint on `db`'s connection, `nested` being the scope `fn` runs in. */
+export async function savepoint<T>(
+  runtime: Runtime,
+  db: Database,
+  nested: Database,
+  depth: number,
+  fn: (tx: Database) => Promise<T>,
+): Promise<T> {
+  const name = runtime.dialect.quoteId(`ff_sp_${depth}`)
+  await db.run({ sql: `savepoint ${name}`, parameters: [] })
+  try {
+    const result = await fn(nested)
+    await db.run({ sql: `release savepoint ${name}`, parameters: [] })
+    return result
+  } catch (error) {
+    await db.run({ sql: `rollback to savepoint ${name}`, parameters: [] }, true)
+    throw error
+  }
+}
