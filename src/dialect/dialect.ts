@@ -1,5 +1,6 @@
 import type { DialectAdapter, QueryCompiler } from 'kysely'
 import type { FFStorageError } from '../errors.js'
+import type { LogicalType } from '../model/logical-type.js'
 import type { SqlSyntax } from '../sql/statement.js'
 import type { DdlRenderer, TypeRenderer } from './ddl.js'
 import type { Introspector } from './introspection.js'
@@ -54,7 +55,41 @@ export interface Dialect extends SqlSyntax {
   prepareParameter(value: unknown): unknown
   /** Convert a driver error into our typed error, keeping the statement and the cause. */
   convertError(error: unknown, context: StatementContext): FFStorageError
+  /**
+   * Whether a value of this type reads back exactly as it was bound (so a stored row can be written
+   * out from the bound values instead of being read back). UUIDs count on both families; see
+   * `uuidsReadBackLowerCase`.
+   */
+  readsBackAsBound(type: LogicalType): boolean
+  /** A bound UUID reads back in lower case (PostgreSQL's uuid type); elsewhere as bound. */
+  readonly uuidsReadBackLowerCase: boolean
   readonly types: TypeRenderer
   readonly ddl: DdlRenderer
   readonly introspector: Introspector
+}
+
+/**
+ * Shared by both families: strings, UUIDs, integers, exact decimals (normalized to the column's scale
+ * before binding), booleans, timestamps and enums read back as bound; `also` is the one more kind the
+ * family keeps exactly (doubles on PostgreSQL; JSON text on MySQL, where PostgreSQL's jsonb reorders
+ * keys). Native column types and everything else are read back.
+ */
+export function readsBackAsBound(type: LogicalType, also: 'float' | 'json'): boolean {
+  switch (type.kind) {
+    case 'string':
+    case 'uuid':
+    case 'integer':
+    case 'bigint':
+    case 'boolean':
+    case 'timestamp':
+    case 'enum':
+      return true
+    case 'decimal':
+      return !type.asNumber
+    case 'float':
+    case 'json':
+      return type.kind === also
+    default:
+      return false
+  }
 }

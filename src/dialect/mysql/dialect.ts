@@ -1,6 +1,7 @@
 import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
 import { ValidationError } from '../../errors.js'
-import type { Dialect } from '../dialect.js'
+import type { LogicalType } from '../../model/logical-type.js'
+import { type Dialect, readsBackAsBound } from '../dialect.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
 import { quoteMysqlId } from './quote.js'
@@ -49,6 +50,8 @@ export const mysqlDialect: Dialect = Object.freeze({
   quoteId: quoteMysqlId,
   prepareParameter: prepareMysqlParameter,
   convertError: convertMysqlError,
+  readsBackAsBound: (type: LogicalType) => readsBackAsBound(type, 'json'),
+  uuidsReadBackLowerCase: false,
   types: mysqlTypes,
   ddl: mysqlDdl,
   introspector: mysqlIntrospector,

@@ -1,5 +1,6 @@
 import { PostgresAdapter, PostgresQueryCompiler } from 'kysely'
-import type { Dialect } from '../dialect.js'
+import type { LogicalType } from '../../model/logical-type.js'
+import { type Dialect, readsBackAsBound } from '../dialect.js'
 import { convertPostgresError } from './errors.js'
 import { postgresIntrospector } from './introspect.js'
 import { quotePostgresId } from './quote.js'
@@ -28,6 +29,8 @@ export const postgresDialect: Dialect = Object.freeze({
   quoteId: quotePostgresId,
   prepareParameter: (value: unknown) => value,
   convertError: convertPostgresError,
+  readsBackAsBound: (type: LogicalType) => readsBackAsBound(type, 'float'),
+  uuidsReadBackLowerCase: true,
   types: postgresTypes,
   ddl: postgresDdl,
   introspector: postgresIntrospector,
