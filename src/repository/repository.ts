@@ -35,6 +35,7 @@ import {
 import { RecordWrites } from './writes.js'
 import { cachedRead, type RepositoryCore, repositoryCore } from './writes-core.js'
 import { SetWrites } from './writes-many.js'
+import { upsert } from './writes-upsert.js'
 
 type Row = Record<string, unknown>
 
@@ -297,7 +298,7 @@ export class Repository<M extends Model> {
    * await users.upsert({ email, name, age }, { on: ['email'], userId })
    */
   upsert(input: ModelInput<M>, options: UpsertOptions<M>): Promise<ModelRecord<M>> {
-    return this.#writes.upsert(input, options)
+    return upsert(this.#core, input, options)
   }
 
   // ─── reads ────────────────────────────────────────────────────────────────────────────────────

@@ -1,17 +1,9 @@
 import { execute } from '../db/executor.js'
-import {
-  NotFoundError,
-  TemporalStrategyError,
-  UniqueViolationError,
-  ValidationError,
-  VersionConflictError,
-} from '../errors.js'
+import { NotFoundError, TemporalStrategyError, ValidationError, VersionConflictError } from '../errors.js'
 import { uuidv7 } from '../ids.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
 import type { ModelInput, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
-import { and, type Id } from '../scope/scope.js'
-import { compile, id as ident, q } from '../sql/fragment.js'
-import { type PlanSteps, plan } from '../sql/plan.js'
+import type { Id } from '../scope/scope.js'
 import { writePlans } from '../temporal/plans.js'
 import { type ChangeRequest, NOW } from '../temporal/requests.js'
 import {
@@ -20,13 +12,12 @@ import {
   requireId,
   requireUuid,
   UPDATE_OPTIONS,
-  UPSERT_OPTIONS,
   validateCreate,
   validatePatch,
   WRITE_OPTIONS,
 } from './io.js'
-import type { CreateManyOptions, UpdateOptions, UpsertOptions, WriteOptions } from './repository.js'
-import { type RepositoryCore, repositoryCore, written } from './writes-core.js'
+import type { CreateManyOptions, UpdateOptions, WriteOptions } from './repository.js'
+import { type RepositoryCore, written } from './writes-core.js'
 
 type Values = Map<FieldDef, unknown>
 
@@ -232,77 +223,5 @@ export class RecordWrites<M extends Model> {
     const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
     if (result.state === 'missing') throw new NotFoundError(`${def.table} ${id} not found`)
     return ctx.decode(result.row) as ModelRecord<M>
-  }
-
-  async upsert(input: ModelInput<M>, options: UpsertOptions<M>): Promise<ModelRecord<M>> {
-    const { ctx, def, scope, model, scopeOptions } = this.#core
-    options = readOptions(options, UPSERT_OPTIONS, 'upsert options') as UpsertOptions<M>
-    const on = this.#upsertKey(options?.on)
-    const { values, tenant } = validateCreate(ctx, input)
-    const tenantId = scope.tenantForCreate(tenant)
-    const actor = scope.actor(options.userId)
-    const issues: ValidationError['issues'][number][] = []
-    const key = on.map((f) => {
-      const v = values.get(f)
-      if (v === null || v === undefined)
-        issues.push({ code: 'custom', message: `upsert needs a value for "${f.name}"`, path: [f.name] })
-      return q`r.${ident(f.column)} = ${v}`
-    })
-    if (issues.length) throw new ValidationError('Invalid upsert', issues)
-    const s = def.system
-    const tenantCol = s.tenant
-    const predicates = [...key, ...(tenantCol ? [q`r.${ident(tenantCol.column)} = ${tenantId}`] : [])]
-    if (s.deletedAt) predicates.push(q`r.${ident(s.deletedAt.column)} IS NULL`)
-    const patch: Record<string, unknown> = { ...(input as Record<string, unknown>) }
-    if (def.tenantField) delete patch[def.tenantField]
-    // the live record of the key, locked (a plan of one statement, inside the upsert's transaction)
-    const lock = compile(
-      q`SELECT r.${ident(s.id!.column)} AS id FROM ${ctx.main} AS r WHERE ${and(predicates)} FOR UPDATE`,
-      ctx.dialect,
-    )
-    const find = plan('transaction', function* (): PlanSteps<string | undefined> {
-      return (yield lock).rows[0]?.id as string | undefined
-    })
-    const attempt = () =>
-      this.#core.db.transaction(async (tx) => {
-        const writes = new RecordWrites(repositoryCore(tx, model, scopeOptions))
-        const found = await execute(tx, find)
-        const userId = actor ?? undefined
-        const withUser = userId === undefined ? {} : { userId }
-        return found === undefined
-          ? writes.create(input, withUser)
-          : writes.update(found, patch as ModelPatch<M>, withUser)
-      })
-    try {
-      return await attempt()
-    } catch (error) {
-      // a concurrent upsert created the record first: it exists now, so this one updates it
-      if (error instanceof UniqueViolationError) return attempt()
-      throw error
-    }
-  }
-
-  /** The fields of `on`: user fields that are unique (alone, or together as a unique model index). */
-  #upsertKey(on: unknown): FieldDef[] {
-    const def = this.#core.def
-    const bad = (message: string): never => {
-      throw new ValidationError('Invalid upsert', [{ code: 'custom', message, path: ['on'] }])
-    }
-    if (!Array.isArray(on) || on.length === 0) bad('upsert needs { on: [unique fields] }')
-    const fields = (on as unknown[]).map((name) => {
-      const f = typeof name === 'string' ? def.byName.get(name) : undefined
-      if (!f || f.system) return bad(`"${String(name)}" is not a field of ${def.table}`)
-      return f
-    })
-    const names = new Set(fields.map((f) => f.name))
-    const single = fields.length === 1 && fields[0]!.options.unique
-    const composite = def.indexes.some(
-      (i) =>
-        i.unique &&
-        i.columns.length === names.size &&
-        i.columns.every((c) => names.has(c) || names.has(def.byColumn.get(c)?.name ?? '')),
-    )
-    if (!single && !composite) bad(`on: [${[...names].join(', ')}] is not a unique key of ${def.table}`)
-    return fields
   }
 }

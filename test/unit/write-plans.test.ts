@@ -11,6 +11,7 @@ import { q } from '../../src/sql/fragment.js'
 import { type Plan, replay } from '../../src/sql/plan.js'
 import type { Statement, StatementResult } from '../../src/sql/statement.js'
 import { AUDIT_PLACEHOLDERS, auditInserts } from '../../src/temporal/audit-rows.js'
+import { kitFor } from '../../src/temporal/common.js'
 import { writePlans } from '../../src/temporal/plans.js'
 import { type ChangeRequest, NOW, type Row } from '../../src/temporal/requests.js'
 import { SET_BATCH } from '../../src/temporal/set-change.js'
@@ -147,7 +148,7 @@ for (const strategy of STRATEGIES) {
       })
 
       it('change: missing, unchanged, changed', () => {
-        const { plans, scope, rename } = setup(m, dialect)
+        const { plans, scope, rename, ctx } = setup(m, dialect)
         // nothing locked: missing, and nothing else sent
         const missing = drive(plans.change(scope, rename()), [])
         expect(missing.result).toEqual({ state: 'missing' })
@@ -164,6 +165,8 @@ for (const strategy of STRATEGIES) {
           const other = drive(plans.change(scope, rename('z')), [])
           expect(other.statements[0]!.sql).toBe(changed.statements[0]!.sql)
           expect(other.statements[0]!.parameters).toContain('z')
+          // compiled once for the shape: one prepared statement for the four calls
+          expect(kitFor(ctx).changes.size).toBe(1)
           expectBound(changed.statements, dialect)
           return
         }
