@@ -2,7 +2,7 @@ import type { ModelContext } from '../mapping/model-context.js'
 import type { FieldDef } from '../model/define-model.js'
 import { and, type Scope } from '../scope/scope.js'
 import { compile, type Fragment, id, type Prepared, q, raw, Slot } from '../sql/fragment.js'
-import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
+import type { Plan, PlanSteps } from '../sql/plan.js'
 import type { Statement, StatementResult } from '../sql/statement.js'
 import { copyOnChange } from './copy-on-change.js'
 import { none } from './none.js'
@@ -89,9 +89,21 @@ export function kitFor(ctx: ModelContext): WriteKit {
 
 /** A plan of one atomic statement whose result `read` turns into the operation's result. */
 export function oneStatement<R>(statement: Statement, read: (result: StatementResult) => R): Plan<R> {
-  return plan('statement', function* (): PlanSteps<R> {
-    return read(yield statement)
-  })
+  return new OneStatement(statement, read)
+}
+
+/** The hot path of every write on engines with RETURNING: a class, so no closure is built per call. */
+class OneStatement<R> implements Plan<R> {
+  readonly mode = 'statement'
+  readonly #statement: Statement
+  readonly #read: (result: StatementResult) => R
+  constructor(statement: Statement, read: (result: StatementResult) => R) {
+    this.#statement = statement
+    this.#read = read
+  }
+  *steps(): PlanSteps<R> {
+    return this.#read(yield this.#statement)
+  }
 }
 
 /** Every Date of its own, as in rows read back. */
