@@ -18,7 +18,7 @@ async function drive<R>(steps: PlanSteps<R>, run: Run): Promise<R> {
 /**
  * The one place plans meet the database: reads with read retries, a single atomic statement with
  * statement retries, several statements in one transaction (the plan restarts when it is retried;
- * inside a caller's transaction it runs in that one).
+ * inside a caller's transaction it runs in a savepoint of that one, as the writers always did).
  */
 export function execute<R>(db: Database, plan: Plan<R>): Promise<R> {
   switch (plan.mode) {
@@ -27,7 +27,9 @@ export function execute<R>(db: Database, plan: Plan<R>): Promise<R> {
     case 'statement':
       return drive(plan.steps(), (s) => db.runAtomic(s))
     case 'transaction':
-      if (db.inTransaction) return drive(plan.steps(), (s) => db.run(s))
+      // inside a caller's transaction this is a savepoint: a step that fails (a unique violation
+      // caught by the caller, say) leaves nothing of the plan behind on engines where a failed
+      // statement does not abort the transaction (MySQL family)
       return db.transaction((tx) => drive(plan.steps(), (s) => tx.run(s)))
   }
 }

@@ -58,6 +58,8 @@ export interface Dialect extends SqlSyntax {
   prepareParameter(value: unknown): unknown
   /** Convert a driver error into our typed error, keeping the statement and the cause. */
   convertError(error: unknown, context: StatementContext): FFStorageError
+  /** A bound UUID reads back in lower case (PostgreSQL's uuid type); elsewhere as bound. */
+  readonly uuidsReadBackLowerCase: boolean
   readonly types: TypeRenderer
   readonly ddl: DdlRenderer
   readonly introspector: Introspector

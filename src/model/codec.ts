@@ -96,8 +96,3 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (ka.length !== kb.length) return false
   return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }
-
-/** `dialect.codec.readsBackAsBound` of the family's dialect. */
-export function readsBackAsBound(f: FieldDef, family: SqlFamily): boolean {
-  return FAMILY_DIALECTS[family].codec.readsBackAsBound(f)
-}

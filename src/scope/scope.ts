@@ -88,9 +88,32 @@ export class Scope {
 
   /** `alias.deleted_at IS NULL` unless deleted rows are wanted or the model does not soft-delete. */
   livePredicate(alias: string, includeDeleted: boolean | undefined): Fragment {
+    return includeDeleted ? empty : this.inState(alias, 'live')
+  }
+
+  /**
+   * The rows a write may touch on `alias`: the scope's tenants and, when `state` is given (set
+   * writes), the state the write needs. Single-record writes lock the row whatever its state and
+   * check `inState` on the locked row.
+   */
+  writeTarget(alias: string, state?: 'live' | 'deleted', tenantValues?: readonly unknown[]): Fragment[] {
+    return [this.tenantPredicate(alias, tenantValues), state ? this.inState(alias, state) : empty].filter(
+      (f) => f !== empty,
+    )
+  }
+
+  /** `alias.deleted_at IS NULL` (live) or `IS NOT NULL` (deleted); empty on models without soft delete. */
+  inState(alias: string, state: 'live' | 'deleted'): Fragment {
     const deleted = this.#def.system.deletedAt
-    if (!deleted || includeDeleted) return empty
-    return q`${id(alias)}.${id(deleted.column)} IS NULL`
+    if (!deleted) return empty
+    return state === 'live'
+      ? q`${id(alias)}.${id(deleted.column)} IS NULL`
+      : q`${id(alias)}.${id(deleted.column)} IS NOT NULL`
+  }
+
+  /** The read filter of `alias` (the scope's tenants, live rows unless `includeDeleted`), AND-ed by the caller. */
+  readFilter(alias: string, includeDeleted?: boolean, tenantValues?: readonly unknown[]): Fragment[] {
+    return this.read(alias, includeDeleted, tenantValues)
   }
 
   /** Every read predicate for `alias`, AND-ed. */

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import type { Database, Statement } from '../../src/db/database.js'
-import type { Dialect } from '../../src/dialect/dialect.js'
 import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
 import { postgresDialect } from '../../src/dialect/postgres/dialect.js'
 import { defineModel, field, ValidationError } from '../../src/index.js'
@@ -10,9 +8,10 @@ import { deepEqual, normalizeDecimal, sameValue } from '../../src/model/codec.js
 import { compileOrderBy, compileWhere } from '../../src/repository/where.js'
 import { Scope } from '../../src/scope/scope.js'
 import { compile, id, join, q } from '../../src/sql/fragment.js'
-import { cteWriter } from '../../src/temporal/cte-writer.js'
-import { txWriter } from '../../src/temporal/tx-writer.js'
-import { type ChangeRequest, NOW } from '../../src/temporal/writer.js'
+import { type Plan, replay } from '../../src/sql/plan.js'
+import type { Statement } from '../../src/sql/statement.js'
+import { writePlans } from '../../src/temporal/plans.js'
+import { type ChangeRequest, NOW } from '../../src/temporal/requests.js'
 
 const T = '00000000-0000-4000-8000-000000000001'
 const U = '00000000-0000-4000-8000-0000000000a1'
@@ -29,24 +28,15 @@ const models = {
   scd2: defineModel({ table: 's', temporal: 'scd2', fields }),
 }
 
-/** Captures the statements a writer would send; answers with no rows. Pins SQL shapes only. */
-function recorder(dialect: Dialect, answer: Record<string, unknown>[] = []) {
+/** Drives plans with one canned answer for every statement, collecting what they send. Pins SQL shapes only. */
+function recorder(answer: Record<string, unknown>[] = []) {
   const statements: Statement[] = []
-  const db = {
-    dialect,
-    inTransaction: true,
-    async run(statement: Statement) {
-      statements.push(statement)
-      return { rows: answer, affectedRows: 0 }
-    },
-    runAtomic(statement: Statement) {
-      return db.run(statement)
-    },
-    async transaction<T>(fn: (tx: Database) => Promise<T>) {
-      return fn(db as unknown as Database)
-    },
+  const drive = <R>(p: Plan<R>): R => {
+    const { result, statements: sent } = replay(p, () => answer)
+    statements.push(...sent)
+    return result
   }
-  return { db: db as unknown as Database, statements }
+  return { drive, statements }
 }
 
 describe('sql builder', () => {
@@ -175,36 +165,38 @@ describe('write statements', () => {
   })
 
   for (const [strategy, model] of Object.entries(models)) {
-    it(`${strategy}: one data-modifying CTE per write on PostgreSQL`, async () => {
+    it(`${strategy}: one data-modifying CTE per write on PostgreSQL`, () => {
       const ctx = new ModelContext(model.def, postgresDialect)
       const scope = new Scope(model.def, { tenantId: T })
-      const writer = cteWriter(ctx)
-      const { db, statements } = recorder(postgresDialect, [{ ff_changed: 1, n: 1 }])
+      const plans = writePlans(ctx)
+      const { drive, statements } = recorder([{ ff_changed: 1, n: 1 }])
       const row = new Map<(typeof model.def.fields)[number], unknown>([
         [model.def.system.id!, R],
         [model.def.system.tenant!, T],
         [model.def.byName.get('name')!, 'x'],
       ])
-      await writer.insert(db, scope, { rows: [row], actor: U, transactionId: R })
-      await writer.change(db, scope, rename(model.def))
-      await writer.change(db, scope, {
-        ...rename(model.def),
-        set: new Map<(typeof model.def.fields)[number], unknown>([
-          [model.def.system.deletedAt!, NOW],
-          [model.def.system.deletedBy!, U],
-        ]),
-        operation: 'DELETE',
-        audited: [model.def.system.deletedAt!],
-        actor: U,
-        transactionId: R,
-      })
-      await writer.purge(db, scope, R)
+      drive(plans.insert({ rows: [row], actor: U, transactionId: R }))
+      drive(plans.change(scope, rename(model.def)))
+      drive(
+        plans.change(scope, {
+          ...rename(model.def),
+          set: new Map<(typeof model.def.fields)[number], unknown>([
+            [model.def.system.deletedAt!, NOW],
+            [model.def.system.deletedBy!, U],
+          ]),
+          operation: 'DELETE',
+          audited: [model.def.system.deletedAt!],
+          actor: U,
+          transactionId: R,
+        }),
+      )
+      drive(plans.purge(scope, R))
       expect(statements).toHaveLength(model.def.temporal === 'none' ? 4 : 5) // purge with a trail: lock, then delete
       expect(statements.map((s) => s.sql).join(';\n\n')).toMatchSnapshot()
       for (const s of statements) expect(s.sql.match(/\$\d+/g)?.length ?? 0).toBe(s.parameters.length)
     })
 
-    it(`${strategy}: a locking transaction per write on MySQL`, async () => {
+    it(`${strategy}: a locking transaction per write on MySQL`, () => {
       const ctx = new ModelContext(model.def, mysqlDialect)
       const scope = new Scope(model.def, { tenantId: T })
       const locked = Object.fromEntries(ctx.columns.map((f) => [f.column, null]))
@@ -220,8 +212,8 @@ describe('write statements', () => {
         valid_from: now,
         version: 1,
       })
-      const { db, statements } = recorder(mysqlDialect, [locked])
-      await txWriter(ctx).change(db, scope, rename(model.def))
+      const { drive, statements } = recorder([locked])
+      drive(writePlans(ctx).change(scope, rename(model.def)))
       expect(statements[0]!.sql).toMatch(/^SELECT .* FOR UPDATE$/)
       expect(statements.map((s) => s.sql).join(';\n\n')).toMatchSnapshot()
     })

@@ -53,6 +53,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   quoteId: quoteMysqlId,
   prepareParameter: prepareMysqlParameter,
   convertError: convertMysqlError,
+  uuidsReadBackLowerCase: false,
   types: mysqlTypes,
   ddl: mysqlDdl,
   introspector: mysqlIntrospector,

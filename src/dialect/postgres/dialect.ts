@@ -32,6 +32,7 @@ export const postgresDialect: Dialect = Object.freeze({
   quoteId: quotePostgresId,
   prepareParameter: (value: unknown) => value,
   convertError: convertPostgresError,
+  uuidsReadBackLowerCase: true,
   types: postgresTypes,
   ddl: postgresDdl,
   introspector: postgresIntrospector,

@@ -1,0 +1,163 @@
+import { decodeValue, sameValue } from '../model/codec.js'
+import type { FieldDef } from '../model/define-model.js'
+import type { Scope } from '../scope/scope.js'
+import { empty, type Fragment, id, join, Prepared, q } from '../sql/fragment.js'
+import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
+import type { Statement } from '../sql/statement.js'
+import { auditInserts, cteAudit, ownerOf } from './audit-rows.js'
+import { ACTOR, copyDate, ID, LOCK_NOW, oneStatement, STATEMENT_NOW, TXID, VERSION, type WriteKit } from './common.js'
+import { type ChangeRequest, type ChangeResult, NOW, type Row } from './requests.js'
+
+/**
+ * One change of one record (update, delete, restore, transfer), as a plan: lock the current row
+ * whatever its state (the state is read from the lock, so a delete or restore committing meanwhile is
+ * seen by the lock, never by a later read), compare, copy the current version to history (scd2),
+ * write the new version, record the audit entries (copy_on_change). Values equal: nothing written.
+ */
+export function changePlan(k: WriteKit, scope: Scope, r: ChangeRequest): Plan<ChangeResult> {
+  if (k.cte) return oneStatement(changeStatement(k, scope, r), ({ rows }) => cteOutcome(rows[0], r))
+  return plan('transaction', () => lockingChange(k, scope, r))
+}
+
+/** What the change statement answered: the updated row ('c'), or the locked row ('u' in state, 'x' not). */
+function cteOutcome(row: Row | undefined, r: ChangeRequest): ChangeResult {
+  if (!row) return { state: 'missing' }
+  if (row.ff_state === 'c') return { state: 'changed', row }
+  // not in the state the change needs: an update of a deleted row finds nothing to update; a restore
+  // of a live row leaves it as it is
+  if (row.ff_state === 'x' && r.filter === 'live') return { state: 'missing' }
+  return { state: 'unchanged', row }
+}
+
+/** The change as one statement, compiled once per shape of the change and the scope, bound per call. */
+function changeStatement(k: WriteKit, scope: Scope, r: ChangeRequest): Statement {
+  let key = `${r.operation}|${r.filter}|${r.expectedVersion !== undefined}|${scope.tenants?.length ?? '-'}|`
+  for (const [f, v] of r.set) key += v === NOW ? `${f.name}=now,` : `${f.name},`
+  key += '|'
+  for (const f of r.audited) key += `${f.name},`
+  let prepared = k.changes.get(key)
+  if (!prepared) {
+    prepared = new Prepared(changeCte(k, scope, r), k.ctx.dialect)
+    if (k.changes.size >= 256) k.changes.delete(k.changes.keys().next().value!)
+    k.changes.set(key, prepared)
+  }
+  return prepared.bind((slot) => {
+    if (slot === ID) return r.id
+    if (slot === ACTOR) return r.actor
+    if (slot === TXID) return r.transactionId
+    if (slot === VERSION) return r.expectedVersion
+    if (typeof slot.key === 'number') return scope.tenants![slot.key]
+    return r.set.get(slot.key as FieldDef)
+  })
+}
+
+/**
+ * A data-modifying CTE with Slots for its values: lock the row (`old`), take the operation's
+ * timestamp (`ts`), copy the current version to history (scd2), update (`upd`), write the audit
+ * entries (copy_on_change). Returns the updated row, or the locked row when nothing was written.
+ */
+function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
+  const { ctx, strategy } = k
+  const s = ctx.def.system
+  const idCol = s.id!.column
+  const old = (f: FieldDef) => q`old.${id(f.column)}`
+  const where = k.target(scope, 'r', ID, scope.tenants?.map((_, i) => k.tenantSlot(i)) ?? [])
+  const state = scope.inState('old', r.filter)
+  // `col = $n` and `old.col IS DISTINCT FROM $n` take the parameter's type from the column
+  const newValue = (f: FieldDef, value: unknown): Fragment => (value === NOW ? q`ts.v` : q`${k.slotOf(f)}`)
+  const any =
+    r.set.size === 0
+      ? q`false`
+      : join(
+          [...r.set].map(([f, v]) => q`${old(f)} IS DISTINCT FROM ${newValue(f, v)}`),
+          ' OR ',
+        )
+  const conditions = [q`(${any})`]
+  if (state !== empty) conditions.push(state)
+  if (r.expectedVersion !== undefined) conditions.push(q`${old(s.version!)} = ${VERSION}`)
+  const differs = join(conditions, ' AND ')
+  const sets = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(f, v)}`)
+  sets.push(
+    q`${id(s.updatedAt!.column)} = ts.v`,
+    q`${id(s.updatedBy!.column)} = ${ACTOR}`,
+    ...strategy.versionSets(old, q`ts.v`),
+  )
+  const parts: Fragment[] = [
+    q`old AS (SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${where} FOR UPDATE)`,
+    q`ts AS (SELECT GREATEST(${STATEMENT_NOW}, ${strategy.floorSql(old)}) AS v FROM old)`,
+  ]
+  if (strategy.history) parts.push(strategy.history.cte(r.operation, differs))
+  parts.push(
+    q`upd AS (UPDATE ${ctx.main} AS u SET ${join(sets)} FROM old, ts WHERE u.${id(idCol)} = old.${id(idCol)} AND ${differs} RETURNING ${ctx.select('u')})`,
+  )
+  if (strategy.audited && r.audited.length > 0) {
+    parts.push(cteAudit(ctx).changedAudit(r.audited, r.operation, ACTOR, TXID, q`upd CROSS JOIN old CROSS JOIN ts`))
+  }
+  const unchanged = state !== empty ? q`CASE WHEN ${state} THEN 'u' ELSE 'x' END` : q`'u'`
+  return q`WITH ${join(parts)} SELECT 'c' AS ff_state, ${ctx.select('upd')} FROM upd
+      UNION ALL SELECT ${unchanged}, ${ctx.select('old')} FROM old WHERE NOT EXISTS (SELECT 1 FROM upd)`
+}
+
+/**
+ * The change as a short transaction: SELECT … FOR UPDATE locks the row and reads the clock; the
+ * change is computed from the locked values; then the closed version (scd2), the UPDATE and the
+ * audit entries (copy_on_change) are written before COMMIT.
+ */
+function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<ChangeResult> {
+  const { ctx, strategy } = k
+  const s = ctx.def.system
+  const family = ctx.dialect.family
+  const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
+  // lock current
+  const lock = yield k.compile(
+    q`SELECT ${ctx.select('r')}, ${LOCK_NOW} AS ff_now FROM ${ctx.main} AS r WHERE ${k.target(scope, 'r', r.id)} FOR UPDATE`,
+  )
+  const locked = lock.rows[0]
+  if (!locked) return { state: 'missing' }
+  // the state the change needs, read from the locked row
+  if (s.deletedAt && (locked[s.deletedAt.column] === null) !== (r.filter === 'live')) {
+    return r.filter === 'live' ? { state: 'missing' } : { state: 'unchanged', row: locked }
+  }
+  let ts = locked.ff_now as Date
+  const floor = strategy.floorOf(locked)
+  if (ts.getTime() < floor) ts = new Date(floor)
+  if (r.expectedVersion !== undefined && Number(locked[s.version!.column]) !== r.expectedVersion) {
+    return { state: 'unchanged', row: locked }
+  }
+  const changed = [...r.set].filter(
+    ([f, v]) => !sameValue(f, decoded(locked, f), v === NOW ? ts : decodeValue(f, v, family)),
+  )
+  if (changed.length === 0) return { state: 'unchanged', row: locked }
+  // copy to history
+  if (strategy.history) yield k.compile(strategy.history.rows([locked], ts, r.operation))
+  // write the new version
+  const version = strategy.versionValues(locked, ts)
+  const sets = changed.map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
+  sets.push(q`${id(s.updatedAt!.column)} = ${ts}`, q`${id(s.updatedBy!.column)} = ${r.actor}`)
+  for (const [f, v] of version) sets.push(q`${id(f.column)} = ${v}`)
+  yield k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${id(s.id!.column)} = ${r.id}`)
+  // the locked row with what was set, where every value set reads back exactly as bound; otherwise
+  // (a native type, say) the row is read back
+  let row: Row
+  if (changed.every(([f]) => ctx.dialect.codec.readsBackAsBound(f))) {
+    row = { ...locked }
+    delete row.ff_now
+    for (const [f, v] of [...changed, ...version])
+      row[f.column] = v === NOW ? copyDate(ts) : v instanceof Date ? copyDate(v) : v
+    row[s.updatedAt!.column] = copyDate(ts)
+    row[s.updatedBy!.column] = r.actor
+  } else {
+    row = (yield k.compile(q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(s.id!.column)} IN (${r.id})`))
+      .rows[0]!
+  }
+  // record the audit entries
+  if (strategy.audited) {
+    const audited = new Set(r.audited)
+    const owner = ownerOf(ctx, row)
+    const entries = changed
+      .filter(([f]) => audited.has(f))
+      .map(([field]) => ({ owner, field, old: decoded(locked, field), new: decoded(row, field) }))
+    for (const insert of auditInserts(ctx, entries, r.operation, ts, r.actor, r.transactionId)) yield k.compile(insert)
+  }
+  return { state: 'changed', row }
+}
