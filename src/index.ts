@@ -48,8 +48,6 @@ export type {
   ModelRecord,
   ModelTenantId,
 } from './model/types.js'
-export type { ValidateOptions } from './model/validate-model.js'
-export { validateModel } from './model/validate-model.js'
 export type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './query/types.js'
 export type { CacheOptions, RedisLike } from './repository/cache.js'
 export { memoryCache, redisCache } from './repository/cache.js'
@@ -86,6 +84,8 @@ export type {
   TableDesc,
   TableRole,
 } from './schema/types.js'
+export type { ValidateOptions } from './schema/validate-model.js'
+export { validateModel } from './schema/validate-model.js'
 export type { Id, ScopeOptions } from './scope/scope.js'
 export type { Studio, StudioOptions } from './studio/serve.js'
 export { serveStudio } from './studio/serve.js'

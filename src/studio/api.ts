@@ -1,14 +1,9 @@
 import { Hono } from 'hono'
-import {
-  type Database,
-  FFStorageError,
-  type FieldDef,
-  type Model,
-  NotFoundError,
-  type Repository,
-  TemporalStrategyError,
-  ValidationError,
-} from '../index.js'
+import type { Database } from '../db/database.js'
+import { FFStorageError, NotFoundError, TemporalStrategyError, ValidationError } from '../errors.js'
+import type { FieldDef, Model } from '../model/define-model.js'
+import '../repository/register.js'
+import type { Repository } from '../repository/repository.js'
 
 /** What the studio API needs to know besides the database and models. */
 export interface StudioApiOptions {

@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { type Database, isModel, type Model, ValidationError } from '../index.js'
+import type { Database } from '../db/database.js'
+import { ValidationError } from '../errors.js'
+import { isModel, type Model } from '../model/define-model.js'
 import { studioApi, studioMeta, toJson } from './api.js'
 
 /** Options of `serveStudio`. */

@@ -1,8 +1,8 @@
 import type { EngineName } from '../dialect/dialect.js'
 import { DIALECTS } from '../dialect/registry.js'
-import { fromModels, parseReference } from '../schema/from-models.js'
-import { buildModel, isModel, type Model, type ModelConfig, type ModelProblem } from './define-model.js'
-import { ModelDefinitionError } from './zod-types.js'
+import { ModelDefinitionError } from '../errors.js'
+import { buildModel, isModel, type Model, type ModelConfig, type ModelProblem } from '../model/define-model.js'
+import { fromModels, parseReference } from './from-models.js'
 
 export interface ValidateOptions {
   /** Also check what a specific engine cannot do (default: every engine). */
