@@ -1,5 +1,4 @@
 import type { Dialect } from '../dialect/dialect.js'
-import { decoderFor } from '../model/codec.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
 import { AUDIT_COLUMNS, auditTableName, historyTableName } from '../schema/from-models.js'
 import { hashOf } from '../schema/names.js'
@@ -123,7 +122,7 @@ function rowDecoder(
   fields: readonly FieldDef[],
   dialect: Dialect,
 ): (row: Record<string, unknown>) => Record<string, unknown> {
-  const decoders = fields.map((f) => decoderFor(f, dialect.family))
+  const decoders = fields.map((f) => dialect.codec.decoderFor(f))
   if (fields.some((f) => f.name === '__proto__')) {
     // a literal's "__proto__" key would set the prototype: build such records property by property
     return (row) => {

@@ -1,7 +1,7 @@
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import { normalizeUuid } from '../ids.js'
 import type { ModelContext } from '../mapping/model-context.js'
-import { encodeChecked, Unstorable } from '../model/codec.js'
+import { Unstorable } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { type IdType, normalizeId } from '../model/id-type.js'
 import { timestampProblem } from '../model/storable.js'
@@ -197,7 +197,7 @@ export function validateCreate(
         if (f.options.sqlDefault === undefined) values.set(f, null)
         continue
       }
-      const encoded = encodeChecked(f, value, ctx.dialect.family)
+      const encoded = ctx.dialect.codec.encodeChecked(f, value)
       if (encoded instanceof Unstorable)
         issues.push({ code: 'custom', message: encoded.message, path: [...path, f.name] })
       else values.set(f, encoded)
@@ -235,7 +235,7 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
       if (!Object.hasOwn(userKeys, key)) continue
       const f = def.byName.get(key)!
       if (value === undefined && userKeys[key] === undefined) continue
-      const encoded = encodeChecked(f, value, ctx.dialect.family)
+      const encoded = ctx.dialect.codec.encodeChecked(f, value)
       if (encoded instanceof Unstorable) issues.push({ code: 'custom', message: encoded.message, path: [key] })
       else values.set(f, encoded)
     }

@@ -35,6 +35,7 @@ export async function upsert<M extends Model>(
   })
   if (issues.length) throw new ValidationError('Invalid upsert', issues)
   const s = def.system
+  const role = def.roles
   const tenantCol = s.tenant
   const predicates = [...key, ...(tenantCol ? [q`r.${ident(tenantCol.column)} = ${tenantId}`] : [])]
   if (s.deletedAt) predicates.push(q`r.${ident(s.deletedAt.column)} IS NULL`)
@@ -42,7 +43,7 @@ export async function upsert<M extends Model>(
   if (def.tenantField) delete patch[def.tenantField]
   // the live record of the key, locked (a plan of one statement, inside the upsert's transaction)
   const lock = compile(
-    q`SELECT r.${ident(s.id!.column)} AS id FROM ${ctx.main} AS r WHERE ${and(predicates)} FOR UPDATE`,
+    q`SELECT r.${ident(role.id.column)} AS id FROM ${ctx.main} AS r WHERE ${and(predicates)} FOR UPDATE`,
     ctx.dialect,
   )
   const find = plan('read', function* (): PlanSteps<string | undefined> {

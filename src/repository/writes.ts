@@ -112,7 +112,7 @@ export class RecordWrites<M extends Model> {
     await written(this.#core)
     if (records) return records as ModelRecord<M>[]
     // RETURNING order is not guaranteed: answer in the order of the inputs
-    const idField = def.system.id!
+    const idField = def.roles.id
     const inOrder = stored.length === rows.length && stored.every((r, i) => r[idField.column] === rows[i]!.get(idField))
     const byId = inOrder ? undefined : new Map(stored.map((r) => [r[idField.column] as string, r]))
     return rows.map((row, i) => ctx.decode(byId ? byId.get(row.get(idField) as string)! : stored[i]!) as ModelRecord<M>)

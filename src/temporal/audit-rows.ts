@@ -21,7 +21,8 @@ export const AUDIT_PLACEHOLDERS = 60_000
 /** The owner of a row as read (column names) or of a record (property names). */
 export function ownerOf(ctx: ModelContext, row: Row, by: 'column' | 'name' = 'column'): Owner {
   const s = ctx.def.system
-  return { id: row[s.id![by]], tenant: s.tenant ? row[s.tenant[by]] : undefined }
+  const role = ctx.def.roles
+  return { id: row[role.id[by]], tenant: s.tenant ? row[s.tenant[by]] : undefined }
 }
 
 /**
@@ -108,7 +109,7 @@ export function cteAudit(ctx: ModelContext) {
     )
     const src = id(a.source)
     return q`INSERT INTO ${ctx.audit} (${ctx.auditColumnList})
-      SELECT ${src}.${id(def.system.id!.column)}, ${tenant ? q`${src}.${id(tenant.column)}, ` : q``}v.f, v.o, v.n, ${raw(`'${a.operation}'`)}, ${a.changedAt}, ${a.actor}, CAST(${a.transactionId} AS uuid)
+      SELECT ${src}.${id(def.roles.id.column)}, ${tenant ? q`${src}.${id(tenant.column)}, ` : q``}v.f, v.o, v.n, ${raw(`'${a.operation}'`)}, ${a.changedAt}, ${a.actor}, CAST(${a.transactionId} AS uuid)
       FROM ${a.from} CROSS JOIN LATERAL (VALUES ${rows}) AS v(f, o, n)${a.onlyChanges ? q` WHERE v.o IS DISTINCT FROM v.n` : q``}`
   }
   /** The entries of a change: the changed fields of `upd` against `old`, at `ts.v`. */

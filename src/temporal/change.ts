@@ -1,4 +1,4 @@
-import { decodeValue, sameValue } from '../model/codec.js'
+import { sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { Scope } from '../scope/scope.js'
 import { empty, type Fragment, id, join, Prepared, q } from '../sql/fragment.js'
@@ -59,7 +59,8 @@ function changeStatement(k: WriteKit, scope: Scope, r: ChangeRequest): Statement
 function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
   const { ctx, strategy } = k
   const s = ctx.def.system
-  const idCol = s.id!.column
+  const role = ctx.def.roles
+  const idCol = role.id.column
   const old = (f: FieldDef) => q`old.${id(f.column)}`
   const where = k.target(scope, 'r', ID, scope.tenants?.map((_, i) => k.tenantSlot(i)) ?? [])
   const state = scope.inState('old', r.filter)
@@ -78,8 +79,8 @@ function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
   const differs = join(conditions, ' AND ')
   const sets = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(f, v)}`)
   sets.push(
-    q`${id(s.updatedAt!.column)} = ts.v`,
-    q`${id(s.updatedBy!.column)} = ${ACTOR}`,
+    q`${id(role.updatedAt.column)} = ts.v`,
+    q`${id(role.updatedBy.column)} = ${ACTOR}`,
     ...strategy.versionSets(old, q`ts.v`),
   )
   const parts: Fragment[] = [
@@ -106,8 +107,9 @@ function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
 function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<ChangeResult> {
   const { ctx, strategy } = k
   const s = ctx.def.system
-  const family = ctx.dialect.family
-  const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
+  const role = ctx.def.roles
+  const codec = ctx.dialect.codec
+  const decoded = (row: Row, f: FieldDef) => codec.decode(f, row[f.column])
   // lock current
   const lock = yield k.compile(
     q`SELECT ${ctx.select('r')}, ${LOCK_NOW} AS ff_now FROM ${ctx.main} AS r WHERE ${k.target(scope, 'r', r.id)} FOR UPDATE`,
@@ -124,18 +126,16 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
   if (r.expectedVersion !== undefined && Number(locked[s.version!.column]) !== r.expectedVersion) {
     return { state: 'unchanged', row: locked }
   }
-  const changed = [...r.set].filter(
-    ([f, v]) => !sameValue(f, decoded(locked, f), v === NOW ? ts : decodeValue(f, v, family)),
-  )
+  const changed = [...r.set].filter(([f, v]) => !sameValue(f, decoded(locked, f), v === NOW ? ts : codec.decode(f, v)))
   if (changed.length === 0) return { state: 'unchanged', row: locked }
   // copy to history
   if (strategy.history) yield k.compile(strategy.history.rows([locked], ts, r.operation))
   // write the new version
   const version = strategy.versionValues(locked, ts)
   const sets = changed.map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
-  sets.push(q`${id(s.updatedAt!.column)} = ${ts}`, q`${id(s.updatedBy!.column)} = ${r.actor}`)
+  sets.push(q`${id(role.updatedAt.column)} = ${ts}`, q`${id(role.updatedBy.column)} = ${r.actor}`)
   for (const [f, v] of version) sets.push(q`${id(f.column)} = ${v}`)
-  yield k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${id(s.id!.column)} = ${r.id}`)
+  yield k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${id(role.id.column)} = ${r.id}`)
   // the locked row with what was set, where every value set reads back exactly as bound; otherwise
   // (a native type, say) the row is read back
   let row: Row
@@ -144,11 +144,12 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
     delete row.ff_now
     for (const [f, v] of [...changed, ...version])
       row[f.column] = v === NOW ? copyDate(ts) : v instanceof Date ? copyDate(v) : v
-    row[s.updatedAt!.column] = copyDate(ts)
-    row[s.updatedBy!.column] = r.actor
+    row[role.updatedAt.column] = copyDate(ts)
+    row[role.updatedBy.column] = r.actor
   } else {
-    row = (yield k.compile(q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(s.id!.column)} IN (${r.id})`))
-      .rows[0]!
+    row = (yield k.compile(
+      q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(role.id.column)} IN (${r.id})`,
+    )).rows[0]!
   }
   // record the audit entries
   if (strategy.audited) {

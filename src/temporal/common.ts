@@ -69,7 +69,7 @@ export class WriteKit {
   /** `alias.id = value` AND the scope's write target. */
   target(scope: Scope, alias: string, value: unknown, tenants?: readonly unknown[]): Fragment {
     return and([
-      q`${id(alias)}.${id(this.ctx.def.system.id!.column)} = ${value}`,
+      q`${id(alias)}.${id(this.ctx.def.roles.id.column)} = ${value}`,
       ...scope.writeTarget(alias, undefined, tenants),
     ])
   }

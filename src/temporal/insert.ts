@@ -24,12 +24,12 @@ export function insertPlan(k: WriteKit, request: InsertRequest): Plan<InsertResu
 
 /** The generated columns of an insert, `now` the operation's timestamp. */
 function generated(k: WriteKit, now: Fragment, actor: Fragment): Map<FieldDef, Fragment> {
-  const s = k.ctx.def.system
+  const role = k.ctx.def.roles
   return new Map<FieldDef, Fragment>([
-    [s.createdAt!, now],
-    [s.updatedAt!, now],
-    [s.createdBy!, actor],
-    [s.updatedBy!, actor],
+    [role.createdAt, now],
+    [role.updatedAt, now],
+    [role.createdBy, actor],
+    [role.updatedBy, actor],
     ...k.strategy.inserted(now),
   ])
 }
@@ -80,7 +80,7 @@ function insertCte(
   returning: Returned,
 ): Fragment {
   const { ctx } = k
-  const s = ctx.def.system
+  const role = ctx.def.roles
   const gen = generated(k, STATEMENT_NOW, q`${actorValue}`)
   const columns = [...provided, ...gen.keys()]
   const insert = q`INSERT INTO ${ctx.main} (${ctx.columnList(columns)}) ${source(k, provided, gen, rows)}`
@@ -96,8 +96,8 @@ function insertCte(
     fields: ctx.def.userFields,
     values: (f) => [q`NULL::jsonb`, auditValue('ins', f)],
     operation: 'INSERT',
-    changedAt: q`ins.${id(s.createdAt!.column)}`,
-    actor: q`ins.${id(s.createdBy!.column)}`,
+    changedAt: q`ins.${id(role.createdAt.column)}`,
+    actor: q`ins.${id(role.createdBy.column)}`,
     transactionId,
     from: q`ins`,
     onlyChanges: false,
@@ -152,8 +152,8 @@ function source(
  */
 function lockingInsert(k: WriteKit, request: InsertRequest): Plan<InsertResult> {
   const { ctx, strategy } = k
-  const s = ctx.def.system
-  const idCol = s.id!.column
+  const role = ctx.def.roles
+  const idCol = role.id.column
   return plan('transaction', function* (): PlanSteps<InsertResult> {
     const stored =
       request.rows.length > 1 && (request.returning !== false || strategy.audited)
@@ -181,12 +181,12 @@ function lockingInsert(k: WriteKit, request: InsertRequest): Plan<InsertResult> 
     if (request.returning === false && !strategy.audited) {
       return { rows: [], count: (yield insert).affectedRows }
     }
-    const ids = request.rows.map((r) => r.get(s.id!) as string)
+    const ids = request.rows.map((r) => r.get(role.id) as string)
     let records: Row[]
     if (stored) {
       yield insert
       const read = yield k.compile(
-        q`SELECT ${id(s.createdAt!.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`,
+        q`SELECT ${id(role.createdAt.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`,
       )
       records = stored(read.rows[0]!.ts as Date)
     } else {
@@ -210,7 +210,7 @@ function lockingInsert(k: WriteKit, request: InsertRequest): Plan<InsertResult> 
         const owner = ownerOf(ctx, record, 'name')
         return ctx.def.userFields.map((field) => ({ owner, field, old: null, new: record[field.name] }))
       })
-      const at = records[0]![s.createdAt!.name] as Date
+      const at = records[0]![role.createdAt.name] as Date
       for (const a of auditInserts(ctx, entries, 'INSERT', at, request.actor, request.transactionId)) yield k.compile(a)
     }
     return request.returning === false

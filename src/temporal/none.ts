@@ -6,7 +6,7 @@ import type { Strategy } from './strategy.js'
  * place (updated at/by), or delete it. A change never takes a time before the row's last change.
  */
 export function none(ctx: ModelContext): Strategy {
-  const updatedAt = ctx.def.system.updatedAt!
+  const updatedAt = ctx.def.roles.updatedAt
   return {
     inserted: () => [],
     floorSql: (column) => column(updatedAt),

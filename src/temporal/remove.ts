@@ -1,4 +1,3 @@
-import { decodeValue } from '../model/codec.js'
 import type { Scope } from '../scope/scope.js'
 import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
@@ -12,7 +11,7 @@ import type { RemoveRequest } from './requests.js'
  */
 export function hardDeletePlan(k: WriteKit, scope: Scope, recordId: string, r: RemoveRequest): Plan<boolean> {
   const { ctx, strategy } = k
-  const s = ctx.def.system
+  const role = ctx.def.roles
   if (k.cte) {
     const where = k.target(scope, 'r', q`CAST(${recordId} AS uuid)`)
     let statement = q`WITH del AS (DELETE FROM ${ctx.main} AS r WHERE ${where} RETURNING ${ctx.select('r')}), ts AS (SELECT ${STATEMENT_NOW} AS v)`
@@ -26,14 +25,14 @@ export function hardDeletePlan(k: WriteKit, scope: Scope, recordId: string, r: R
     )
     const locked = lock.rows[0]
     if (!locked) return false
-    yield k.compile(q`DELETE FROM ${ctx.main} WHERE ${id(s.id!.column)} = ${recordId}`)
+    yield k.compile(q`DELETE FROM ${ctx.main} WHERE ${id(role.id.column)} = ${recordId}`)
     if (strategy.audited) {
       const owner = ownerOf(ctx, locked)
-      const family = ctx.dialect.family
+      const codec = ctx.dialect.codec
       const entries = ctx.def.userFields.map((field) => ({
         owner,
         field,
-        old: decodeValue(field, locked[field.column], family),
+        old: codec.decode(field, locked[field.column]),
         new: null,
       }))
       const at = locked.ff_now as Date
@@ -52,7 +51,7 @@ export function hardDeletePlan(k: WriteKit, scope: Scope, recordId: string, r: R
  */
 export function purgePlan(k: WriteKit, scope: Scope, recordId: string): Plan<boolean> {
   const { ctx, strategy } = k
-  const idCol = ctx.def.system.id!.column
+  const idCol = ctx.def.roles.id.column
   const target = k.cte ? q`CAST(${recordId} AS uuid)` : q`${recordId}`
   const where = k.target(scope, 'r', target)
   if (strategy.trails.length === 0 && k.cte) {

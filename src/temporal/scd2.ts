@@ -1,5 +1,4 @@
 import type { ModelContext } from '../mapping/model-context.js'
-import { decodeValue, encodeValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { CLOSED_BY } from '../schema/from-models.js'
 import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
@@ -14,8 +13,9 @@ import type { Strategy } from './strategy.js'
  */
 export function scd2(ctx: ModelContext): Strategy {
   const s = ctx.def.system
+  const role = ctx.def.roles
   const { version, validFrom, validTo } = s as Required<typeof s>
-  const family = ctx.dialect.family
+  const codec = ctx.dialect.codec
   const into = q`INSERT INTO ${ctx.history} (${ctx.columnList()}, ${id(CLOSED_BY)})`
   /** The closed version of a row: every column as it was, valid to `ts`. */
   const closed = (value: (f: FieldDef) => Fragment, ts: Fragment) =>
@@ -36,11 +36,11 @@ export function scd2(ctx: ModelContext): Strategy {
       cte: (operation, where) =>
         q`hist AS (${into} SELECT ${closed((f) => q`old.${id(f.column)}`, q`ts.v`)}, ${raw(`'${operation}'`)} FROM old, ts WHERE ${where})`,
       rows: (locked: readonly Row[], ts: Date, operation: string) => {
-        const value = (row: Row) => (f: FieldDef) => q`${encodeValue(f, decodeValue(f, row[f.column], family), family)}`
+        const value = (row: Row) => (f: FieldDef) => q`${codec.encode(f, codec.decode(f, row[f.column]))}`
         return q`${into} VALUES ${join(locked.map((row) => q`(${closed(value(row), q`${ts}`)}, ${operation})`))}`
       },
     },
     audited: false,
-    trails: [[ctx.history, s.id!.column]],
+    trails: [[ctx.history, role.id.column]],
   }
 }

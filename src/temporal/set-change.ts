@@ -1,4 +1,4 @@
-import { decodeValue, sameValue } from '../model/codec.js'
+import { sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { and, type Scope } from '../scope/scope.js'
 import { type Fragment, id, join, q } from '../sql/fragment.js'
@@ -30,8 +30,8 @@ export function changeManyPlan(k: WriteKit, scope: Scope, r: SetChangeRequest): 
  */
 function cteChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Plan<number> {
   const { ctx, strategy } = k
-  const s = ctx.def.system
-  const idCol = id(s.id!.column)
+  const role = ctx.def.roles
+  const idCol = id(role.id.column)
   const { asActor } = cteAudit(ctx)
   const old = (f: FieldDef) => q`old.${id(f.column)}`
   const newValue = (v: unknown): Fragment => (v === NOW ? q`ts.v` : q`${v}`)
@@ -41,8 +41,8 @@ function cteChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Plan<num
   )
   const sets: Fragment[] = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(v)}`)
   sets.push(
-    q`${id(s.updatedAt!.column)} = ts.v`,
-    q`${id(s.updatedBy!.column)} = ${asActor(r.actor)}`,
+    q`${id(role.updatedAt.column)} = ts.v`,
+    q`${id(role.updatedBy.column)} = ${asActor(r.actor)}`,
     ...strategy.versionSets(old, q`ts.v`),
   )
   const parts: Fragment[] = [
@@ -64,7 +64,7 @@ function cteChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Plan<num
 /** Lock the next batch of matched rows after `after` (ids ascending), reading the clock. */
 function lockBatch(k: WriteKit, where: Fragment, after: unknown) {
   const { ctx } = k
-  const idCol = id(ctx.def.system.id!.column)
+  const idCol = id(ctx.def.roles.id.column)
   return k.compile(
     q`SELECT ${ctx.select('r')}, ${LOCK_NOW} AS ff_now FROM ${ctx.main} AS r WHERE ${where}${after === undefined ? q`` : q` AND r.${idCol} > ${after}`} ORDER BY r.${idCol} LIMIT ${SET_BATCH} FOR UPDATE`,
   )
@@ -77,10 +77,10 @@ function lockBatch(k: WriteKit, where: Fragment, after: unknown) {
  */
 function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): PlanSteps<number> {
   const { ctx, strategy } = k
-  const s = ctx.def.system
-  const family = ctx.dialect.family
-  const idCol = id(s.id!.column)
-  const decoded = (row: Row, f: FieldDef) => decodeValue(f, row[f.column], family)
+  const role = ctx.def.roles
+  const codec = ctx.dialect.codec
+  const idCol = id(role.id.column)
+  const decoded = (row: Row, f: FieldDef) => codec.decode(f, row[f.column])
   const where = matched(scope, r.where, r.filter)
   const audited = new Set(r.audited)
   let after: unknown
@@ -89,7 +89,7 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
   for (;;) {
     const { rows } = yield lockBatch(k, where, after)
     if (rows.length === 0) break
-    after = rows.at(-1)![s.id!.column]
+    after = rows.at(-1)![role.id.column]
     // one timestamp for the operation, never before a locked record's last change
     let ts = opTs ?? (rows[0]!.ff_now as Date)
     for (const row of rows) {
@@ -97,7 +97,7 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
       if (ts.getTime() < floor) ts = new Date(floor)
     }
     opTs = ts
-    const next = new Map([...r.set].map(([f, v]) => [f, v === NOW ? ts : decodeValue(f, v, family)]))
+    const next = new Map([...r.set].map(([f, v]) => [f, v === NOW ? ts : codec.decode(f, v)]))
     const changed = rows
       .map((row) => ({ row, fields: [...r.set.keys()].filter((f) => !sameValue(f, decoded(row, f), next.get(f))) }))
       .filter((c) => c.fields.length > 0)
@@ -113,11 +113,11 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
       }
       const sets = [...r.set].map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
       sets.push(
-        q`${id(s.updatedAt!.column)} = ${ts}`,
-        q`${id(s.updatedBy!.column)} = ${r.actor}`,
+        q`${id(role.updatedAt.column)} = ${ts}`,
+        q`${id(role.updatedBy.column)} = ${r.actor}`,
         ...strategy.versionSets((f) => q`${id(f.column)}`, q`${ts}`),
       )
-      const ids = changed.map(({ row }) => q`${row[s.id!.column]}`)
+      const ids = changed.map(({ row }) => q`${row[role.id.column]}`)
       yield k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${idCol} IN (${join(ids)})`)
       if (strategy.audited) {
         const entries: AuditEntry[] = changed.flatMap(({ row, fields }) =>
@@ -141,7 +141,7 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
  */
 export function deleteManyPlan(k: WriteKit, scope: Scope, where: readonly Fragment[], r: RemoveRequest): Plan<number> {
   const { ctx, strategy } = k
-  const idCol = id(ctx.def.system.id!.column)
+  const idCol = id(ctx.def.roles.id.column)
   const condition = matched(scope, where)
   if (k.cte) {
     const parts = [
@@ -152,21 +152,21 @@ export function deleteManyPlan(k: WriteKit, scope: Scope, where: readonly Fragme
     if (strategy.audited) parts.push(cteAudit(ctx).deletedAudit(r.actor, r.transactionId))
     return oneStatement(k.compile(q`WITH ${join(parts)} SELECT count(*) AS n FROM del`), countOf)
   }
-  const family = ctx.dialect.family
+  const codec = ctx.dialect.codec
   return plan('transaction', function* (): PlanSteps<number> {
     let total = 0
     for (;;) {
       // deleted rows no longer match: every batch starts from the beginning
       const { rows } = yield lockBatch(k, condition, undefined)
       if (rows.length === 0) break
-      const ids = rows.map((row) => q`${row[ctx.def.system.id!.column]}`)
+      const ids = rows.map((row) => q`${row[ctx.def.roles.id.column]}`)
       yield k.compile(q`DELETE FROM ${ctx.main} WHERE ${idCol} IN (${join(ids)})`)
       if (strategy.audited) {
         const entries = rows.flatMap((row) =>
           ctx.def.userFields.map((field) => ({
             owner: ownerOf(ctx, row),
             field,
-            old: decodeValue(field, row[field.column], family),
+            old: codec.decode(field, row[field.column]),
             new: null,
           })),
         )

@@ -1,5 +1,4 @@
 import type { ModelContext } from '../mapping/model-context.js'
-import { decodeValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import type { Id } from '../scope/scope.js'
 
@@ -15,7 +14,7 @@ export function storedRecords(
   actor: Id | null,
 ): ((ts: Date) => Record<string, unknown>[]) | undefined {
   const { dialect } = ctx
-  const family = dialect.family
+  const codec = dialect.codec
   for (const f of ctx.columns) {
     if (f.system && f.system !== 'id' && f.system !== 'tenant') continue
     if (!dialect.codec.readsBackAsBound(f) || !rows.every((r) => r.has(f))) return undefined
@@ -80,7 +79,7 @@ export function storedRecords(
             value = row.get(f)
             if (value instanceof Date) value = new Date(value.getTime())
         }
-        record[f.name] = decodeValue(f, value, family)
+        record[f.name] = codec.decode(f, value)
       }
       out[r] = record
     }
