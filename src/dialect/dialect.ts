@@ -3,6 +3,7 @@ import type { FFStorageError } from '../errors.js'
 import type { SqlSyntax } from '../sql/statement.js'
 import type { DdlRenderer, TypeRenderer } from './ddl.js'
 import type { Introspector } from './introspection.js'
+import type { ReadSql } from './read-sql.js'
 
 /** The SQL family decides the SQL text we generate; the variant only adds capabilities and quirks. */
 export type SqlFamily = 'postgres' | 'mysql'
@@ -57,4 +58,6 @@ export interface Dialect extends SqlSyntax {
   readonly types: TypeRenderer
   readonly ddl: DdlRenderer
   readonly introspector: Introspector
+  /** The SQL pieces reads write differently (ILIKE, IN lists, JSON as text). */
+  readonly readSql: ReadSql
 }

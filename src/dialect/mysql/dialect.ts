@@ -4,6 +4,7 @@ import type { Dialect } from '../dialect.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
 import { quoteMysqlId } from './quote.js'
+import { mysqlReadSql } from './read-sql.js'
 import { mariadbDdl, mysqlDdl, mysqlTypes } from './schema.js'
 
 export { quoteMysqlId }
@@ -52,6 +53,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   types: mysqlTypes,
   ddl: mysqlDdl,
   introspector: mysqlIntrospector,
+  readSql: mysqlReadSql,
 })
 
 /** MariaDB 10.6+: the MySQL dialect plus what MariaDB adds (INSERT … RETURNING). */

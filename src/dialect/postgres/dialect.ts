@@ -3,6 +3,7 @@ import type { Dialect } from '../dialect.js'
 import { convertPostgresError } from './errors.js'
 import { postgresIntrospector } from './introspect.js'
 import { quotePostgresId } from './quote.js'
+import { postgresReadSql } from './read-sql.js'
 import { postgresDdl, postgresTypes } from './schema.js'
 
 export { quotePostgresId }
@@ -31,6 +32,7 @@ export const postgresDialect: Dialect = Object.freeze({
   types: postgresTypes,
   ddl: postgresDdl,
   introspector: postgresIntrospector,
+  readSql: postgresReadSql,
 })
 
 /** Embedded PostgreSQL (WASM): the PostgreSQL dialect on one queued connection. */
