@@ -149,7 +149,9 @@ export type VersionComparison<M extends Model> = {
  */
 export type StrategyOf<M extends Model> =
   M extends Model<infer C>
-    ? Exclude<C['temporal'], undefined> | (undefined extends C['temporal'] ? 'none' : never)
+    ? 'temporal' extends keyof C
+      ? Exclude<C['temporal'], undefined> | (undefined extends C['temporal'] ? 'none' : never)
+      : 'none'
     : never
 
 /** The methods only copy_on_change repositories offer: the audit trail and replay. */
