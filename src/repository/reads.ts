@@ -20,7 +20,7 @@ import {
 import { Keyset } from './keyset.js'
 import { requireDate, requireUuid } from './records.js'
 import type { ListOptions, Page, PageOptions, ReadOptions, StreamOptions } from './types.js'
-import { checkPaging, compileOrderBy, compileWhere, orderByFragment } from './where.js'
+import { checkPaging, compileOrderBy, compileWhere, inList, orderByFragment } from './where.js'
 
 /**
  * Plain reads (get, getMany, list, count, page, stream): validate the call, build a read plan (pure:
@@ -104,10 +104,10 @@ export function* readSource(
   return yield* asOfSource(ctx, scope, asOf, ids)
 }
 
-/** `alias.id IN (ids)` through the dialect's list hook. */
+/** `alias.id IN (ids)` (see inList: one array parameter where the dialect binds lists as one). */
 function idIn(ctx: ModelContext, alias: string, ids: readonly string[]): Fragment {
   const f = ctx.def.system.id!
-  return ctx.dialect.readSql.inList(q`${id(alias)}.${id(f.column)}`, ids, false, () => ctx.castType(f))
+  return inList(ctx, f, q`${id(alias)}.${id(f.column)}`, false, ids)!
 }
 
 /**

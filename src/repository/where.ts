@@ -16,12 +16,6 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v))
 
 /**
- * The most values an IN / NOT IN list may hold on MySQL/MariaDB, where each is a placeholder (the
- * protocol allows 65,535 per statement). PostgreSQL binds a list as one array parameter: no limit.
- */
-export const MAX_IN_LIST = 10_000
-
-/**
  * Compile a caller's `where` into predicates on `alias`. Keys must be record properties, operators
  * known, and values scalars of the field's type; every problem is collected and thrown as one
  * ValidationError before any SQL is sent.
@@ -119,7 +113,7 @@ const INVALID = Symbol('invalid')
  * `col IN (…)` through the dialect's hook: on PostgreSQL one array parameter (`= ANY(CAST($1 AS
  * type[]))`, the element type without its modifier so the cast cannot truncate a value; see
  * ModelContext.castType), so a list of any length is one parameter; on MySQL/MariaDB one placeholder
- * per value, up to the dialect's `maxInList` (MAX_IN_LIST).
+ * per value, up to the dialect's `maxInList` (the protocol allows 65,535 placeholders per statement).
  */
 export function inList(
   ctx: ModelContext,
