@@ -7,6 +7,7 @@ import type { ModelRecord } from '../model/types.js'
 import { and, type Scope } from '../scope/scope.js'
 import { compile, type Fragment, id, Prepared, q, Slot } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
+import type { Statement } from '../sql/statement.js'
 import { asOfSource, versionAt } from '../temporal/scd2-history.js'
 import {
   COUNT_OPTIONS,
@@ -87,10 +88,16 @@ export function getPlan(
     prepared.set(shape, p)
   }
   const statement = p.bind((slot) => (slot === READ_ID ? recordId : at))
-  return plan('read', function* () {
-    const row = (yield statement).rows[0]
-    return row ? ctx.decode(row) : null
-  })
+  return plan('read', () => readOne(ctx, statement))
+}
+
+// The steps of each plan are module-level generator functions, never a generator closure made per
+// call: each generator function made at run time gets its own prototype, so the executor's calls on
+// its generators never settle (measured: a get 3 µs → 12 µs of client time).
+
+function* readOne(ctx: ModelContext, statement: Statement): PlanSteps<Row | null> {
+  const row = (yield statement).rows[0]
+  return row ? ctx.decode(row) : null
 }
 
 /** The main table as `r`, or (scd2 with `asOf`) each record's version at that instant. */
@@ -120,19 +127,21 @@ export function getManyPlan(
   ids: readonly string[],
   options: ReadOptions,
 ): Plan<Row[]> {
+  return plan('read', () => readMany(ctx, scope, ids, options))
+}
+
+function* readMany(ctx: ModelContext, scope: Scope, ids: readonly string[], options: ReadOptions): PlanSteps<Row[]> {
   const max = ctx.dialect.readSql.maxInList
   const chunk = max === undefined ? Math.max(1, ids.length) : max / 2
-  return plan('read', function* () {
-    const records: Row[] = []
-    for (let i = 0; i < ids.length; i += chunk) {
-      const part = ids.slice(i, i + chunk)
-      const source = yield* readSource(ctx, scope, options.asOf, part)
-      const where = and([idIn(ctx, 'r', part), ...scope.read('r', options.includeDeleted)])
-      const { rows } = yield compile(q`SELECT ${ctx.select('r')} FROM ${source} WHERE ${where}`, ctx.dialect)
-      for (const row of rows) records.push(ctx.decode(row))
-    }
-    return records
-  })
+  const records: Row[] = []
+  for (let i = 0; i < ids.length; i += chunk) {
+    const part = ids.slice(i, i + chunk)
+    const source = yield* readSource(ctx, scope, options.asOf, part)
+    const where = and([idIn(ctx, 'r', part), ...scope.read('r', options.includeDeleted)])
+    const { rows } = yield compile(q`SELECT ${ctx.select('r')} FROM ${source} WHERE ${where}`, ctx.dialect)
+    for (const row of rows) records.push(ctx.decode(row))
+  }
+  return records
 }
 
 /** What list, count and page read: the caller's compiled where plus the scope's predicates. */
@@ -153,27 +162,29 @@ export function listPlan(
   limit: number,
   offset?: number,
 ): Plan<Row[]> {
-  return plan('read', function* () {
-    const source = yield* readSource(ctx, scope, selection.asOf)
-    const paged = offset === undefined ? q`LIMIT ${limit}` : q`LIMIT ${limit} OFFSET ${offset}`
-    const { rows } = yield compile(
-      q`SELECT ${ctx.select('r')} FROM ${source} WHERE ${selected(scope, selection)} ORDER BY ${order} ${paged}`,
-      ctx.dialect,
-    )
-    return rows.map((r) => ctx.decode(r))
-  })
+  const paged = offset === undefined ? q`LIMIT ${limit}` : q`LIMIT ${limit} OFFSET ${offset}`
+  return plan('read', () => readList(ctx, scope, selection, q`ORDER BY ${order} ${paged}`))
+}
+
+function* readList(ctx: ModelContext, scope: Scope, selection: Selection, tail: Fragment): PlanSteps<Row[]> {
+  const source = yield* readSource(ctx, scope, selection.asOf)
+  const where = selected(scope, selection)
+  const { rows } = yield compile(q`SELECT ${ctx.select('r')} FROM ${source} WHERE ${where} ${tail}`, ctx.dialect)
+  return rows.map((r) => ctx.decode(r))
 }
 
 /** How many records match a selection (records, not versions). */
 export function countPlan(ctx: ModelContext, scope: Scope, selection: Selection): Plan<number> {
-  return plan('read', function* () {
-    const source = yield* readSource(ctx, scope, selection.asOf)
-    const { rows } = yield compile(
-      q`SELECT count(*) AS n FROM ${source} WHERE ${selected(scope, selection)}`,
-      ctx.dialect,
-    )
-    return Number(rows[0]?.n ?? 0)
-  })
+  return plan('read', () => readCount(ctx, scope, selection))
+}
+
+function* readCount(ctx: ModelContext, scope: Scope, selection: Selection): PlanSteps<number> {
+  const source = yield* readSource(ctx, scope, selection.asOf)
+  const { rows } = yield compile(
+    q`SELECT count(*) AS n FROM ${source} WHERE ${selected(scope, selection)}`,
+    ctx.dialect,
+  )
+  return Number(rows[0]?.n ?? 0)
 }
 
 // ─── the repository's reads ─────────────────────────────────────────────────────────────────────

@@ -4,7 +4,8 @@ import type { FieldDef } from '../model/define-model.js'
 import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import { compile, type Fragment, id, join, q } from '../sql/fragment.js'
-import { type Plan, plan } from '../sql/plan.js'
+import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
+import type { Statement } from '../sql/statement.js'
 import type { AuditOperation } from './writer.js'
 
 /**
@@ -50,10 +51,13 @@ export function auditPlan(
     q`SELECT a.${id(A.auditId)}, ${join(ctx.auditColumns.map(column))} FROM ${ctx.audit} AS a WHERE ${where} ORDER BY a.${id(A.auditId)}${limit}`,
     ctx.dialect,
   )
-  return plan('read', function* () {
-    const { rows } = yield statement
-    return rows.map((r) => decodeEntry(ctx, r))
-  })
+  return plan('read', () => readEntries(ctx, statement))
+}
+
+// module-level generator functions (see repository/reads.ts: a generator closure per call is slow)
+function* readEntries(ctx: ModelContext, statement: Statement): PlanSteps<Entry[]> {
+  const { rows } = yield statement
+  return rows.map((r) => decodeEntry(ctx, r))
 }
 
 function decodeEntry(ctx: ModelContext, r: Row): Entry {
@@ -116,16 +120,23 @@ export function stateAtPlan(
   const trail = auditPlan(ctx, scope, [q`a.${id(A.recordId)} = ${recordId}`, q`a.${id(A.changedAt)} <= ${at}`], {
     scoped: false,
   })
-  return plan('read', function* () {
-    const state = replayTrail(ctx, yield* trail.steps())
-    const s = ctx.def.system
-    if (!state) return null
-    if (s.tenant && !scope.includes(state[s.tenant.name])) return null
-    if (s.deletedAt && state[s.deletedAt.name] && !includeDeleted) return null
-    const ordered: Record<string, unknown> = {}
-    for (const f of ctx.def.fields) ordered[f.name] = state[f.name]
-    return ordered
-  })
+  return plan('read', () => replayed(ctx, scope, trail, includeDeleted))
+}
+
+function* replayed(
+  ctx: ModelContext,
+  scope: Scope,
+  trail: Plan<Entry[]>,
+  includeDeleted: boolean,
+): PlanSteps<Record<string, unknown> | null> {
+  const state = replayTrail(ctx, yield* trail.steps())
+  const s = ctx.def.system
+  if (!state) return null
+  if (s.tenant && !scope.includes(state[s.tenant.name])) return null
+  if (s.deletedAt && state[s.deletedAt.name] && !includeDeleted) return null
+  const ordered: Record<string, unknown> = {}
+  for (const f of ctx.def.fields) ordered[f.name] = state[f.name]
+  return ordered
 }
 
 /** The state an audit trail (oldest first) leaves a record in; null before creation or after a hard delete. */

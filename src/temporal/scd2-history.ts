@@ -5,6 +5,7 @@ import { CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import { compile, type Fragment, id, join, q } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
+import type { Statement } from '../sql/statement.js'
 
 /**
  * scd2 reads as plans: time travel (the version valid at an instant, shared by the repository's
@@ -152,10 +153,13 @@ export function versionsPlan(
         WHERE ${and(predicates.filter((p) => p.parts.length > 0))} ORDER BY r.${v}`,
     ctx.dialect,
   )
-  return plan('read', function* () {
-    const { rows } = yield statement
-    return rows.map((r: Row) => ctx.decode(r))
-  })
+  return plan('read', () => readVersions(ctx, statement))
+}
+
+// module-level generator functions (see repository/reads.ts: a generator closure per call is slow)
+function* readVersions(ctx: ModelContext, statement: Statement): PlanSteps<Row[]> {
+  const { rows } = yield statement
+  return rows.map((r) => ctx.decode(r))
 }
 
 /** One entry of a record's version timeline. */
@@ -197,15 +201,22 @@ export function comparePlan(
   to: number,
 ): Plan<{ comparison: Comparison } | { missing: number }> {
   const versions = versionsPlan(ctx, scope, recordId, from === to ? [from] : [from, to])
+  return plan('read', () => compared(ctx, versions, from, to))
+}
+
+function* compared(
+  ctx: ModelContext,
+  versions: Plan<Row[]>,
+  from: number,
+  to: number,
+): PlanSteps<{ comparison: Comparison } | { missing: number }> {
+  const rows = yield* versions.steps()
   const vName = ctx.def.system.version!.name
-  return plan('read', function* () {
-    const rows = yield* versions.steps()
-    const a = rows.find((r) => r[vName] === from)
-    const b = rows.find((r) => r[vName] === to)
-    if (!a || !b) return { missing: !a ? from : to }
-    const comparison: Comparison = {}
-    for (const f of ctx.def.userFields)
-      comparison[f.name] = { old: a[f.name], new: b[f.name], changed: !sameValue(f, a[f.name], b[f.name]) }
-    return { comparison }
-  })
+  const a = rows.find((r) => r[vName] === from)
+  const b = rows.find((r) => r[vName] === to)
+  if (!a || !b) return { missing: !a ? from : to }
+  const comparison: Comparison = {}
+  for (const f of ctx.def.userFields)
+    comparison[f.name] = { old: a[f.name], new: b[f.name], changed: !sameValue(f, a[f.name], b[f.name]) }
+  return { comparison }
 }
