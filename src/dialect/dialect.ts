@@ -6,6 +6,7 @@ import type { DdlRenderer, TypeRenderer } from './ddl.js'
 import type { SchemaNormalizer } from './expression.js'
 import type { Introspector } from './introspection.js'
 import type { ModelRules } from './model-rules.js'
+import type { ReadSql } from './read-sql.js'
 import type { TypeChangeRules } from './type-change.js'
 
 /** The SQL family decides the SQL text we generate; the variant only adds capabilities and quirks. */
@@ -71,4 +72,6 @@ export interface Dialect extends SqlSyntax {
   readonly typeChange: TypeChangeRules
   /** What a model must respect on this engine (name lengths, unsupported options). */
   readonly modelRules: ModelRules
+  /** The SQL pieces reads write differently (ILIKE, IN lists, JSON as text). */
+  readonly readSql: ReadSql
 }

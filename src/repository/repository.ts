@@ -1,179 +1,34 @@
 import type { Database } from '../db/database.js'
-import { NotFoundError, TemporalStrategyError, ValidationError } from '../errors.js'
-import type { ModelContext } from '../mapping/model-context.js'
-import { decodeValue, fromAuditJson, sameValue } from '../model/codec.js'
-import type { Model, ModelDef } from '../model/define-model.js'
+import type { Model } from '../model/define-model.js'
 import type { ModelActorId, ModelInput, ModelKey, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
-import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
-import { and, type Id, type Scope, type ScopeOptions } from '../scope/scope.js'
-import { compile, type Fragment, id as ident, join, Prepared, q, Slot } from '../sql/fragment.js'
-import { asOfCandidates, correlatedVersions, versionsAt } from '../temporal/as-of.js'
-import type { AuditOperation } from '../temporal/requests.js'
-import type { CacheOptions } from './cache.js'
-import {
-  CHANGES_OPTIONS,
-  COUNT_OPTIONS,
-  LIST_OPTIONS,
-  PAGE_OPTIONS,
-  READ_OPTIONS,
-  readIds,
-  readOptions,
-  STATE_OPTIONS,
-  STREAM_OPTIONS,
-} from './input.js'
-import { Keyset } from './keyset.js'
-import { decodeRow, requireDate, requireId, requireUuid } from './records.js'
-import {
-  checkPaging,
-  compileOrderBy,
-  compileWhere,
-  inList,
-  MAX_IN_LIST,
-  type OrderDirection,
-  orderByFragment,
-} from './where.js'
+import * as history from './history.js'
+import type { ReadContext } from './reads.js'
+import * as reads from './reads.js'
+import type {
+  CreateManyOptions,
+  FieldAuditEntry,
+  ListOptions,
+  ModelAuditEntry,
+  Page,
+  PageOptions,
+  ReadOptions,
+  RepositoryOptions,
+  SetWriteOptions,
+  StreamOptions,
+  UpdateOptions,
+  UpsertOptions,
+  VersionComparison,
+  VersionTimelineEntry,
+  Where,
+  WriteOptions,
+} from './types.js'
 import { RecordWrites } from './writes.js'
 import { cachedRead, type RepositoryCore, repositoryCore } from './writes-core.js'
 import { SetWrites } from './writes-many.js'
 import { upsert } from './writes-upsert.js'
 
-type Row = Record<string, unknown>
-
-/** Most records looked up one by one on constants in one `asOf` statement (engines without correlatedTopN). */
-const MAX_LOOKUPS = 1_000
-
-/** A filter on one field: a value (equality), null (IS NULL), an array (IN) or operators. */
-export type FieldFilter<V> =
-  | V
-  | null
-  | readonly V[]
-  | {
-      eq?: V | null
-      ne?: V | null
-      gt?: V
-      gte?: V
-      lt?: V
-      lte?: V
-      in?: readonly V[]
-      notIn?: readonly V[]
-      like?: string
-      ilike?: string
-      isNull?: boolean
-    }
-
-export type Where<M extends Model> = { [K in ModelKey<M>]?: FieldFilter<NonNullable<ModelRecord<M>[K]>> | undefined }
-export type OrderBy<M extends Model> =
-  | { [K in ModelKey<M>]?: OrderDirection }
-  | readonly { [K in ModelKey<M>]?: OrderDirection }[]
-
-export interface ReadOptions {
-  readonly includeDeleted?: boolean
-  /** scd2 only: read the records as they were at this instant. */
-  readonly asOf?: Date
-}
-
-export interface ListOptions<M extends Model> extends ReadOptions {
-  readonly where?: Where<M>
-  readonly orderBy?: OrderBy<M>
-  readonly limit?: number
-  readonly offset?: number
-}
-
-export interface PageOptions<M extends Model> extends ReadOptions {
-  readonly where?: Where<M>
-  readonly orderBy?: OrderBy<M>
-  /** Records per page (default 100). */
-  readonly limit?: number
-  /** The `next` cursor of the previous page (null or absent: the first page). */
-  readonly after?: string | null
-}
-
-/** One keyset page: `next` is an opaque cursor for the following page, or null after the last. */
-export interface Page<M extends Model> {
-  readonly records: ModelRecord<M>[]
-  readonly next: string | null
-}
-
-export interface StreamOptions<M extends Model> extends ReadOptions {
-  readonly where?: Where<M>
-  readonly orderBy?: OrderBy<M>
-  /** Records fetched per statement (default 1,000). */
-  readonly batchSize?: number
-}
-
-/** What `db.repository(Model, options)` takes: the tenant scope, the actor, and an optional cache. */
-export interface RepositoryOptions extends ScopeOptions {
-  /** Cache get/getMany/list/count results (never inside a transaction). */
-  readonly cache?: CacheOptions
-}
-
-export interface WriteOptions {
-  /** The acting user for this call (overrides the scope's). */
-  readonly userId?: Id
-}
-
-/** Options of updateMany / deleteMany / restoreMany. */
-export interface SetWriteOptions extends WriteOptions {
-  /** Required (true) to change every record in scope with an empty `where`. */
-  readonly all?: boolean
-}
-
-/** Options of upsert: the unique fields that identify the record within the tenant. */
-export interface UpsertOptions<M extends Model> extends WriteOptions {
-  readonly on: readonly ModelKey<M>[]
-}
-
-export interface UpdateOptions extends WriteOptions {
-  /** scd2 only: fail with VersionConflictError unless the current version is this one. */
-  readonly expectedVersion?: number
-}
-
-export interface CreateManyOptions extends WriteOptions {
-  /** Rows per statement and transaction (default 1,000; lowered to stay within parameter limits). */
-  readonly batchSize?: number
-  /** `false`: do not send the stored records back; createMany then returns how many it created. */
-  readonly returning?: boolean
-}
-
-/**
- * One entry of a copy_on_change audit trail; values decoded to their model types. `Value` is the
- * field's type where the field is known (`getFieldHistory(id, 'age')` → `number`); ids are typed by
- * the model's `tenantIdType` / `actorIdType`.
- */
-export interface AuditEntry<Value = unknown, TenantId = string, ActorId = string> {
-  readonly auditId: number
-  readonly recordId: string
-  readonly tenantId: TenantId | null
-  readonly fieldName: string | null
-  readonly oldValue: Value | null
-  readonly newValue: Value | null
-  readonly operation: AuditOperation
-  readonly changedAt: Date
-  readonly changedBy: ActorId | null
-  readonly transactionId: string
-}
-
-/** An audit entry of model `M`, any field (`getAuditHistory`, `getChangesByUser`). */
-export type ModelAuditEntry<M extends Model> = AuditEntry<unknown, ModelTenantId<M>, ModelActorId<M>>
-
-/** An audit entry of field `K` of model `M` (`getFieldHistory`): values typed as the field. */
-export type FieldAuditEntry<M extends Model, K extends ModelKey<M>> = AuditEntry<
-  Exclude<ModelRecord<M>[K], undefined>,
-  ModelTenantId<M>,
-  ModelActorId<M>
->
-
-export interface VersionTimelineEntry {
-  readonly version: number
-  readonly validFrom: Date
-  readonly validTo: Date | null
-  readonly isCurrent: boolean
-  readonly isDeleted: boolean
-}
-
-export type VersionComparison<M extends Model> = {
-  [K in keyof ModelPatch<M>]-?: { old: unknown; new: unknown; changed: boolean }
-}
+/** The option, entry and per-strategy repository types (moved to types.ts, re-exported here). */
+export type * from './types.js'
 
 /**
  * Typed access to one model's records within a tenant scope. Every read filters on the scope and
@@ -188,9 +43,6 @@ export type VersionComparison<M extends Model> = {
  */
 export class Repository<M extends Model> {
   readonly model: M
-  readonly #db: Database
-  readonly #scope: Scope
-  readonly #ctx: ModelContext
   readonly #core: RepositoryCore<M>
   readonly #writes: RecordWrites<M>
   readonly #setWrites: SetWrites<M>
@@ -200,9 +52,6 @@ export class Repository<M extends Model> {
     this.model = model
     const core = repositoryCore(db, model, options)
     this.#core = core
-    this.#db = db
-    this.#scope = core.scope
-    this.#ctx = core.ctx
     this.#writes = new RecordWrites(core)
     this.#setWrites = new SetWrites(core)
   }
@@ -210,10 +59,6 @@ export class Repository<M extends Model> {
   /** Cached reads (see writes-core.ts `cachedRead`). */
   #cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T> {
     return cachedRead(this.#core, method, args, load)
-  }
-
-  get #def(): ModelDef {
-    return this.model.def
   }
 
   // ─── writes ───────────────────────────────────────────────────────────────────────────────────
@@ -303,79 +148,33 @@ export class Repository<M extends Model> {
 
   // ─── reads ────────────────────────────────────────────────────────────────────────────────────
 
+  /** What the read and history modules need of this repository (built once). */
+  get #reads(): ReadContext {
+    this.#readContext ??= {
+      db: this.#core.db,
+      ctx: this.#core.ctx,
+      scope: this.#core.scope,
+      byId: new Map(),
+      cached: (method, args, load) => this.#cached(method, args, load),
+    }
+    return this.#readContext
+  }
+
+  #readContext: ReadContext | undefined
+
   /** One record, or null. `asOf` (scd2) reads it as it was then. */
-  async get(id: string, options: ReadOptions = {}): Promise<ModelRecord<M> | null> {
-    id = requireUuid(id, 'id')
-    options = this.#readOptions(options, READ_OPTIONS)
-    return this.#cached('get', [id, options], async () => {
-      const row = await this.#readOne(id, options)
-      return row ? (decodeRow(this.#ctx, row) as ModelRecord<M>) : null
-    })
+  get(id: string, options: ReadOptions = {}): Promise<ModelRecord<M> | null> {
+    return reads.get<M>(this.#reads, id, options)
   }
-
-  async #readOne(id: string, options: ReadOptions): Promise<Row | undefined> {
-    const includeDeleted = options.includeDeleted === true
-    let at: Date | undefined
-    if (options.asOf !== undefined) {
-      this.#require('scd2', 'asOf')
-      at = requireDate(options.asOf, 'asOf')
-    }
-    // the statement depends only on this repository's scope and the options used: compiled once
-    const shape = (at ? 2 : 0) + (includeDeleted ? 1 : 0)
-    let prepared = this.#byId.get(shape)
-    if (!prepared) {
-      const where = and([q`r.${idColumn(this.#def)} = ${READ_ID}`, ...this.#scope.read('r', includeDeleted)])
-      const source = at ? this.#versionAt(READ_ID, READ_AT) : q`${this.#ctx.main} AS r`
-      prepared = new Prepared(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`, this.#ctx.dialect)
-      this.#byId.set(shape, prepared)
-    }
-    return (await this.#db.runRead<Row>(prepared.bind((slot) => (slot === READ_ID ? id : at)))).rows[0]
-  }
-
-  readonly #byId = new Map<number, Prepared>()
 
   /** Several records by id: a Map in the order of `ids`, null for each one not found. */
-  async getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
-    ids = readIds(ids)
-    options = this.#readOptions(options, READ_OPTIONS)
-    return this.#cached('getMany', [ids, options], () => this.#getMany(ids, options))
-  }
-
-  async #getMany(ids: readonly string[], options: ReadOptions): Promise<Map<string, ModelRecord<M> | null>> {
-    const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
-    if (ids.length === 0) return result
-    const unique = [...new Set(ids)]
-    // one array parameter on PostgreSQL; chunks within the placeholder limit on MySQL/MariaDB
-    const chunk = this.#ctx.pg ? unique.length : MAX_IN_LIST / 2
-    for (let i = 0; i < unique.length; i += chunk) {
-      const part = unique.slice(i, i + chunk)
-      const source = await this.#source(options.asOf, part)
-      const where = and([this.#idIn('r', part), ...this.#scope.read('r', options.includeDeleted)])
-      const { rows } = await this.#run(q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${where}`)
-      for (const row of rows) {
-        const record = decodeRow(this.#ctx, row) as ModelRecord<M>
-        result.set((record as { id: string }).id, record)
-      }
-    }
-    return result
+  getMany(ids: readonly string[], options: ReadOptions = {}): Promise<Map<string, ModelRecord<M> | null>> {
+    return reads.getMany<M>(this.#reads, ids, options)
   }
 
   /** Records matching `where`, ordered (default `createdAt desc, id`), paged (default 100 from 0). */
-  async list(options: ListOptions<M> = {}): Promise<ModelRecord<M>[]> {
-    options = this.#readOptions(options, LIST_OPTIONS)
-    const { limit, offset } = checkPaging(options.limit, options.offset)
-    const predicates = [
-      ...this.#scope.read('r', options.includeDeleted),
-      ...compileWhere(this.#ctx, options.where, 'r'),
-    ]
-    const order = compileOrderBy(this.#def, options.orderBy, 'r')
-    return this.#cached('list', options, async () => {
-      const source = await this.#source(options.asOf)
-      const { rows } = await this.#run(
-        q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
-      )
-      return rows.map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
-    })
+  list(options: ListOptions<M> = {}): Promise<ModelRecord<M>[]> {
+    return reads.list<M>(this.#reads, options)
   }
 
   /**
@@ -387,28 +186,8 @@ export class Repository<M extends Model> {
    * let page = await users.page({ where: { role: 'admin' }, orderBy: { name: 'asc' }, limit: 50 })
    * while (page.next) page = await users.page({ where: { role: 'admin' }, orderBy: { name: 'asc' }, limit: 50, after: page.next })
    */
-  async page(options: PageOptions<M> = {}): Promise<Page<M>> {
-    options = this.#readOptions(options, PAGE_OPTIONS)
-    const limit = options.limit ?? 100
-    const includeDeleted = options.includeDeleted === true
-    const asOf = options.asOf
-    const predicates = [...this.#scope.read('r', includeDeleted), ...compileWhere(this.#ctx, options.where, 'r')]
-    const keyset = new Keyset(this.#ctx, {
-      where: options.where,
-      orderBy: options.orderBy,
-      tenants: this.#scope.tenants,
-      strict: this.#scope.strict,
-      asOf,
-      includeDeleted,
-    })
-    if (options.after !== undefined && options.after !== null) predicates.push(keyset.after(options.after, 'r'))
-    const source = await this.#source(asOf)
-    const { rows } = await this.#run(
-      q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${orderByFragment(keyset.items, 'r')} LIMIT ${limit + 1}`,
-    )
-    const records = rows.slice(0, limit).map((r) => decodeRow(this.#ctx, r) as ModelRecord<M>)
-    const next = rows.length > limit ? keyset.cursor(records[limit - 1] as Record<string, unknown>) : null
-    return { records, next }
+  page(options: PageOptions<M> = {}): Promise<Page<M>> {
+    return reads.page<M>(this.#reads, options)
   }
 
   /**
@@ -419,195 +198,32 @@ export class Repository<M extends Model> {
    * for await (const user of users.stream({ where: { role: 'admin' }, batchSize: 1_000 })) send(user)
    */
   stream(options: StreamOptions<M> = {}): AsyncIterableIterator<ModelRecord<M>> {
-    // read here, before the first batch: a bad option throws at the call, not at the first next()
-    const { batchSize, ...query } = readOptions(options, STREAM_OPTIONS) as StreamOptions<M>
-    const limit = batchSize ?? 1_000
-    const pages = async function* (repo: Repository<M>) {
-      let after: string | null = null
-      do {
-        const page: Page<M> = await repo.page({ ...query, limit, after })
-        yield* page.records
-        after = page.next
-      } while (after !== null)
-    }
-    return pages(this)
+    return reads.stream<M>(this.#reads, options)
   }
 
   /** How many records match (records, not versions). */
-  async count(options: Omit<ListOptions<M>, 'orderBy' | 'limit' | 'offset'> = {}): Promise<number> {
-    options = this.#readOptions(options, COUNT_OPTIONS)
-    const predicates = [
-      ...this.#scope.read('r', options.includeDeleted),
-      ...compileWhere(this.#ctx, options.where, 'r'),
-    ]
-    const { rows } = await this.#run(
-      q`SELECT count(*) AS n FROM ${await this.#source(options.asOf)} WHERE ${and(predicates)}`,
-    )
-    return Number(rows[0]?.n ?? 0)
-  }
-
-  /**
-   * One record's version at an instant, as `r`: the current row if it was already valid then, else
-   * the newest closed version that started by then (a backward index scan on (id, valid_from): the
-   * cost does not grow with the number of versions), if it was still valid then.
-   */
-  #versionAt(recordId: unknown, at: unknown): Fragment {
-    const s = this.#def.system
-    const idCol = ident(s.id!.column)
-    const from = ident(s.validFrom!.column)
-    const to = ident(s.validTo!.column)
-    const ctx = this.#ctx
-    return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${idCol} = ${recordId} AND c.${from} <= ${at}
-      UNION ALL SELECT ${ctx.select('v')} FROM (SELECT ${ctx.select('h')} FROM ${ctx.history} AS h
-        WHERE h.${idCol} = ${recordId} AND h.${from} <= ${at} ORDER BY h.${from} DESC LIMIT 1) AS v WHERE v.${to} > ${at}) AS r`
-  }
-
-  /**
-   * The main table, or (scd2 with asOf) each record's version at that instant, as `r`. Candidates are
-   * the records in scope now plus those that left the scope by a transfer after the instant; for
-   * each, its version is found with one index lookup (the newest `valid_from` not after the instant,
-   * `ORDER BY … DESC LIMIT 1` on `(id, valid_from)`), so the cost grows with the records listed, not
-   * with their history.
-   */
-  async #source(asOf: Date | undefined, ids?: readonly string[]): Promise<Fragment> {
-    if (asOf === undefined) return q`${this.#ctx.main} AS r`
-    this.#require('scd2', 'asOf')
-    const at = requireDate(asOf, 'asOf')
-    if (!this.#ctx.dialect.capabilities.correlatedTopN) return this.#sourceByLookups(at, ids)
-    const ctx = this.#ctx
-    const { idCol } = this.#validity()
-    const candidates = ids
-      ? q`SELECT k.${idCol} AS id FROM ${ctx.main} AS k WHERE ${this.#idIn('k', ids)}`
-      : this.#candidates(at)
-    return q`${versionsAt(ctx, candidates, at)} AS r`
-  }
-
-  /** `alias.id IN (ids)`: one array parameter on PostgreSQL (see inList). */
-  #idIn(alias: string, ids: readonly string[]): Fragment {
-    const idField = this.#def.system.id!
-    return inList(this.#ctx, idField, q`${ident(alias)}.${ident(idField.column)}`, false, ids)!
-  }
-
-  #validity() {
-    const s = this.#def.system
-    return { idCol: ident(s.id!.column), from: ident(s.validFrom!.column), to: ident(s.validTo!.column) }
-  }
-
-  /** See `asOfCandidates` (src/temporal/as-of.ts). */
-  #candidates(at: Date, where?: Fragment, except: readonly string[] = []): Fragment {
-    return asOfCandidates(this.#ctx, this.#scope, at, where, except)
-  }
-
-  #correlatedVersions(candidates: Fragment, at: Date): Fragment {
-    return correlatedVersions(this.#ctx, candidates, at)
-  }
-
-  /**
-   * `#source` on engines whose correlated `ORDER BY … LIMIT 1` reads every index entry under the id
-   * (MariaDB): the records changed since the instant are fetched first (one indexed query), then each
-   * one's version is found by a lookup on constants, which seeks straight to (id, instant). Records
-   * changed between the two statements are caught by a correlated lookup restricted to them.
-   */
-  async #sourceByLookups(at: Date, ids?: readonly string[]): Promise<Fragment> {
-    const ctx = this.#ctx
-    const { idCol, from, to } = this.#validity()
-    const lookup = (recordId: string) =>
-      q`(SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE h.${idCol} = ${recordId} AND h.${from} <= ${at} ORDER BY h.${from} DESC LIMIT 1)`
-    const looked = (list: readonly string[]) =>
-      list.length === 0
-        ? q``
-        : q` UNION ALL SELECT * FROM (${join(list.map(lookup), ' UNION ALL ')}) AS v WHERE v.${to} > ${at}`
-    if (ids) {
-      // the given ids (distinct): each looked up, or beyond MAX_LOOKUPS every version valid then
-      const inIds = (alias: string) => this.#idIn(alias, ids)
-      const current = q`SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE ${inIds('c')} AND c.${from} <= ${at}`
-      return ids.length <= MAX_LOOKUPS
-        ? q`(${current}${looked(ids)}) AS r`
-        : q`(${current} UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h WHERE ${inIds('h')} AND h.${from} <= ${at} AND h.${to} > ${at}) AS r`
-    }
-    const changed = q`k.${from} > ${at}`
-    const { rows } = await this.#run(q`${this.#candidates(at, changed)} LIMIT ${MAX_LOOKUPS + 1}`)
-    const known = rows.length <= MAX_LOOKUPS ? rows.map((r) => r.id as string) : []
-    const inScope = this.#scope.tenants ? q` AND ${this.#scope.tenantPredicate('c')}` : q``
-    return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${from} <= ${at}${inScope}${looked(known)}
-      UNION ALL ${this.#correlatedVersions(this.#candidates(at, changed, known), at)}) AS r`
+  count(options: Omit<ListOptions<M>, 'orderBy' | 'limit' | 'offset'> = {}): Promise<number> {
+    return reads.count<M>(this.#reads, options)
   }
 
   // ─── copy_on_change ───────────────────────────────────────────────────────────────────────────
 
   /** Every audit entry of a record, in the order the changes were applied. */
-  async getAuditHistory(id: string): Promise<ModelAuditEntry<M>[]> {
-    this.#require('copy_on_change', 'getAuditHistory')
-    id = requireUuid(id, 'id')
-    return this.#audit([q`a.${ident(A.recordId)} = ${id}`])
+  getAuditHistory(id: string): Promise<ModelAuditEntry<M>[]> {
+    return history.auditHistory<M>(this.#reads, id)
   }
 
   /** The audit entries of one field of a record. */
-  async getFieldHistory<K extends ModelKey<M>>(id: string, field: K): Promise<FieldAuditEntry<M, K>[]> {
-    this.#require('copy_on_change', 'getFieldHistory')
-    id = requireUuid(id, 'id')
-    const f = this.#def.byName.get(field)
-    if (!f || (f.system && f.system !== 'tenant' && f.system !== 'deletedAt')) {
-      throw new ValidationError('Invalid field', [
-        { code: 'custom', message: `"${String(field)}" is not an audited field`, path: ['field'] },
-      ])
-    }
-    return (await this.#audit([
-      q`a.${ident(A.recordId)} = ${id}`,
-      q`a.${ident(A.fieldName)} = ${f.name}`,
-    ])) as FieldAuditEntry<M, K>[]
+  getFieldHistory<K extends ModelKey<M>>(id: string, field: K): Promise<FieldAuditEntry<M, K>[]> {
+    return history.fieldHistory<M, K>(this.#reads, id, field)
   }
 
   /** What one user changed, oldest first, optionally within [from, to]. */
-  async getChangesByUser(
+  getChangesByUser(
     userId: ModelActorId<M>,
     options: { from?: Date; to?: Date; limit?: number } = {},
   ): Promise<ModelAuditEntry<M>[]> {
-    this.#require('copy_on_change', 'getChangesByUser')
-    userId = requireId(this.#def.actorIdType, userId, 'userId') as ModelActorId<M>
-    options = readOptions(options, CHANGES_OPTIONS) as typeof options
-    const predicates = [q`a.${ident(A.changedBy)} = ${userId}`]
-    if (options.from !== undefined) predicates.push(q`a.${ident(A.changedAt)} >= ${options.from}`)
-    if (options.to !== undefined) predicates.push(q`a.${ident(A.changedAt)} <= ${options.to}`)
-    const limit = options.limit ?? 1_000
-    return this.#audit(predicates, limit)
-  }
-
-  /** Audit entries matching `predicates`, within the scope's tenants unless `scoped` is false. */
-  async #audit(predicates: Fragment[], limit?: number, scoped = true): Promise<ModelAuditEntry<M>[]> {
-    const tenant = this.#def.system.tenant
-    const actor = this.#def.system.createdBy!
-    const family = this.#ctx.pg ? 'postgres' : 'mysql'
-    const where = and(
-      [...predicates, ...(scoped ? [this.#scope.tenantPredicate('a')] : [])].filter((p) => p.parts.length > 0),
-    )
-    const json = new Set<string>([A.oldValue, A.newValue])
-    // JSON values as text on every engine, parsed here: one decoding path
-    const column = (c: string) =>
-      !json.has(c)
-        ? q`a.${ident(c)}`
-        : this.#ctx.pg
-          ? q`a.${ident(c)}::text AS ${ident(c)}`
-          : q`CAST(a.${ident(c)} AS CHAR) AS ${ident(c)}`
-    const { rows } = await this.#run(
-      q`SELECT a.${ident(A.auditId)}, ${join(this.#ctx.auditColumns.map(column))} FROM ${this.#ctx.audit} AS a WHERE ${where} ORDER BY a.${ident(A.auditId)}${limit !== undefined ? q` LIMIT ${limit}` : q``}`,
-    )
-    return rows.map((r) => {
-      const field = typeof r[A.fieldName] === 'string' ? this.#def.byName.get(r[A.fieldName] as string) : undefined
-      const decode = (v: unknown) => fromAuditJson(field, typeof v === 'string' ? JSON.parse(v) : null)
-      return {
-        auditId: Number(r[A.auditId]),
-        recordId: r[A.recordId] as string,
-        tenantId: tenant ? (decodeValue(tenant, r[tenant.column], family) as ModelTenantId<M>) : null,
-        fieldName: (r[A.fieldName] as string | null) ?? null,
-        oldValue: decode(r[A.oldValue]),
-        newValue: decode(r[A.newValue]),
-        operation: r[A.operation] as AuditOperation,
-        changedAt: r[A.changedAt] as Date,
-        changedBy: (decodeValue(actor, r[A.changedBy], family) as ModelActorId<M> | null) ?? null,
-        transactionId: r[A.transactionId] as string,
-      }
-    })
+    return history.changesByUser<M>(this.#reads, userId, options)
   }
 
   /**
@@ -616,164 +232,42 @@ export class Repository<M extends Model> {
    * `get`, and as `asOf` reads of scd2 models: a record transferred away is the new owner's from the
    * transfer on (its whole state then, as `get` shows it), and the old owner's before.
    */
-  async getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
-    this.#require('copy_on_change', 'getStateAt')
-    id = requireUuid(id, 'id')
-    const when = requireDate(at, 'at')
-    options = readOptions(options, STATE_OPTIONS) as typeof options
-    // the whole trail (a transfer moves a record's history with it); the owner at `at` decides below
-    const entries = await this.#audit(
-      [q`a.${ident(A.recordId)} = ${id}`, q`a.${ident(A.changedAt)} <= ${when}`],
-      undefined,
-      false,
-    )
-    const s = this.#def.system
-    let state: Record<string, unknown> | null = null
-    for (const e of entries) {
-      if (e.operation === 'INSERT') {
-        if (!state) {
-          state = { id: e.recordId }
-          if (s.tenant) state[s.tenant.name] = e.tenantId
-          for (const f of this.#def.userFields) state[f.name] = f.acceptsNull ? null : undefined
-          state[s.createdAt!.name] = e.changedAt
-          state[s.createdBy!.name] = e.changedBy
-          if (s.deletedAt) {
-            state[s.deletedAt.name] = null
-            state[s.deletedBy!.name] = null
-          }
-        }
-      } else if (!state) {
-        continue
-      }
-      if (e.operation === 'DELETE' && !s.deletedAt) {
-        state = null
-        continue
-      }
-      if (e.fieldName !== null) {
-        const f = this.#def.byName.get(e.fieldName)
-        if (f) state[f.name] = e.newValue === null && !f.acceptsNull ? undefined : e.newValue
-      }
-      if (e.operation === 'DELETE' && s.deletedBy) state[s.deletedBy.name] = e.changedBy
-      if (e.operation === 'RESTORE' && s.deletedBy) state[s.deletedBy.name] = null
-      state[s.updatedAt!.name] = e.changedAt
-      state[s.updatedBy!.name] = e.changedBy
-    }
-    if (!state) return null
-    if (s.tenant && !this.#scope.includes(state[s.tenant.name])) return null
-    if (s.deletedAt && state[s.deletedAt.name] && !options.includeDeleted) return null
-    const ordered: Record<string, unknown> = {}
-    for (const f of this.#def.fields) ordered[f.name] = state[f.name]
-    return ordered as ModelRecord<M>
+  getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
+    return history.stateAt<M>(this.#reads, id, at, options)
   }
 
   // ─── scd2 ─────────────────────────────────────────────────────────────────────────────────────
 
-  async #versions(recordId: string, version?: number): Promise<ModelRecord<M>[]> {
-    this.#require('scd2', 'version history')
-    recordId = requireUuid(recordId, 'id')
-    const s = this.#def.system
-    const ctx = this.#ctx
-    const v = ident(s.version!.column)
-    const predicates = [q`r.${idColumn(this.#def)} = ${recordId}`, this.#scope.tenantPredicate('r')]
-    if (version !== undefined) predicates.push(q`r.${v} = ${version}`)
-    const { rows } = await this.#run(
-      q`SELECT ${ctx.select('r')} FROM (SELECT ${ctx.select('c')} FROM ${ctx.main} AS c UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h) AS r
-        WHERE ${and(predicates.filter((p) => p.parts.length > 0))} ORDER BY r.${v}`,
-    )
-    return rows.map((r) => decodeRow(ctx, r) as ModelRecord<M>)
-  }
-
   /** Every version of a record, version ascending (deleted versions included). */
-  async getVersionHistory(id: string): Promise<ModelRecord<M>[]> {
-    return this.#versions(id)
+  getVersionHistory(id: string): Promise<ModelRecord<M>[]> {
+    return history.versionHistory<M>(this.#reads, id)
   }
 
   /** One version, or null. */
-  async getVersion(id: string, version: number): Promise<ModelRecord<M> | null> {
-    if (!Number.isSafeInteger(version)) {
-      throw new ValidationError('Invalid version', [
-        { code: 'custom', message: 'version must be an integer', path: ['version'] },
-      ])
-    }
-    return (await this.#versions(id, version))[0] ?? null
+  getVersion(id: string, version: number): Promise<ModelRecord<M> | null> {
+    return history.version<M>(this.#reads, id, version)
   }
 
   /** The current version (also when it is a deleted one), or null. */
-  async getCurrentVersion(id: string): Promise<ModelRecord<M> | null> {
-    this.#require('scd2', 'getCurrentVersion')
-    return this.get(id, { includeDeleted: true })
+  getCurrentVersion(id: string): Promise<ModelRecord<M> | null> {
+    return history.currentVersion<M>(this.#reads, id)
   }
 
-  async getVersionCount(id: string): Promise<number> {
-    return (await this.#versions(id)).length
+  getVersionCount(id: string): Promise<number> {
+    return history.versionCount(this.#reads, id)
   }
 
-  async getVersionTimeline(id: string): Promise<VersionTimelineEntry[]> {
-    const versions = (await this.#versions(id)) as unknown as {
-      version: number
-      validFrom: Date
-      validTo: Date | null
-      deletedAt: Date | null
-    }[]
-    return versions.map((v) => ({
-      version: v.version,
-      validFrom: v.validFrom,
-      validTo: v.validTo,
-      isCurrent: v.validTo === null,
-      isDeleted: v.deletedAt !== null,
-    }))
+  getVersionTimeline(id: string): Promise<VersionTimelineEntry[]> {
+    return history.versionTimeline(this.#reads, id)
   }
 
   /** Field by field: the values in two versions and whether they differ. NotFoundError if either is missing. */
-  async compareVersions(id: string, from: number, to: number): Promise<VersionComparison<M>> {
-    const [a, b] = await Promise.all([this.getVersion(id, from), this.getVersion(id, to)])
-    if (!a || !b) throw new NotFoundError(`${this.#def.table} ${id} has no version ${!a ? from : to}`)
-    const out: Record<string, { old: unknown; new: unknown; changed: boolean }> = {}
-    for (const f of this.#def.userFields) {
-      const o = (a as Record<string, unknown>)[f.name]
-      const n = (b as Record<string, unknown>)[f.name]
-      out[f.name] = { old: o, new: n, changed: !sameValue(f, o, n) }
-    }
-    return out as VersionComparison<M>
+  compareVersions(id: string, from: number, to: number): Promise<VersionComparison<M>> {
+    return history.compareVersions<M>(this.#reads, id, from, to)
   }
 
   /** A new version whose data equals `version`'s. */
-  async revertTo(id: string, version: number, options: UpdateOptions = {}): Promise<ModelRecord<M>> {
-    const old = await this.getVersion(id, version)
-    if (!old) throw new NotFoundError(`${this.#def.table} ${id} has no version ${version}`)
-    const patch: Record<string, unknown> = {}
-    for (const f of this.#def.userFields) patch[f.name] = (old as Record<string, unknown>)[f.name]
-    return this.update(id, patch as ModelPatch<M>, options)
-  }
-
-  // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * A read's options, type-checked (own data properties, unknown keys refused) before anything uses
-   * them: the cache key included. `asOf` is also checked against the model's strategy here.
-   */
-  #readOptions<O extends ReadOptions>(options: O, readers: Parameters<typeof readOptions>[1]): O {
-    const read = readOptions(options, readers) as unknown as O
-    if (read.asOf !== undefined) this.#require('scd2', 'asOf')
-    return read
-  }
-
-  #require(strategy: ModelDef['temporal'], what: string): void {
-    if (this.#def.temporal !== strategy) {
-      throw new TemporalStrategyError(
-        `${what} needs temporal: '${strategy}'; ${this.#def.table} uses '${this.#def.temporal}'`,
-      )
-    }
-  }
-
-  /** A read (the only statements run here; writes go through the writer): retried like one. */
-  #run(fragment: Fragment) {
-    return this.#db.runRead<Row>(compile(fragment, this.#ctx.dialect))
+  revertTo(id: string, version: number, options: UpdateOptions = {}): Promise<ModelRecord<M>> {
+    return history.revertTo<M>(this.#reads, id, version, options, (i, p, o) => this.update(i, p, o))
   }
 }
-
-/** The id column of a model (the name `id` is taken by parameters in this file). */
-const idColumn = (def: ModelDef) => ident(def.system.id!.column)
-/** Stands for the id in a statement compiled once. */
-const READ_ID = new Slot('id')
-const READ_AT = new Slot('asOf')

@@ -4,7 +4,6 @@ import type { ModelContext } from '../mapping/model-context.js'
 import { normalizeDecimal, valueType } from '../model/codec.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
 import { dateProblem, storableProblem, textProblem, timestampProblem } from '../model/storable.js'
-import { arrayLiteral } from '../sql/array-literal.js'
 import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
 import { ownData, toInstant } from './input.js'
 
@@ -15,12 +14,6 @@ export type OrderDirection = 'asc' | 'desc'
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v))
-
-/**
- * The most values an IN / NOT IN list may hold on MySQL/MariaDB, where each is a placeholder (the
- * protocol allows 65,535 per statement). PostgreSQL binds a list as one array parameter: no limit.
- */
-export const MAX_IN_LIST = 10_000
 
 /**
  * Compile a caller's `where` into predicates on `alias`. Keys must be record properties, operators
@@ -104,7 +97,7 @@ function predicate(
     const problem = textProblem(value)
     if (problem) return bad(`the pattern ${problem}`)
     if (op === 'like') return q`${col} LIKE ${value}`
-    return ctx.pg ? q`${col} ILIKE ${value}` : q`LOWER(${col}) LIKE LOWER(${value})`
+    return ctx.dialect.readSql.ilike(col, value)
   }
   const v = scalar(f, value, path, issues)
   if (v === INVALID) return undefined
@@ -117,9 +110,10 @@ function predicate(
 const INVALID = Symbol('invalid')
 
 /**
- * `col IN (…)`: on PostgreSQL one array parameter (`= ANY(CAST($1 AS type[]))`, the element type
- * without its modifier so the cast cannot truncate a value; see ModelContext.castType), so a list of
- * any length is one parameter; on MySQL/MariaDB one placeholder per value, up to MAX_IN_LIST.
+ * `col IN (…)` through the dialect's hook: on PostgreSQL one array parameter (`= ANY(CAST($1 AS
+ * type[]))`, the element type without its modifier so the cast cannot truncate a value; see
+ * ModelContext.castType), so a list of any length is one parameter; on MySQL/MariaDB one placeholder
+ * per value, up to the dialect's `maxInList` (the protocol allows 65,535 placeholders per statement).
  */
 export function inList(
   ctx: ModelContext,
@@ -129,13 +123,11 @@ export function inList(
   values: readonly unknown[],
   refuse: (message: string) => undefined = tooLong,
 ): Fragment | undefined {
-  if (ctx.pg) {
-    const array = q`CAST(${arrayLiteral(values)} AS ${raw(`${ctx.castType(f)}[]`)})`
-    return negated ? q`${col} <> ALL(${array})` : q`${col} = ANY(${array})`
+  const sql = ctx.dialect.readSql
+  if (sql.maxInList !== undefined && values.length > sql.maxInList) {
+    return refuse(`at most ${sql.maxInList} values on this engine, got ${values.length}`)
   }
-  if (values.length > MAX_IN_LIST) return refuse(`at most ${MAX_IN_LIST} values on this engine, got ${values.length}`)
-  const list = join(values.map((v) => q`${v}`))
-  return negated ? q`${col} NOT IN (${list})` : q`${col} IN (${list})`
+  return sql.inList(col, values, negated, () => ctx.castType(f))
 }
 
 const tooLong = (message: string): undefined => {

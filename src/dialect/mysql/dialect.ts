@@ -7,6 +7,7 @@ import { mysqlIntrospector } from './introspect.js'
 import { mysqlModelRules } from './model-rules.js'
 import { mysqlNormalizer } from './normalize.js'
 import { quoteMysqlId } from './quote.js'
+import { mysqlReadSql } from './read-sql.js'
 import { mariadbDdl, mysqlDdl, mysqlTypes } from './schema.js'
 import { mysqlTypeChange } from './type-change.js'
 
@@ -61,6 +62,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   normalize: mysqlNormalizer,
   typeChange: mysqlTypeChange,
   modelRules: mysqlModelRules,
+  readSql: mysqlReadSql,
 })
 
 /** MariaDB 10.6+: the MySQL dialect plus what MariaDB adds (INSERT … RETURNING). */

@@ -6,6 +6,7 @@ import { postgresIntrospector } from './introspect.js'
 import { postgresModelRules } from './model-rules.js'
 import { postgresNormalizer } from './normalize.js'
 import { quotePostgresId } from './quote.js'
+import { postgresReadSql } from './read-sql.js'
 import { postgresDdl, postgresTypes } from './schema.js'
 import { postgresTypeChange } from './type-change.js'
 
@@ -40,6 +41,7 @@ export const postgresDialect: Dialect = Object.freeze({
   normalize: postgresNormalizer,
   typeChange: postgresTypeChange,
   modelRules: postgresModelRules,
+  readSql: postgresReadSql,
 })
 
 /** Embedded PostgreSQL (WASM): the PostgreSQL dialect on one queued connection. */

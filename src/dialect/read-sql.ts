@@ -1,0 +1,19 @@
+import type { Fragment } from '../sql/fragment.js'
+
+/**
+ * The SQL pieces reads write differently per engine (hooks, never text rewrites). Pure: fragments in,
+ * fragments out.
+ */
+export interface ReadSql {
+  /** `column` matches `pattern` without regard to case. */
+  ilike(column: Fragment, pattern: string): Fragment
+  /**
+   * `column IN (values)` / `NOT IN`: on PostgreSQL one array parameter cast to `elementType[]` (any
+   * length), elsewhere one placeholder per value (at most `maxInList`).
+   */
+  inList(column: Fragment, values: readonly unknown[], negated: boolean, elementType: () => string): Fragment
+  /** The most values `inList` takes in one statement; undefined: no limit (one parameter). */
+  readonly maxInList: number | undefined
+  /** A JSON column read as its text (decoded by the caller: one decoding path on every engine). */
+  jsonText(column: Fragment): Fragment
+}
