@@ -789,7 +789,7 @@ export class Repository<M extends Model> {
       includeDeleted,
     })
     if (options.after !== undefined && options.after !== null) predicates.push(keyset.after(options.after, 'r'))
-    const source = await this.#source(asOf)
+    const source = asOf === undefined ? keyset.table('r') : await this.#source(asOf)
     const { rows } = await this.#run(
       q`SELECT ${this.#ctx.select('r')} FROM ${source} WHERE ${and(predicates)} ORDER BY ${orderByFragment(keyset.items, 'r')} LIMIT ${limit + 1}`,
     )

@@ -199,6 +199,28 @@ describe('db.scoped: query shapes compiled once', () => {
     }
   })
 
+  it('scopes both arms of a recursive CTE, which may read itself', () => {
+    const c = scoped(postgresDialect)
+      .withRecursive('chain(id, customerId)', (qb) =>
+        qb
+          .selectFrom('ko')
+          .select(['id', 'customerId'])
+          .where('fee', '>', 1)
+          .unionAll((eb) =>
+            eb.selectFrom('ko').innerJoin('chain', 'chain.id', 'ko.customerId').select(['ko.id', 'ko.customerId']),
+          ),
+      )
+      .selectFrom('chain')
+      .select('chain.id')
+      .compile()
+    expect(c.sql).toMatch(/^with recursive "chain"\("id", "customerId"\) as \(select/)
+    expect(
+      c.sql.match(/FROM "ko" AS r WHERE \("r"."tenant_id" = \$\d\) AND \("r"."deleted_at" IS NULL\)/g),
+    ).toHaveLength(2)
+    expect(c.sql).toContain('inner join "chain" on')
+    expect(c.parameters).toEqual([T, 1, T])
+  })
+
   it('keeps immediate values (sql.lit) and identifiers in the shape, not in the parameters', () => {
     const r = scoped(postgresDialect)
     const lit = (v: number) => r.selectFrom('cu').select(sql.lit(v).as('x')).compile()

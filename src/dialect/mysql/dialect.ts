@@ -47,6 +47,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   createQueryCompiler: () => new MysqlQueryCompiler(),
   placeholder: () => '?',
   quoteId: quoteMysqlId,
+  orderedIndexHint: (index: string) => `FORCE INDEX (${quoteMysqlId(index)})`,
   prepareParameter: prepareMysqlParameter,
   convertError: convertMysqlError,
   types: mysqlTypes,
