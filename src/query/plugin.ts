@@ -20,8 +20,6 @@ import { Bounded, fill, Numbering, type Shape, Slot, shapeOf, type Template, tem
 import { type ScopedTable, type ScopeSettings, type Source, scopedSource, sourceOf, toRawNode } from './source.js'
 import { ColumnCollector, refuse, ScopeTransformer } from './transform.js'
 
-export { type ScopedTable, type ScopeSettings, scopedSource, toRawNode } from './source.js'
-
 /** Root nodes the plugin transformed: the only ones the scoped executor runs. */
 export const SCOPED_NODES = new WeakSet<object>()
 

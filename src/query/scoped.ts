@@ -5,8 +5,9 @@ import { ModelContext } from '../mapping/model-context.js'
 import { isModel, type Model } from '../model/define-model.js'
 import { any, boolean, instant, readOptions } from '../repository/input.js'
 import { Scope } from '../scope/scope.js'
-import { cachingCompiler, contextId, SCOPED_NODES, type ScopedTable, ScopePlugin } from './plugin.js'
+import { cachingCompiler, contextId, SCOPED_NODES, ScopePlugin } from './plugin.js'
 import { Bounded } from './shape.js'
+import type { ScopedTable } from './source.js'
 import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './types.js'
 
 const contexts = new WeakMap<Model, Map<string, ModelContext>>()
