@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/query.ts [--engines pglite,postgres,mariadb] [--quick]
+ * npx tsx bench/query.ts [--engines pglite,postgres,mariadb] [--quick] [--joins]
  *
  * The query surface against hand-written SQL with the same semantics, same process and pool, ABBA:
  * - a scoped join of two models (db.scoped) vs the same join written by hand (tenant and soft-delete
@@ -16,6 +16,7 @@ import { abba, type Comparison, countStatements, formatRow, TABLE_HEADER } from 
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
+const joinsOnly = args.includes('--joins')
 const engines = (args.includes('--engines') ? args[args.indexOf('--engines') + 1]! : 'pglite,postgres,mariadb').split(
   ',',
 )
@@ -182,7 +183,7 @@ for (const engine of engines) {
     console.log(`\n## ${engine}: ${String(v?.v).split(' on ')[0]!.split(',')[0]}\n`)
     console.log(TABLE_HEADER)
     for (const c of await joins(db)) console.log(formatRow(c))
-    for (const c of await sets(db)) console.log(formatRow(c))
+    if (!joinsOnly) for (const c of await sets(db)) console.log(formatRow(c))
   } finally {
     await drop()
   }

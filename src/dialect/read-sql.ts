@@ -14,6 +14,8 @@ export interface ReadSql {
   inList(column: Fragment, values: readonly unknown[], negated: boolean, elementType: () => string): Fragment
   /** The most values `inList` takes in one statement; undefined: no limit (one parameter). */
   readonly maxInList: number | undefined
+  /** NULL sorts after every value in ascending order (PostgreSQL), not before it (MySQL/MariaDB). */
+  readonly nullsLastAscending: boolean
   /** A JSON column read as its text (decoded by the caller: one decoding path on every engine). */
   jsonText(column: Fragment): Fragment
 }

@@ -13,13 +13,11 @@ export class ModelContext {
   readonly audit: Fragment
   /** Columns read back into records (every model column). */
   readonly columns: readonly FieldDef[]
-  readonly pg: boolean
   readonly #selects = new Map<string, Fragment>()
 
   constructor(def: ModelDef, dialect: Dialect) {
     this.def = def
     this.dialect = dialect
-    this.pg = dialect.family === 'postgres'
     const table = (name: string) => raw(dialect.ddl.qualify(def.schema, name))
     this.main = table(def.table)
     this.history = table(historyTableName(def))

@@ -1,33 +1,7 @@
-import type { SqlFamily } from '../dialect/dialect.js'
-import { FAMILY_DIALECTS } from '../dialect/registry.js'
 import type { FieldDef } from './define-model.js'
 import { normalizeOr, valueType } from './values.js'
 
-export type { Decoder } from '../dialect/codec.js'
 export { normalizeDecimal, Unstorable, valueType } from './values.js'
-
-// The family-keyed functions below delegate to the dialect's codec (`dialect.codec`); callers that
-// hold a dialect should call the codec directly. They stay until those callers have switched.
-
-/** `dialect.codec.encodeChecked` of the family's dialect. */
-export function encodeChecked(f: FieldDef, value: unknown, family: SqlFamily): unknown {
-  return FAMILY_DIALECTS[family].codec.encodeChecked(f, value)
-}
-
-/** `dialect.codec.encode` of the family's dialect. */
-export function encodeValue(f: FieldDef, value: unknown, family: SqlFamily): unknown {
-  return FAMILY_DIALECTS[family].codec.encode(f, value)
-}
-
-/** `dialect.codec.decode` of the family's dialect. */
-export function decodeValue(f: FieldDef, raw: unknown, family: SqlFamily): unknown {
-  return FAMILY_DIALECTS[family].codec.decode(f, raw)
-}
-
-/** `dialect.codec.decoderFor` of the family's dialect. */
-export function decoderFor(f: FieldDef, family: SqlFamily): (raw: unknown) => unknown {
-  return FAMILY_DIALECTS[family].codec.decoderFor(f)
-}
 
 /**
  * The JSON form a value takes in the audit trail, the same on every engine: exact decimals and

@@ -1,131 +1,114 @@
 import {
-  AliasNode,
-  type ColumnNode,
-  type DeleteQueryNode,
-  type FromNode,
-  IdentifierNode,
-  type InsertQueryNode,
-  type JoinNode,
+  type CompiledQuery,
   type KyselyPlugin,
-  type MergeQueryNode,
-  type OperationNode,
-  OperationNodeTransformer,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
+  type QueryCompiler,
   type QueryId,
   type QueryResult,
   RawNode,
   type RootOperationNode,
-  type SelectAllNode,
-  type SelectionNode,
   type SelectQueryNode,
-  type TableNode,
   type UnknownRow,
-  type UpdateQueryNode,
   ValueNode,
 } from 'kysely'
-import { ValidationError } from '../errors.js'
+import type { ValueCodec } from '../dialect/codec.js'
 import type { ModelContext } from '../mapping/model-context.js'
-import { decodeValue } from '../model/codec.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
-import { and, type Scope } from '../scope/scope.js'
-import { type Fragment, id as idPart, join, q } from '../sql/fragment.js'
-import { asOfCandidates, versionsAt } from '../temporal/as-of.js'
-
-/** One model a scoped query may read: how it is read on this engine and in this scope. */
-export interface ScopedTable {
-  readonly ctx: ModelContext
-  readonly scope: Scope
-}
-
-export interface ScopeSettings {
-  readonly asOf: Date | undefined
-  readonly includeDeleted: boolean
-}
+import { outputFields } from './output.js'
+import { Bounded, fill, Numbering, type Shape, Slot, shapeOf, type Template, templateOf, withSlots } from './shape.js'
+import { type ScopedTable, type ScopeSettings, type Source, scopedSource, sourceOf, toRawNode } from './source.js'
+import { ColumnCollector, refuse, ScopeTransformer } from './transform.js'
 
 /** Root nodes the plugin transformed: the only ones the scoped executor runs. */
 export const SCOPED_NODES = new WeakSet<object>()
 
-const refuse = (message: string, path: string[] = []): never => {
-  throw new ValidationError(message, [{ code: 'custom', message, path }])
+/** Queries whose SQL the plugin took from the shape cache: the compiler hands them back as they are. */
+const COMPILED = new WeakMap<object, CompiledQuery>()
+
+/** The dialect's compiler, passing the queries the plugin already compiled through unchanged. */
+export function cachingCompiler(inner: QueryCompiler): QueryCompiler {
+  return { compileQuery: (node, queryId) => COMPILED.get(node) ?? inner.compileQuery(node, queryId) }
 }
 
-/** `a`.`b` ⇒ the identifier node's name. */
-const nameOf = (node: OperationNode | undefined): string | undefined =>
-  node && node.kind === 'IdentifierNode' ? (node as IdentifierNode).name : undefined
+/** What a query shape always means, whatever its values and scope. */
+interface ShapeEntry {
+  readonly wanted: ReadonlySet<string> | undefined
+  /** `wanted` as text (a key of the plugin's sources). */
+  readonly wantedKey: string
+  readonly decoders: ReadonlyMap<string, FieldDef>
+  /** The model tables the query reads, in the order of their source slots (set by the first template). */
+  tables?: readonly string[]
+  /** A parameter of the compiled SQL was not a slot: this shape is always compiled afresh. */
+  fresh?: boolean
+  /** Templates by the text of the scoped sources (strict or permissive, asOf or not, includeDeleted). */
+  readonly templates: Bounded<string, Template>
+}
 
 /**
- * A scoped read of one model as SQL (without alias): only the scope's tenants, only live rows
- * (unless includeDeleted), with scd2 tables as they were at `asOf`; the columns are the record's
- * properties, named as in records (camelCase), so internal columns cannot be reached at all.
+ * Shapes compiled so far, shared by every scoped query builder of the process. A key is the models
+ * (their engine contexts) and the query's structure without its values; a template's key adds the
+ * SQL text of the scoped sources it was compiled with. Values — the query's and the scope's
+ * (tenants, asOf) — are never part of a template: every call fills them from its own query and its
+ * own scope, so a shape compiled in one scope cannot run with another scope's values.
  */
-export function scopedSource(table: ScopedTable, settings: ScopeSettings, wanted?: ReadonlySet<string>): Fragment {
-  const { ctx, scope } = table
-  const def = ctx.def
-  // only the properties the query names (the id at least): the server parses and plans less
-  const fields = wanted ? def.fields.filter((f) => f.system === 'id' || wanted.has(f.name)) : def.fields
-  const source =
-    settings.asOf !== undefined && def.temporal === 'scd2'
-      ? q`${versionsAt(ctx, asOfCandidates(ctx, scope, settings.asOf), settings.asOf)} AS r`
-      : q`${ctx.main} AS r`
-  const columns = join(fields.map((f) => q`r.${idPart(f.column)} AS ${idPart(f.name)}`))
-  const predicates = scope.read('r', settings.includeDeleted)
-  return q`(SELECT ${columns} FROM ${source}${predicates.length > 0 ? q` WHERE ${and(predicates)}` : q``})`
-}
+const SHAPES = new Bounded<string, ShapeEntry>(1_000)
+const contextIds = new Numbering<ModelContext>(true)
+/** A number per model context (model and engine), for cache keys. */
+export const contextId = (ctx: ModelContext): number => contextIds.of(ctx)
 
-/** A Fragment as a Kysely RawNode: identifiers become IdentifierNodes, values ValueNodes (bound). */
-export function toRawNode(fragment: Fragment): RawNode {
-  const sqlFragments: string[] = []
-  const parameters: OperationNode[] = []
-  let text = ''
-  const walk = (f: Fragment) => {
-    for (const part of f.parts) {
-      if (typeof part === 'string') text += part
-      else if ('parts' in part) walk(part as Fragment)
-      else {
-        sqlFragments.push(text)
-        text = ''
-        parameters.push('id' in part ? IdentifierNode.create(part.id) : ValueNode.create(part.value))
-      }
-    }
-  }
-  walk(fragment)
-  sqlFragments.push(text)
-  return RawNode.create(sqlFragments, parameters)
-}
+const wantedKeyOf = (wanted: ReadonlySet<string> | undefined) => (wanted ? [...wanted].sort().join(',') : '*')
+
+/** The key of a template among its shape's: the texts of the sources it was compiled with. */
+const textKey = (sources: readonly Source[]) => sources.map((s) => s.textId).join(',')
+
+/** A source with its bound values replaced by slots of source number `source`. */
+const slotted = (node: RawNode, source: number): RawNode =>
+  RawNode.create(
+    node.sqlFragments,
+    node.parameters.map((p, j) => (p.kind === 'ValueNode' ? ValueNode.create(new Slot(source, j)) : p)),
+  )
 
 /**
- * The scope as a Kysely plugin. `transformQuery` walks the operation-node tree and replaces every
- * model table read — in FROM, JOIN, subqueries, CTEs, EXISTS, UNION — by its scoped derived table
- * (aliased with the table's name or the query's alias); a table that is neither a model nor a CTE
- * visible at that point is refused by name; writes are refused. `transformResult` decodes the
- * selected record properties like records.
+ * The scope as a Kysely plugin. `transformQuery` replaces every model table read by its scoped
+ * derived table (ScopeTransformer) and refuses everything else; the SQL of a query shape is
+ * compiled once and then only filled with values (SHAPES). `transformResult` decodes the selected
+ * record properties like records.
  */
 export class ScopePlugin implements KyselyPlugin {
   readonly #tables: ReadonlyMap<string, ScopedTable>
   readonly #settings: ScopeSettings
-  readonly #family: 'postgres' | 'mysql'
-  readonly #sources = new Map<string, RawNode>()
-  readonly #decoders = new WeakMap<QueryId, Map<string, FieldDef>>()
+  readonly #codec: ValueCodec
+  readonly #compiler: QueryCompiler | undefined
+  readonly #prefix: string
+  readonly #sources = new Bounded<string, Source>(256)
+  readonly #decoders = new WeakMap<QueryId, ReadonlyMap<string, FieldDef>>()
 
-  constructor(tables: ReadonlyMap<string, ScopedTable>, settings: ScopeSettings, family: 'postgres' | 'mysql') {
+  /** Without a compiler every query is transformed afresh (nothing is cached). */
+  constructor(
+    tables: ReadonlyMap<string, ScopedTable>,
+    settings: ScopeSettings,
+    codec: ValueCodec,
+    compiler?: QueryCompiler,
+  ) {
     this.#tables = tables
     this.#settings = settings
-    this.#family = family
+    this.#codec = codec
+    this.#compiler = compiler
+    this.#prefix = `${[...tables.values()].map((t) => contextId(t.ctx)).join(',')}|`
   }
 
   /** The scoped derived table of a model with the properties `wanted` (all when undefined), cached by shape. */
   source(table: string, wanted: ReadonlySet<string> | undefined): RawNode {
+    return this.#source(table, wanted, wantedKeyOf(wanted)).node
+  }
+
+  #source(table: string, wanted: ReadonlySet<string> | undefined, wantedKey: string): Source {
+    const key = `${table}|${wantedKey}`
+    const known = this.#sources.get(key)
+    if (known) return known
     const t = this.#tables.get(table)!
-    const names = wanted ? t.ctx.def.fields.filter((f) => wanted.has(f.name)).map((f) => f.name) : undefined
-    const key = `${table}|${names ? names.join(',') : '*'}`
-    let node = this.#sources.get(key)
-    if (!node) {
-      node = toRawNode(scopedSource(t, this.#settings, names ? new Set(names) : undefined))
-      if (this.#sources.size >= 256) this.#sources.delete(this.#sources.keys().next().value!)
-      this.#sources.set(key, node)
-    }
-    return node
+    return this.#sources.set(key, sourceOf(toRawNode(scopedSource(t, this.#settings, wanted))))
   }
 
   /** A table name: the model it names, if any. */
@@ -142,195 +125,87 @@ export class ScopePlugin implements KyselyPlugin {
           : `A scoped query builder is read-only (${node.kind.replace(/QueryNode$|Node$/, '')} refused): write through repositories`,
       )
     }
-    const collector = new ColumnCollector()
-    collector.transformNode(node, queryId)
-    const wanted = collector.all ? undefined : collector.names
-    const transformed = new ScopeTransformer(this, wanted).transformNode(node, queryId) as SelectQueryNode
+    const select = node as SelectQueryNode
+    const shape = this.#compiler ? shapeOf(select) : undefined
+    const cached = shape && this.#cached(select, shape, queryId)
+    if (cached) return cached
+    const { wanted, decoders } = this.#analyse(select)
+    const transformed = new ScopeTransformer({
+      model: (t) => this.model(t),
+      source: (t) => this.source(t, wanted),
+    }).transformNode(select, queryId) as SelectQueryNode
     SCOPED_NODES.add(transformed)
-    const decoders = outputFields(node as SelectQueryNode, this)
     if (decoders.size > 0) this.#decoders.set(queryId, decoders)
     return transformed
+  }
+
+  #analyse(node: SelectQueryNode): Pick<ShapeEntry, 'wanted' | 'wantedKey' | 'decoders'> {
+    const collector = new ColumnCollector()
+    collector.transformNode(node)
+    const wanted = collector.all ? undefined : collector.names
+    return { wanted, wantedKey: wantedKeyOf(wanted), decoders: outputFields(node, (t) => this.model(t)) }
+  }
+
+  /** The query compiled from its shape's template (built on the first call); undefined when it cannot be cached. */
+  #cached(node: SelectQueryNode, shape: Shape, queryId: QueryId): RootOperationNode | undefined {
+    const key = this.#prefix + shape.key
+    const entry = SHAPES.get(key) ?? SHAPES.set(key, { ...this.#analyse(node), templates: new Bounded(16) })
+    if (entry.fresh) return undefined
+    let sources = entry.tables?.map((t) => this.#source(t, entry.wanted, entry.wantedKey))
+    let template = sources && entry.templates.get(textKey(sources))
+    if (!template) {
+      const built = this.#template(node, entry, queryId)
+      if (!built) {
+        entry.fresh = true
+        return undefined
+      }
+      const same = entry.tables?.length === built.tables.length && entry.tables.every((t, i) => built.tables[i] === t)
+      if (entry.tables && !same) return undefined
+      entry.tables = built.tables
+      sources = built.sources
+      template = entry.templates.set(textKey(sources), built.template)
+    }
+    const values = sources!.map((s) => s.values)
+    const result = Object.freeze({ ...node })
+    const parameters = Object.freeze(fill(template, shape.values, values))
+    COMPILED.set(result, Object.freeze({ query: result, queryId, sql: template.sql, parameters }))
+    SCOPED_NODES.add(result)
+    if (entry.decoders.size > 0) this.#decoders.set(queryId, entry.decoders)
+    return result
+  }
+
+  /** Compile the query once with slots for its values and for its sources' values. */
+  #template(node: SelectQueryNode, entry: ShapeEntry, queryId: QueryId) {
+    const tables: string[] = []
+    const sources: Source[] = []
+    const transformed = new ScopeTransformer({
+      model: (t) => this.model(t),
+      source: (t) => {
+        let i = tables.indexOf(t)
+        if (i < 0) {
+          i = tables.push(t) - 1
+          sources.push(this.#source(t, entry.wanted, entry.wantedKey))
+        }
+        return slotted(sources[i]!.node, i)
+      },
+    }).transformNode(withSlots(node), queryId) as SelectQueryNode
+    const compiled = this.#compiler!.compileQuery(transformed, queryId)
+    const template = templateOf(compiled.sql, compiled.parameters)
+    return template && { template, tables, sources }
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     const fields = this.#decoders.get(args.queryId)
     if (!fields) return args.result
-    const family = this.#family
+    const codec = this.#codec
     for (const row of args.result.rows) {
       for (const [key, f] of fields) {
         if (!Object.hasOwn(row, key)) continue
         const value = row[key]
         // NULL stays null (outer joins), everything else decodes as in records
-        row[key] = value === null || value === undefined ? null : decodeValue(f, value, family)
+        row[key] = value === null || value === undefined ? null : codec.decode(f, value)
       }
     }
     return args.result
   }
-}
-
-/**
- * The column names a query mentions anywhere; `all` when it selects `*` somewhere or contains raw
- * SQL (which may name any column), so derived tables must expose every property.
- */
-class ColumnCollector extends OperationNodeTransformer {
-  readonly names = new Set<string>()
-  all = false
-
-  protected override transformColumn(node: ColumnNode, queryId?: QueryId): ColumnNode {
-    this.names.add(node.column.name)
-    return super.transformColumn(node, queryId)
-  }
-
-  protected override transformSelectAll(node: SelectAllNode, queryId?: QueryId): SelectAllNode {
-    this.all = true
-    return super.transformSelectAll(node, queryId)
-  }
-
-  protected override transformRaw(node: RawNode, queryId?: QueryId): RawNode {
-    this.all = true
-    return super.transformRaw(node, queryId)
-  }
-}
-
-/** Walks one query; `#visible` holds the CTE names visible at the node being transformed. */
-class ScopeTransformer extends OperationNodeTransformer {
-  readonly #plugin: ScopePlugin
-  readonly #wanted: ReadonlySet<string> | undefined
-  #visible: ReadonlySet<string> = new Set()
-
-  constructor(plugin: ScopePlugin, wanted: ReadonlySet<string> | undefined) {
-    super()
-    this.#plugin = plugin
-    this.#wanted = wanted
-  }
-
-  protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
-    const withNode = node.with
-    if (!withNode) return super.transformSelectQuery(node, queryId)
-    const outer = this.#visible
-    const names = withNode.expressions.map((e) => e.name.table.table.identifier.name)
-    // a CTE sees the ones before it (all of them under RECURSIVE), never a table of the same name
-    const expressions = withNode.expressions.map((cte, i) => {
-      this.#visible = new Set([...outer, ...(withNode.recursive ? names : names.slice(0, i))])
-      return this.transformNode(cte, queryId)
-    })
-    this.#visible = new Set([...outer, ...names])
-    try {
-      const { with: _, ...rest } = node
-      const body = super.transformSelectQuery(rest, queryId)
-      return Object.freeze({ ...body, with: Object.freeze({ ...withNode, expressions: Object.freeze(expressions) }) })
-    } finally {
-      this.#visible = outer
-    }
-  }
-
-  protected override transformFrom(node: FromNode, queryId?: QueryId): FromNode {
-    return Object.freeze({ ...node, froms: Object.freeze(node.froms.map((f) => this.#relation(f, queryId))) })
-  }
-
-  protected override transformJoin(node: JoinNode, queryId?: QueryId): JoinNode {
-    const on = node.on ? (this.transformNode(node.on, queryId) as JoinNode['on']) : undefined
-    return Object.freeze({ ...node, table: this.#relation(node.table, queryId), ...(on && { on }) })
-  }
-
-  /** A table read: a model becomes its scoped derived table, a visible CTE stays, anything else is refused. */
-  #relation(node: OperationNode, queryId?: QueryId): OperationNode {
-    if (node.kind === 'TableNode') return this.#table(node as TableNode, undefined)
-    if (node.kind === 'AliasNode' && (node as AliasNode).node.kind === 'TableNode') {
-      const alias = node as AliasNode
-      return this.#table(alias.node as TableNode, nameOf(alias.alias))
-    }
-    return this.transformNode(node, queryId)
-  }
-
-  #table(node: TableNode, alias: string | undefined): OperationNode {
-    const schema = node.table.schema?.name
-    const name = node.table.identifier.name
-    const model = this.#plugin.model(name)
-    if (schema === undefined && this.#visible.has(name)) {
-      return alias === undefined ? node : AliasNode.create(node, IdentifierNode.create(alias))
-    }
-    if (!model || (schema !== undefined && schema !== model.schema)) {
-      const shown = schema === undefined ? name : `${schema}.${name}`
-      refuse(`Table "${shown}" is not one of this scoped query's models`, ['table', shown])
-    }
-    return AliasNode.create(this.#plugin.source(name, this.#wanted), IdentifierNode.create(alias ?? name))
-  }
-
-  protected override transformInsertQuery(_node: InsertQueryNode): InsertQueryNode {
-    return refuse(`A scoped query builder is read-only (insert refused): write through repositories`)
-  }
-
-  protected override transformUpdateQuery(_node: UpdateQueryNode): UpdateQueryNode {
-    return refuse(`A scoped query builder is read-only (update refused): write through repositories`)
-  }
-
-  protected override transformDeleteQuery(_node: DeleteQueryNode): DeleteQueryNode {
-    return refuse(`A scoped query builder is read-only (delete refused): write through repositories`)
-  }
-
-  protected override transformMergeQuery(_node: MergeQueryNode): MergeQueryNode {
-    return refuse(`A scoped query builder is read-only (merge refused): write through repositories`)
-  }
-}
-
-/**
- * The output columns of a query that are record properties, with their fields, so rows decode like
- * records: `contracts.monthlyFee`, `c.monthlyFee as fee`, `selectAll()`, `selectAll('contracts')`, and
- * bare names that exactly one model of the FROM/JOIN list has. Expressions are left as the driver gives them.
- */
-function outputFields(node: SelectQueryNode, plugin: ScopePlugin): Map<string, FieldDef> {
-  const relations = new Map<string, ModelDef>()
-  const add = (rel: OperationNode) => {
-    let table = rel
-    let alias: string | undefined
-    if (rel.kind === 'AliasNode') {
-      table = (rel as AliasNode).node
-      alias = nameOf((rel as AliasNode).alias)
-    }
-    if (table.kind !== 'TableNode') return
-    const name = (table as TableNode).table.identifier.name
-    const model = plugin.model(name)
-    if (model) relations.set(alias ?? name, model)
-  }
-  for (const f of node.from?.froms ?? []) add(f)
-  for (const j of node.joins ?? []) add(j.table)
-  const out = new Map<string, FieldDef>()
-  const field = (table: string | undefined, column: string): FieldDef | undefined => {
-    if (table !== undefined) return relations.get(table)?.byName.get(column)
-    const found = [...relations.values()].map((m) => m.byName.get(column)).filter((f) => f !== undefined)
-    return found.length === 1 ? found[0] : undefined
-  }
-  const reference = (n: OperationNode): { table?: string; column?: string; all?: boolean } | undefined => {
-    if (n.kind === 'ColumnNode') return { column: (n as unknown as { column: IdentifierNode }).column.name }
-    if (n.kind === 'SelectAllNode') return { all: true }
-    if (n.kind === 'ReferenceNode') {
-      const r = n as unknown as { table?: TableNode; column: OperationNode }
-      const table = r.table?.table.identifier.name
-      if (r.column.kind === 'SelectAllNode') return { ...(table !== undefined && { table }), all: true }
-      return {
-        ...(table !== undefined && { table }),
-        column: (r.column as unknown as { column: IdentifierNode }).column.name,
-      }
-    }
-    return undefined
-  }
-  for (const selection of (node.selections ?? []) as SelectionNode[]) {
-    let target = selection.selection as OperationNode
-    let as: string | undefined
-    if (target.kind === 'AliasNode') {
-      as = nameOf((target as AliasNode).alias)
-      target = (target as AliasNode).node
-    }
-    const ref = reference(target)
-    if (!ref) continue
-    if (ref.all) {
-      const models = ref.table !== undefined ? [relations.get(ref.table)] : [...relations.values()]
-      for (const m of models) for (const f of m?.fields ?? []) out.set(f.name, f)
-      continue
-    }
-    const f = field(ref.table, ref.column!)
-    if (f) out.set(as ?? ref.column!, f)
-  }
-  return out
 }

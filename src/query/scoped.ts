@@ -3,9 +3,11 @@ import type { Database } from '../db/database.js'
 import { TenantNotConfiguredError, ValidationError } from '../errors.js'
 import { ModelContext } from '../mapping/model-context.js'
 import { isModel, type Model } from '../model/define-model.js'
-import { requireDate } from '../repository/records.js'
+import { any, boolean, instant, readOptions } from '../repository/input.js'
 import { Scope } from '../scope/scope.js'
-import { SCOPED_NODES, type ScopedTable, ScopePlugin } from './plugin.js'
+import { cachingCompiler, contextId, SCOPED_NODES, ScopePlugin } from './plugin.js'
+import { Bounded } from './shape.js'
+import type { ScopedTable } from './source.js'
 import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './types.js'
 
 const contexts = new WeakMap<Model, Map<string, ModelContext>>()
@@ -23,6 +25,9 @@ function contextOf(model: Model, db: Database): ModelContext {
   }
   return ctx
 }
+
+/** What db.scoped() takes besides the models; tenants are checked by each model's Scope. */
+const SCOPED_OPTIONS = { tenantId: any, tenantIds: any, asOf: instant, includeDeleted: boolean }
 
 const invalid = (message: string, path: (string | number)[]): never => {
   throw new ValidationError(message, [{ code: 'custom', message, path }])
@@ -69,40 +74,63 @@ export function createScoped<const Ms extends readonly Model[]>(
   if (!Array.isArray(models) || models.length === 0)
     invalid('db.scoped() takes a non-empty array of models', ['models'])
   if (typeof options !== 'object' || options === null) invalid('db.scoped() takes an options object', ['options'])
-  const known = new Set(['tenantId', 'tenantIds', 'asOf', 'includeDeleted'])
-  for (const key of Object.keys(options)) if (!known.has(key)) invalid(`unknown option "${key}"`, [key])
-  if (options.includeDeleted !== undefined && typeof options.includeDeleted !== 'boolean') {
-    invalid('includeDeleted must be true or false', ['includeDeleted'])
-  }
-  const asOf = options.asOf === undefined ? undefined : requireDate(options.asOf, 'asOf')
-  const tables = new Map<string, ScopedTable>()
-  const tenantScope = {
-    ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
-    ...(options.tenantIds !== undefined && { tenantIds: options.tenantIds }),
-  }
+  const read = readOptions(options, SCOPED_OPTIONS, 'db.scoped() options') as ScopedOptions
   models.forEach((model, i) => {
     if (!isModel(model)) invalid('not a model (use defineModel)', ['models', i])
+  })
+  // the same models and scope on the same database: the same (immutable) query builder
+  let known = builders.get(db)
+  if (!known) {
+    known = new Bounded(64)
+    builders.set(db, known)
+  }
+  const key = builderKey(db, models, read)
+  const cached = known.get(key)
+  if (cached) return cached as ScopedQueryCreator<ScopedTables<Ms>>
+  // a copy: the caller may change their Date later, the builder is keyed by its time now
+  const asOf = read.asOf === undefined ? undefined : new Date(read.asOf.getTime())
+  const tables = new Map<string, ScopedTable>()
+  const tenantScope = {
+    ...(read.tenantId !== undefined && { tenantId: read.tenantId }),
+    ...(read.tenantIds !== undefined && { tenantIds: read.tenantIds }),
+  }
+  models.forEach((model, i) => {
     const def = model.def
     if (tables.has(def.table)) invalid(`table "${def.table}" is given twice`, ['models', i])
     const scope = new Scope(def, def.multiTenant ? tenantScope : {})
     tables.set(def.table, { ctx: contextOf(model, db), scope })
   })
   if (
-    (options.tenantId !== undefined || options.tenantIds !== undefined) &&
+    (read.tenantId !== undefined || read.tenantIds !== undefined) &&
     ![...tables.values()].some((t) => t.ctx.def.multiTenant)
   ) {
     throw new TenantNotConfiguredError('None of these models is multi-tenant: do not give a tenant scope')
   }
-  const plugin = new ScopePlugin(tables, { asOf, includeDeleted: options.includeDeleted === true }, db.dialect.family)
   const dialect = db.dialect
+  const settings = { asOf, includeDeleted: read.includeDeleted === true }
+  const plugin = new ScopePlugin(tables, settings, dialect.codec, dialect.createQueryCompiler())
   const kysely = new Kysely<ScopedTables<Ms>>({
     dialect: {
       createDriver: () => scopedDriver(db),
-      createQueryCompiler: () => dialect.createQueryCompiler(),
+      createQueryCompiler: () => cachingCompiler(dialect.createQueryCompiler()),
       createAdapter: () => dialect.createAdapter(),
       createIntrospector: () => invalid('A scoped query builder has no introspection', []),
     },
     plugins: [plugin],
   })
-  return kysely as unknown as ScopedQueryCreator<ScopedTables<Ms>>
+  return known.set(key, kysely) as unknown as ScopedQueryCreator<ScopedTables<Ms>>
+}
+
+const builders = new WeakMap<Database, Bounded<string, unknown>>()
+
+/** Models (their engine contexts) and the exact scope values: two scopes share a builder only when equal. */
+function builderKey(db: Database, models: readonly Model[], read: ScopedOptions): string {
+  const id = (v: unknown) => `${typeof v}:${String(v)}`
+  return JSON.stringify([
+    models.map((m) => contextId(contextOf(m, db))),
+    read.tenantId === undefined ? null : id(read.tenantId),
+    read.tenantIds === undefined ? null : Array.isArray(read.tenantIds) ? read.tenantIds.map(id) : id(read.tenantIds),
+    read.asOf === undefined ? null : read.asOf.getTime(),
+    read.includeDeleted === true,
+  ])
 }

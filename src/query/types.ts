@@ -11,6 +11,12 @@ export type ScopedTables<Ms extends readonly Model[]> = { [M in Ms[number] as Ta
 /** The row type of a CTE body. */
 type CteRow<E> = E extends (creator: never) => infer Q ? (Q extends Expression<infer O> ? O : never) : never
 
+/** `'tree(id, parentId)'` ⇒ `'tree'`. */
+type CteName<N extends string> = N extends `${infer T}(${string})` ? T : N
+type CteColumnNames<L extends string> = L extends `${infer C}, ${infer R}` ? C | CteColumnNames<R> : L
+/** The columns a recursive CTE's name lists, as its own body sees them (their types come from the body). */
+type CteColumns<N extends string> = N extends `${string}(${infer L})` ? { [C in CteColumnNames<L>]: unknown } : never
+
 /** What `db.scoped(...)` takes besides the models. */
 export interface ScopedOptions {
   /** Strict scope: one tenant. */
@@ -43,4 +49,12 @@ export interface ScopedQueryCreator<DB> {
     name: N,
     expression: E,
   ): ScopedQueryCreator<DB & { [K in N]: CteRow<E> }>
+  /**
+   * A recursive common table expression, named with its columns (`'tree(id, parentId)'`): its body
+   * may read itself; every model table it reads is scoped like the main query.
+   */
+  withRecursive<
+    N extends `${string}(${string})`,
+    E extends (creator: ScopedQueryCreator<DB & { [K in CteName<N>]: CteColumns<N> }>) => Expression<unknown>,
+  >(name: N, expression: E): ScopedQueryCreator<DB & { [K in CteName<N>]: CteRow<E> }>
 }

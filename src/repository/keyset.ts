@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto'
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import type { ModelContext } from '../mapping/model-context.js'
 import { valueType } from '../model/codec.js'
-import type { FieldDef } from '../model/define-model.js'
+import type { FieldDef, ModelDef } from '../model/define-model.js'
+import { constraintName } from '../schema/names.js'
 import { and, type Id } from '../scope/scope.js'
-import { type Fragment, join, q } from '../sql/fragment.js'
+import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
 import { stableKey } from './cache.js'
 import { compileWhere, type OrderItem, orderItems } from './where.js'
 
@@ -42,6 +43,8 @@ export class Keyset {
   readonly items: readonly OrderItem[]
   readonly #ctx: ModelContext
   readonly #binding: string
+  /** The model's index that holds the page in order, when it has one (see `table`). */
+  readonly index: string | undefined
 
   constructor(ctx: ModelContext, query: KeysetQuery) {
     this.#ctx = ctx
@@ -58,6 +61,8 @@ export class Keyset {
     }
     if (issues.length) throw new ValidationError('Invalid orderBy', issues)
     const { def } = ctx
+    // one tenant (or none): the index range starts at the cursor; several tenants interleave, no index order helps
+    this.index = !def.multiTenant || query.strict ? keysetIndex(def, this.items) : undefined
     this.#binding = stableKey({
       m: `${def.schema ?? ''}.${def.table}`,
       w: query.where ?? null,
@@ -66,6 +71,15 @@ export class Keyset {
       a: query.asOf ? query.asOf.toISOString() : null,
       d: query.includeDeleted,
     })
+  }
+
+  /**
+   * The model's table as `alias`, for a page read from the current rows: with the dialect's hint to
+   * read the keyset index in order where the engine needs one (MariaDB; see Dialect.orderedIndexHint).
+   */
+  table(alias: string): Fragment {
+    const hint = this.index === undefined ? '' : this.#ctx.dialect.orderedIndexHint(this.index)
+    return hint ? q`${this.#ctx.main} AS ${id(alias)} ${raw(hint)}` : q`${this.#ctx.main} AS ${id(alias)}`
   }
 
   #digest(payload: string): string {
@@ -130,7 +144,7 @@ export class Keyset {
         throw error
       }
     }
-    const nullsLast = ({ dir }: OrderItem) => (ctx.pg ? dir === 'asc' : dir === 'desc')
+    const nullsLast = ({ dir }: OrderItem) => ctx.dialect.readSql.nullsLastAscending === (dir === 'asc')
     const beyond = (item: OrderItem, v: unknown): Fragment | undefined => {
       const { f, dir } = item
       if (v === null) return nullsLast(item) ? undefined : where(f, { isNull: false })
@@ -163,6 +177,27 @@ export class Keyset {
           : where(first.f, { [first.dir === 'asc' ? 'gte' : 'lte']: v0 })
     return bound ? and([bound, any]) : any
   }
+}
+
+/**
+ * The name of a model index (plain, declared in `indexes`) whose columns start with the tenant (on
+ * multi-tenant models) and then the sort keys in order, `id` last: the index a keyset page reads
+ * as one ordered range. Sort keys in mixed directions are not one range of an ascending index.
+ */
+export function keysetIndex(def: ModelDef, items: readonly OrderItem[]): string | undefined {
+  if (items.some((i) => i.dir !== items[0]!.dir)) return undefined
+  const wanted = [
+    ...(def.tenantField ? [def.byName.get(def.tenantField)!.column] : []),
+    ...items.map((i) => i.f.column),
+  ]
+  const index = def.indexes.find(
+    (idx) =>
+      !idx.unique &&
+      idx.where === undefined &&
+      (idx.method ?? 'btree') === 'btree' &&
+      wanted.every((column, i) => idx.columns[i] === column),
+  )
+  return index && (index.name ?? constraintName(def.table, index.columns, 'idx'))
 }
 
 /** AND without parentheses around a single predicate. */

@@ -149,6 +149,8 @@ export interface Selection {
   readonly filter: readonly Fragment[]
   readonly includeDeleted?: boolean | undefined
   readonly asOf?: Date | undefined
+  /** The main table as read without asOf, when it differs from `main AS r` (a keyset page's index hint). */
+  readonly table?: Fragment | undefined
 }
 
 const selected = (scope: Scope, s: Selection) => and([...scope.read('r', s.includeDeleted), ...s.filter])
@@ -167,7 +169,8 @@ export function listPlan(
 }
 
 function* readList(ctx: ModelContext, scope: Scope, selection: Selection, tail: Fragment): PlanSteps<Row[]> {
-  const source = yield* readSource(ctx, scope, selection.asOf)
+  const source =
+    selection.asOf === undefined && selection.table ? selection.table : yield* readSource(ctx, scope, selection.asOf)
   const where = selected(scope, selection)
   const { rows } = yield compile(q`SELECT ${ctx.select('r')} FROM ${source} WHERE ${where} ${tail}`, ctx.dialect)
   return rows.map((r) => ctx.decode(r))
@@ -247,7 +250,8 @@ export async function page<M extends Model>(r: ReadContext, options: PageOptions
     includeDeleted,
   })
   if (options.after !== undefined && options.after !== null) filter.push(keyset.after(options.after, 'r'))
-  const selection = { filter, includeDeleted, asOf: options.asOf }
+  // without asOf the table is read through the keyset's index (an index hint where the engine needs one)
+  const selection = { filter, includeDeleted, asOf: options.asOf, table: keyset.table('r') }
   const rows = await execute(r.db, listPlan(r.ctx, r.scope, selection, orderByFragment(keyset.items, 'r'), limit + 1))
   const records = rows.slice(0, limit) as ModelRecord<M>[]
   const next = rows.length > limit ? keyset.cursor(records[limit - 1] as Record<string, unknown>) : null

@@ -1,5 +1,5 @@
 import type { ModelContext } from '../mapping/model-context.js'
-import { decodeValue, fromAuditJson } from '../model/codec.js'
+import { fromAuditJson } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { AUDIT_COLUMNS as A } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
@@ -65,17 +65,17 @@ function decodeEntry(ctx: ModelContext, r: Row): Entry {
   const tenant = def.system.tenant
   const field = typeof r[A.fieldName] === 'string' ? def.byName.get(r[A.fieldName] as string) : undefined
   const decode = (v: unknown) => fromAuditJson(field, typeof v === 'string' ? JSON.parse(v) : null)
-  const family = ctx.dialect.family
+  const codec = ctx.dialect.codec
   return {
     auditId: Number(r[A.auditId]),
     recordId: r[A.recordId] as string,
-    tenantId: tenant ? decodeValue(tenant, r[tenant.column], family) : null,
+    tenantId: tenant ? codec.decode(tenant, r[tenant.column]) : null,
     fieldName: (r[A.fieldName] as string | null) ?? null,
     oldValue: decode(r[A.oldValue]),
     newValue: decode(r[A.newValue]),
     operation: r[A.operation] as AuditOperation,
     changedAt: r[A.changedAt] as Date,
-    changedBy: decodeValue(def.system.createdBy!, r[A.changedBy], family) ?? null,
+    changedBy: codec.decode(def.roles.createdBy, r[A.changedBy]) ?? null,
     transactionId: r[A.transactionId] as string,
   }
 }

@@ -22,6 +22,13 @@ const fields = {
 const Items = defineModel({ table: 'page_items', temporal: 'none', fields })
 const Audited = defineModel({ table: 'page_audited', temporal: 'copy_on_change', fields })
 const Versioned = defineModel({ table: 'page_versions', temporal: 'scd2', fields })
+// with the indexes keyset pages read in order: (tenant, sort keys…, id)
+const Indexed = defineModel({
+  table: 'page_indexed',
+  temporal: 'none',
+  fields,
+  indexes: [{ columns: ['tenantId', 'createdAt', 'id'] }, { columns: ['tenantId', 'grp', 'id'] }],
+})
 
 type Item = { id: string; grp: number; label: string | null; score?: number; amount: string; tenantId: string }
 type Key = 'grp' | 'label' | 'score' | 'amount'
@@ -69,14 +76,14 @@ describeEngines('pages and streams', (ctx) => {
   }
 
   beforeAll(async () => {
-    await createTables(ctx.db, [Items, Audited, Versioned])
+    await createTables(ctx.db, [Items, Audited, Versioned, Indexed])
     const input = (i: number) => ({
       grp: i % 4,
       label: LABELS[i % LABELS.length]!,
       ...(i % 3 === 0 ? {} : { score: (i * 7) % 5 }),
       amount: `${(i * 13) % 9}.50`,
     })
-    for (const Model of [Items, Audited, Versioned]) {
+    for (const Model of [Items, Audited, Versioned, Indexed]) {
       // one createMany: every record shares createdAt (ties on the default order)
       await ctx.db
         .repository(Model, { tenantId: T1, userId: U1 })
@@ -280,5 +287,36 @@ describeEngines('pages and streams', (ctx) => {
     for await (const r of repo.stream({ orderBy: [{ label: 'asc' }, { grp: 'asc' }], asOf: then, batchSize: 7 }))
       streamed.push((r as unknown as Item).id)
     expect(streamed).toEqual(before.map((r) => r.id))
+  })
+
+  it('reads the keyset index as one range from the cursor (MySQL/MariaDB: forced), in the order of list()', async () => {
+    const repo = ctx.db.repository(Indexed, { tenantId: T1 })
+    for (const orderBy of [undefined, [{ grp: 'asc' }], [{ grp: 'desc' }, { id: 'desc' }]] as const) {
+      const query = (orderBy ? { orderBy } : {}) as never
+      const { records } = await walk(repo, query, 4)
+      const listed = (await repo.list({ ...(query as object), limit: 1_000 })) as unknown as Item[]
+      expect(records.map((r) => r.id)).toEqual(listed.map((r) => r.id))
+    }
+    // the statement of a page after a cursor, and its plan
+    const first = await repo.page({ orderBy: { grp: 'asc' }, limit: 10 })
+    const run = ctx.db.run.bind(ctx.db)
+    const seen: { sql: string; parameters: readonly unknown[] }[] = []
+    ctx.db.run = ((statement, control) => {
+      seen.push(statement)
+      return run(statement, control)
+    }) as typeof ctx.db.run
+    try {
+      await repo.page({ orderBy: { grp: 'asc' }, limit: 10, after: first.next })
+    } finally {
+      ctx.db.run = run
+    }
+    const page = seen.find((s) => /page_indexed/.test(s.sql))!
+    if (ctx.family === 'mysql') {
+      expect(page.sql).toContain('FORCE INDEX (`page_indexed_tenant_id_grp_id_idx`)')
+      const { rows } = await ctx.db.run({ sql: `EXPLAIN ${page.sql}`, parameters: page.parameters })
+      expect(rows[0]).toMatchObject({ key: 'page_indexed_tenant_id_grp_id_idx', type: 'range' })
+    } else {
+      expect(page.sql).not.toContain('INDEX')
+    }
   })
 })

@@ -170,6 +170,38 @@ describeEngines('scoped queries (db.scoped)', (ctx) => {
     expect(t2.every((r) => r.tenantId === T2)).toBe(true)
   })
 
+  it('one query shape run for two tenants and two instants, interleaved, reads each scope only', async () => {
+    // the shape is compiled once (shape cache); every run must carry its own scope's values
+    const shape = (r: ReturnType<typeof t1>, fee: string) =>
+      r
+        .selectFrom('sq_contracts')
+        .innerJoin('sq_customers', 'sq_customers.id', 'sq_contracts.customerId')
+        .select(['sq_contracts.tenantId', 'sq_contracts.title', 'sq_customers.name'])
+        .where('sq_contracts.monthlyFee', '>', fee)
+        .orderBy('sq_contracts.title')
+        .execute()
+    const scopes = {
+      a: () => t1(),
+      b: () => ctx.db.scoped(MODELS, { tenantId: T2 }),
+      aThen: () => t1({ asOf: beforeRename }),
+      both: () => ctx.db.scoped(MODELS, { tenantIds: [T1, T2] }),
+    }
+    const expected = {
+      a: ['k1 a|Acme renamed'],
+      b: ['k1 b|Acme b', 'k3 b|Globex b'],
+      aThen: ['k1 a|Acme a', 'k3 a|Globex a'],
+      both: ['k1 a|Acme renamed', 'k1 b|Acme b', 'k3 b|Globex b'],
+    }
+    for (let round = 0; round < 3; round++) {
+      for (const name of ['a', 'b', 'aThen', 'both', 'b', 'a'] as const) {
+        const rows = await shape(scopes[name](), '100.00')
+        expect({ name, rows: rows.map((r) => `${r.title}|${r.name}`).sort() }).toEqual({ name, rows: expected[name] })
+        if (name === 'a' || name === 'aThen') expect(rows.every((r) => r.tenantId === T1)).toBe(true)
+        if (name === 'b') expect(rows.every((r) => r.tenantId === T2)).toBe(true)
+      }
+    }
+  })
+
   it('non-tenant models are read as they are', async () => {
     const rows = await t1().selectFrom('sq_countries').select(['code', 'name']).execute()
     expect(rows).toEqual([{ code: 'DE', name: 'Germany' }])

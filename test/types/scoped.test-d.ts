@@ -8,6 +8,10 @@ const Contract = defineModel({
   temporal: 'scd2',
   fields: { customerId: z.uuid(), monthlyFee: field(z.string(), { precision: 10, scale: 2 }) },
 })
+const Category = defineModel({
+  table: 'categories',
+  fields: { name: z.string().max(100), parentId: z.uuid().nullable() },
+})
 declare const db: Database
 
 describe('db.scoped', () => {
@@ -24,6 +28,32 @@ describe('db.scoped', () => {
     r.selectFrom('secrets')
     // @ts-expect-error: columns are record properties, not column names
     r.selectFrom('contracts').select('monthly_fee')
+  })
+
+  it('types a recursive CTE by its column list and the body that defines it', () => {
+    const r = db.scoped([Category], { tenantId: 'x' })
+    const q = r
+      .withRecursive('tree(id, name)', (qb) =>
+        qb
+          .selectFrom('categories')
+          .select(['id', 'name'])
+          .where('parentId', 'is', null)
+          .unionAll((eb) =>
+            eb
+              .selectFrom('categories')
+              .innerJoin('tree', 'tree.id', 'categories.parentId')
+              .select(['categories.id', 'categories.name']),
+          ),
+      )
+      .selectFrom('tree')
+      .select(['tree.id', 'tree.name'])
+    expectTypeOf<Awaited<ReturnType<typeof q.execute>>>().toEqualTypeOf<{ id: string; name: string }[]>()
+    // @ts-expect-error: a recursive CTE names its columns
+    r.withRecursive('tree', (qb) => qb.selectFrom('categories').select('id'))
+    // @ts-expect-error: only the listed columns exist while the body is defined
+    r.withRecursive('tree(id)', (qb) => qb.selectFrom('tree').select('name'))
+    // @ts-expect-error: not one of the models, inside the body too
+    r.withRecursive('tree(id)', (qb) => qb.selectFrom('secrets').select('id'))
   })
 
   it('offers no writes', () => {

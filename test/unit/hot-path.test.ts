@@ -6,7 +6,6 @@ import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
 import { postgresDialect } from '../../src/dialect/postgres/dialect.js'
 import { defineModel, field } from '../../src/index.js'
 import { ModelContext } from '../../src/mapping/model-context.js'
-import { decodeValue } from '../../src/model/codec.js'
 
 describe('statement kinds (no regular expression per statement)', () => {
   it.each([
@@ -141,9 +140,7 @@ describe('rows decoded in one pass', () => {
       deleted_by: null,
     }
     const record = ctx.decode(row)
-    const expected = Object.fromEntries(
-      Model.def.fields.map((f) => [f.name, decodeValue(f, row[f.column], dialect.family)]),
-    )
+    const expected = Object.fromEntries(Model.def.fields.map((f) => [f.name, dialect.codec.decode(f, row[f.column])]))
     expect(record).toEqual(expected)
     expect(Object.keys(record)).toEqual(Model.def.fields.map((f) => f.name))
     expect(record.big).toBe(9007199254740993n)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
+import { mariadbDialect, mysqlDialect } from '../../src/dialect/mysql/dialect.js'
 import { postgresDialect } from '../../src/dialect/postgres/dialect.js'
 import { defineModel, ValidationError } from '../../src/index.js'
 import { ModelContext } from '../../src/mapping/model-context.js'
@@ -65,5 +65,30 @@ describe('keyset cursors', () => {
       { ...base, orderBy: { n: 'desc' } },
     ]
     for (const other of others) expect(() => new Keyset(ctx, other).after(cursor, 'r')).toThrow(ValidationError)
+  })
+
+  it('reads the keyset index in order on MySQL/MariaDB (forced), as planned on PostgreSQL', () => {
+    const Paged = defineModel({
+      table: 'paged',
+      fields: { n: z.int(), label: z.string().max(20) },
+      indexes: [
+        { columns: ['tenantId', 'n'] },
+        { columns: ['tenantId', 'n', 'id'] },
+        { columns: ['tenantId', 'createdAt', 'id'], name: 'paged_recent' },
+      ],
+    })
+    const on = (dialect: typeof postgresDialect, orderBy: unknown, q: Partial<KeysetQuery> = {}) =>
+      compile(new Keyset(new ModelContext(Paged.def, dialect), { ...query(orderBy), ...q }).table('r'), dialect).sql
+    expect(on(mariadbDialect, { n: 'asc' })).toBe('`paged` AS `r` FORCE INDEX (`paged_tenant_id_n_id_idx`)')
+    expect(on(mariadbDialect, [{ n: 'desc' }, { id: 'desc' }])).toBe(
+      '`paged` AS `r` FORCE INDEX (`paged_tenant_id_n_id_idx`)',
+    )
+    expect(on(mysqlDialect, undefined)).toBe('`paged` AS `r` FORCE INDEX (`paged_recent`)')
+    expect(on(postgresDialect, { n: 'asc' })).toBe('"paged" AS "r"')
+    // no index holds the order: nothing to force
+    expect(on(mariadbDialect, { label: 'asc' })).toBe('`paged` AS `r`')
+    // mixed directions (id breaks ties ascending) are not one range of the index; several tenants interleave in it
+    expect(on(mariadbDialect, { n: 'desc' })).toBe('`paged` AS `r`')
+    expect(on(mariadbDialect, { n: 'asc' }, { strict: false, tenants: [T, R] })).toBe('`paged` AS `r`')
   })
 })

@@ -52,6 +52,7 @@ export const mysqlDialect: Dialect = Object.freeze({
   createQueryCompiler: () => new MysqlQueryCompiler(),
   placeholder: () => '?',
   quoteId: quoteMysqlId,
+  orderedIndexHint: (index: string) => `FORCE INDEX (${quoteMysqlId(index)})`,
   prepareParameter: prepareMysqlParameter,
   convertError: convertMysqlError,
   uuidsReadBackLowerCase: false,

@@ -9,5 +9,6 @@ export const mysqlReadSql: ReadSql = Object.freeze({
   },
   // each value is a placeholder; the protocol allows 65,535 per statement
   maxInList: 10_000,
+  nullsLastAscending: false,
   jsonText: (column: Fragment) => q`CAST(${column} AS CHAR)`,
 })

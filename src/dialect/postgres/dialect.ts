@@ -31,6 +31,7 @@ export const postgresDialect: Dialect = Object.freeze({
   createQueryCompiler: () => new PostgresQueryCompiler(),
   placeholder: (index: number) => `$${index}`,
   quoteId: quotePostgresId,
+  orderedIndexHint: () => '',
   prepareParameter: (value: unknown) => value,
   convertError: convertPostgresError,
   uuidsReadBackLowerCase: true,

@@ -26,5 +26,6 @@ export const postgresReadSql: ReadSql = Object.freeze({
     return negated ? q`${column} <> ALL(${array})` : q`${column} = ANY(${array})`
   },
   maxInList: undefined,
+  nullsLastAscending: true,
   jsonText: (column: Fragment) => q`${column}::text`,
 })
