@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs'
 import { extname, isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { FFStorageError } from '../errors.js'
 import { isModel, type Model } from '../model/define-model.js'
 
 /** What users write models in: loaded natively (JavaScript) or through jiti (TypeScript). */
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx'])
 
 /** A problem with the models module itself: the CLI prints it as one line. */
-export class ModelsModuleError extends Error {
-  override name = 'ModelsModuleError'
+export class ModelsModuleError extends FFStorageError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('MODELS_MODULE', message, options)
+  }
 }
 
 /**

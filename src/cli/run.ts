@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { FFStorageError } from '../errors.js'
 import { wantsColor } from './format.js'
 
 export interface CliIo {
@@ -133,8 +134,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 /** A usage mistake: printed as one line with a pointer to the command's help. */
-export class UsageError extends Error {
-  override name = 'UsageError'
+/** A command line the CLI cannot run: printed as one line, exit 1. */
+export class UsageError extends FFStorageError {
+  constructor(message: string) {
+    super('CLI_USAGE', message)
+  }
 }
 
 /** Options of one command through `util.parseArgs`; undefined when `--help` was printed. */

@@ -2,6 +2,7 @@ import { Database } from '../db/database.js'
 import type { Model } from '../model/define-model.js'
 import { observed } from './observed.js'
 import { Repository, type RepositoryOptions } from './repository.js'
+import type { RepositoryFor } from './types.js'
 
 declare module '../db/database.js' {
   interface Database {
@@ -12,8 +13,11 @@ declare module '../db/database.js' {
      *
      * @example
      * const users = db.repository(User, { tenantId: orgId, userId })
+     *
+     * The type offers the methods of the model's strategy only (see RepositoryFor): no audit trail
+     * on a `none` model, no versions on a copy_on_change one.
      */
-    repository<M extends Model>(model: M, options?: RepositoryOptions): Repository<M>
+    repository<M extends Model>(model: M, options?: RepositoryOptions): RepositoryFor<M>
   }
 }
 
@@ -23,6 +27,6 @@ Database.prototype.repository = function repository<M extends Model>(
   this: Database,
   model: M,
   options: RepositoryOptions = {},
-): Repository<M> {
-  return observed(new Repository(this, model, options), this.runtime.metrics)
+): RepositoryFor<M> {
+  return observed(new Repository(this, model, options), this.runtime.metrics) as RepositoryFor<M>
 }

@@ -21,12 +21,12 @@ type AnyRepo = Repository<Model>
 type Row = Record<string, unknown>
 
 /** Thrown for a request the studio refuses on its own (bad parameter, unknown model). */
-class StudioError extends Error {
+class StudioError extends FFStorageError {
   constructor(
     readonly status: 400 | 403 | 404 | 405,
     message: string,
   ) {
-    super(message)
+    super('STUDIO_REQUEST', message)
   }
 }
 

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
-import { type Database, TemporalStrategyError, ValidationError } from '../../src/index.js'
+import { type Database, type Repository, TemporalStrategyError, ValidationError } from '../../src/index.js'
 import { describeEngines } from '../helpers/engines.js'
 import { Audited, HardAudited, Plain, pause, sample, T1, T2, U1, U2, Versioned } from '../helpers/fixtures.js'
 import { createTables } from '../helpers/models.js'
@@ -9,8 +9,9 @@ type AnyModel = typeof Audited
 describeEngines('set operations (updateMany, deleteMany, restoreMany, upsert)', (ctx) => {
   beforeAll(() => createTables(ctx.db, [Plain, Audited, Versioned, HardAudited]))
   let n = 0
+  // the loops run one body over models of every strategy: the untyped-strategy repository type
   const repo = (m: AnyModel, tenantId = T1, userId = U1, db: Database = ctx.db) =>
-    db.repository(m, { tenantId, userId })
+    db.repository(m, { tenantId, userId }) as Repository<AnyModel>
   /** A fresh batch of records, tagged by a role no other test uses. */
   const seed = async (m: AnyModel, count: number, role: string, tenantId = T1) =>
     repo(m, tenantId).createMany(Array.from({ length: count }, () => sample(++n, { role })))

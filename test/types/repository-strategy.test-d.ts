@@ -20,10 +20,17 @@ const Versioned = defineModel({ table: 'versioned', temporal: 'scd2', fields })
 
 declare const db: Database
 declare const id: string
-/** What `db.repository(Model, scope)` returns once it is typed by strategy. */
-const repo = <M extends Model>(model: M) => db.repository(model, { tenantId: 't' }) as unknown as RepositoryFor<M>
+/** What `db.repository(Model, scope)` returns: typed by strategy. */
+const repo = <M extends Model>(model: M): RepositoryFor<M> => db.repository(model, { tenantId: 't' })
 
 describe('repository types by temporal strategy (issue #15)', () => {
+  it("db.repository() returns the repository of the model's strategy", () => {
+    expectTypeOf(db.repository(Plain, { tenantId: 't' })).toEqualTypeOf<RepositoryFor<typeof Plain>>()
+    expectTypeOf(db.repository(Audited, { tenantId: 't' })).not.toHaveProperty('getVersionHistory')
+    expectTypeOf(db.repository(Versioned, { tenantId: 't' })).not.toHaveProperty('getAuditHistory')
+    expectTypeOf(db.repository(Versioned, { tenantId: 't' })).toHaveProperty('revertTo')
+  })
+
   it('reads the strategy from the model type', () => {
     expectTypeOf<StrategyOf<typeof Plain>>().toEqualTypeOf<'none'>()
     expectTypeOf<StrategyOf<typeof NoneSaid>>().toEqualTypeOf<'none'>()

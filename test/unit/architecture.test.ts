@@ -120,6 +120,19 @@ describe('architecture', () => {
     expect(found).toEqual([])
   })
 
+  it('every error class extends FFStorageError (only errors.ts extends Error)', () => {
+    const found = files.flatMap((file) =>
+      name(file) === 'src/errors.ts'
+        ? []
+        : readFileSync(file, 'utf8')
+            .split('\n')
+            .flatMap((line, i) =>
+              /\bextends (Error|TypeError|RangeError)\b/.test(line) ? [`${name(file)}:${i + 1}`] : [],
+            ),
+    )
+    expect(found).toEqual([])
+  })
+
   it('source files stay short (one concept each)', () => {
     const long = files
       .map((file) => ({ file: name(file), lines: readFileSync(file, 'utf8').split('\n').length }))
