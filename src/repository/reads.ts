@@ -82,7 +82,7 @@ export function getPlan(
   const shape = (at ? 2 : 0) + (includeDeleted ? 1 : 0)
   let p = prepared.get(shape)
   if (!p) {
-    const where = and([q`r.${id(ctx.def.system.id!.column)} = ${READ_ID}`, ...scope.read('r', includeDeleted)])
+    const where = and([q`r.${id(ctx.def.roles.id.column)} = ${READ_ID}`, ...scope.read('r', includeDeleted)])
     const source = at ? versionAt(ctx, READ_ID, READ_AT) : q`${ctx.main} AS r`
     p = new Prepared(q`SELECT ${ctx.select('r')} FROM ${source} WHERE ${where}`, ctx.dialect)
     prepared.set(shape, p)
@@ -113,7 +113,7 @@ export function* readSource(
 
 /** `alias.id IN (ids)` (see inList: one array parameter where the dialect binds lists as one). */
 function idIn(ctx: ModelContext, alias: string, ids: readonly string[]): Fragment {
-  const f = ctx.def.system.id!
+  const f = ctx.def.roles.id
   return inList(ctx, f, q`${id(alias)}.${id(f.column)}`, false, ids)!
 }
 
@@ -208,7 +208,7 @@ export function getMany<M extends Model>(r: ReadContext, ids: readonly string[],
   return r.cached('getMany', [ids, options], async () => {
     const result = new Map<string, ModelRecord<M> | null>(ids.map((i) => [i, null]))
     if (ids.length === 0) return result
-    const idName = r.ctx.def.system.id!.name
+    const idName = r.ctx.def.roles.id.name
     const rows = await execute(r.db, getManyPlan(r.ctx, r.scope, [...new Set(ids)], options))
     for (const row of rows) result.set(row[idName] as string, row as ModelRecord<M>)
     return result

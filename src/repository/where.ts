@@ -222,7 +222,7 @@ export function orderItems(def: ModelDef, orderBy: unknown): OrderItem[] {
   })
   if (issues.length) throw new ValidationError('Invalid orderBy', issues)
   // ids are time-ordered (UUIDv7): the default `createdAt desc` breaks ties newest first too
-  const idField = def.system.id!
+  const idField = def.roles.id
   if (!items.some((i) => i.f === idField)) items.push({ f: idField, dir: orderBy === undefined ? 'desc' : 'asc' })
   return items
 }

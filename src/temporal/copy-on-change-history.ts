@@ -143,6 +143,7 @@ function* replayed(
 export function replayTrail(ctx: ModelContext, entries: readonly Entry[]): Record<string, unknown> | null {
   const def = ctx.def
   const s = def.system
+  const role = def.roles
   let state: Record<string, unknown> | null = null
   for (const e of entries) {
     if (e.operation === 'INSERT') {
@@ -150,8 +151,8 @@ export function replayTrail(ctx: ModelContext, entries: readonly Entry[]): Recor
         state = { id: e.recordId }
         if (s.tenant) state[s.tenant.name] = e.tenantId
         for (const f of def.userFields) state[f.name] = f.acceptsNull ? null : undefined
-        state[s.createdAt!.name] = e.changedAt
-        state[s.createdBy!.name] = e.changedBy
+        state[role.createdAt.name] = e.changedAt
+        state[role.createdBy.name] = e.changedBy
         if (s.deletedAt) {
           state[s.deletedAt.name] = null
           state[s.deletedBy!.name] = null
@@ -170,8 +171,8 @@ export function replayTrail(ctx: ModelContext, entries: readonly Entry[]): Recor
     }
     if (e.operation === 'DELETE' && s.deletedBy) state[s.deletedBy.name] = e.changedBy
     if (e.operation === 'RESTORE' && s.deletedBy) state[s.deletedBy.name] = null
-    state[s.updatedAt!.name] = e.changedAt
-    state[s.updatedBy!.name] = e.changedBy
+    state[role.updatedAt.name] = e.changedAt
+    state[role.updatedBy.name] = e.changedBy
   }
   return state
 }

@@ -20,12 +20,13 @@ export const MAX_LOOKUPS = 1_000
 
 function validity(ctx: ModelContext) {
   const s = ctx.def.system
-  return { idCol: id(s.id!.column), from: id(s.validFrom!.column), to: id(s.validTo!.column) }
+  const role = ctx.def.roles
+  return { idCol: id(role.id.column), from: id(s.validFrom!.column), to: id(s.validTo!.column) }
 }
 
 /** `alias.id IN (ids)` (one array parameter where the dialect binds lists as one). */
 function idIn(ctx: ModelContext, alias: string, ids: readonly string[]): Fragment {
-  const f: FieldDef = ctx.def.system.id!
+  const f: FieldDef = ctx.def.roles.id
   return ctx.dialect.readSql.inList(q`${id(alias)}.${id(f.column)}`, ids, false, () => ctx.castType(f))
 }
 
@@ -145,8 +146,9 @@ export function versionsPlan(
   versions?: readonly number[],
 ): Plan<Record<string, unknown>[]> {
   const s = ctx.def.system
+  const role = ctx.def.roles
   const v = id(s.version!.column)
-  const predicates = [q`r.${id(s.id!.column)} = ${recordId}`, scope.tenantPredicate('r')]
+  const predicates = [q`r.${id(role.id.column)} = ${recordId}`, scope.tenantPredicate('r')]
   if (versions !== undefined) predicates.push(q`r.${v} IN (${join(versions.map((n) => q`${n}`))})`)
   const statement = compile(
     q`SELECT ${ctx.select('r')} FROM (SELECT ${ctx.select('c')} FROM ${ctx.main} AS c UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.history} AS h) AS r
