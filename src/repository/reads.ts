@@ -22,6 +22,7 @@ import { Keyset } from './keyset.js'
 import { requireDate, requireUuid } from './records.js'
 import type { ListOptions, Page, PageOptions, ReadOptions, StreamOptions } from './types.js'
 import { checkPaging, compileOrderBy, compileWhere, inList, orderByFragment } from './where.js'
+import { cachedRead, type RepositoryCore } from './writes-core.js'
 
 /**
  * Plain reads (get, getMany, list, count, page, stream): validate the call, build a read plan (pure:
@@ -38,6 +39,17 @@ export interface ReadContext {
   /** The get-by-id statements of this repository, compiled once per shape (see getPlan). */
   readonly byId: Map<number, Prepared>
   cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T>
+}
+
+/** The read context of a repository, built once with it. */
+export function readContext(core: RepositoryCore): ReadContext {
+  return {
+    db: core.db,
+    ctx: core.ctx,
+    scope: core.scope,
+    byId: new Map(),
+    cached: (m, a, l) => cachedRead(core, m, a, l),
+  }
 }
 
 /** TemporalStrategyError unless the model uses `strategy` (before any SQL). */

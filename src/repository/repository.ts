@@ -23,7 +23,7 @@ import type {
   WriteOptions,
 } from './types.js'
 import { RecordWrites } from './writes.js'
-import { cachedRead, type RepositoryCore, repositoryCore } from './writes-core.js'
+import { type RepositoryCore, repositoryCore } from './writes-core.js'
 import { SetWrites } from './writes-many.js'
 import { upsert } from './writes-upsert.js'
 
@@ -46,6 +46,7 @@ export class Repository<M extends Model> {
   readonly #core: RepositoryCore<M>
   readonly #writes: RecordWrites<M>
   readonly #setWrites: SetWrites<M>
+  readonly #reads: ReadContext
 
   /** @internal use `db.repository(Model, scope)` */
   constructor(db: Database, model: M, options: RepositoryOptions = {}) {
@@ -54,14 +55,8 @@ export class Repository<M extends Model> {
     this.#core = core
     this.#writes = new RecordWrites(core)
     this.#setWrites = new SetWrites(core)
+    this.#reads = reads.readContext(core)
   }
-
-  /** Cached reads (see writes-core.ts `cachedRead`). */
-  #cached<T>(method: string, args: unknown, load: () => Promise<T>): Promise<T> {
-    return cachedRead(this.#core, method, args, load)
-  }
-
-  // ─── writes ───────────────────────────────────────────────────────────────────────────────────
 
   /** Create a record; returns it as stored (defaults applied, decimals in column scale). */
   create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
@@ -107,8 +102,6 @@ export class Repository<M extends Model> {
     return this.#writes.transferOwnership(id, newTenantId, options)
   }
 
-  // ─── set operations ──────────────────────────────────────────────────────────────────────────
-
   /**
    * Apply `patch` to every record matching `where` (live records in scope), atomically, audited like
    * `update` (one audit entry per changed field, one new version per changed scd2 record). Records
@@ -145,22 +138,6 @@ export class Repository<M extends Model> {
   upsert(input: ModelInput<M>, options: UpsertOptions<M>): Promise<ModelRecord<M>> {
     return upsert(this.#core, input, options)
   }
-
-  // ─── reads ────────────────────────────────────────────────────────────────────────────────────
-
-  /** What the read and history modules need of this repository (built once). */
-  get #reads(): ReadContext {
-    this.#readContext ??= {
-      db: this.#core.db,
-      ctx: this.#core.ctx,
-      scope: this.#core.scope,
-      byId: new Map(),
-      cached: (method, args, load) => this.#cached(method, args, load),
-    }
-    return this.#readContext
-  }
-
-  #readContext: ReadContext | undefined
 
   /** One record, or null. `asOf` (scd2) reads it as it was then. */
   get(id: string, options: ReadOptions = {}): Promise<ModelRecord<M> | null> {
@@ -206,8 +183,6 @@ export class Repository<M extends Model> {
     return reads.count<M>(this.#reads, options)
   }
 
-  // ─── copy_on_change ───────────────────────────────────────────────────────────────────────────
-
   /** Every audit entry of a record, in the order the changes were applied. */
   getAuditHistory(id: string): Promise<ModelAuditEntry<M>[]> {
     return history.auditHistory<M>(this.#reads, id)
@@ -235,8 +210,6 @@ export class Repository<M extends Model> {
   getStateAt(id: string, at: Date, options: { includeDeleted?: boolean } = {}): Promise<ModelRecord<M> | null> {
     return history.stateAt<M>(this.#reads, id, at, options)
   }
-
-  // ─── scd2 ─────────────────────────────────────────────────────────────────────────────────────
 
   /** Every version of a record, version ascending (deleted versions included). */
   getVersionHistory(id: string): Promise<ModelRecord<M>[]> {

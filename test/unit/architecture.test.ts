@@ -136,7 +136,8 @@ describe('architecture', () => {
   it('source files stay short (one concept each)', () => {
     const long = files
       .map((file) => ({ file: name(file), lines: readFileSync(file, 'utf8').split('\n').length }))
-      .filter((f) => f.lines > 300)
+      .filter((f) => f.lines > (f.file === 'src/repository/repository.ts' ? 250 : 300))
+    // the repository is a thin front over reads, writes and history: at most 250 lines
     expect(long).toEqual([])
   })
 })
