@@ -43,22 +43,22 @@ export class SetWrites<M extends Model> {
     options = readOptions(options, SET_WRITE_OPTIONS, 'deleteMany options') as SetWriteOptions
     const predicates = this.#setWhere(where, options, 'deleteMany')
     const actor = scope.actor(options.userId)
-    const s = def.system
-    if (!s.deletedAt) {
+    const s = def.roles.softDelete
+    if (!s) {
       const n = await execute(db, writePlans(ctx).deleteMany(scope, predicates, { actor, transactionId: uuidv7() }))
       if (n > 0) await written(this.#core)
       return n
     }
     const set = new Map<FieldDef, unknown>([
-      [s.deletedAt, NOW],
-      [s.deletedBy!, actor],
+      [s.at, NOW],
+      [s.by, actor],
     ])
     return this.#changeMany({
       where: predicates,
       filter: 'live',
       set,
       operation: 'DELETE',
-      audited: [s.deletedAt],
+      audited: [s.at],
       actor,
     })
   }
@@ -66,22 +66,22 @@ export class SetWrites<M extends Model> {
   async restoreMany(where: Where<M>, options: SetWriteOptions = {}): Promise<number> {
     const { def, scope } = this.#core
     options = readOptions(options, SET_WRITE_OPTIONS, 'restoreMany options') as SetWriteOptions
-    const s = def.system
-    if (!s.deletedAt) {
+    const s = def.roles.softDelete
+    if (!s) {
       throw new TemporalStrategyError(`restoreMany() needs a soft-delete model; ${def.table} has softDelete: false`)
     }
     const predicates = this.#setWhere(where, options, 'restoreMany')
     const actor = scope.actor(options.userId)
     const set = new Map<FieldDef, unknown>([
-      [s.deletedAt, null],
-      [s.deletedBy!, null],
+      [s.at, null],
+      [s.by, null],
     ])
     return this.#changeMany({
       where: predicates,
       filter: 'deleted',
       set,
       operation: 'RESTORE',
-      audited: [s.deletedAt],
+      audited: [s.at],
       actor,
     })
   }

@@ -168,18 +168,18 @@ export class RecordWrites<M extends Model> {
     id = requireUuid(id, 'id')
     options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const actor = scope.actor(options.userId)
-    const s = def.system
-    if (!s.deletedAt) {
+    const s = def.roles.softDelete
+    if (!s) {
       const plan = this.#plans.hardDelete(scope, id, { actor, transactionId: uuidv7() })
       const deleted = await execute(this.#core.db, plan)
       if (deleted) await written(this.#core)
       return deleted
     }
     const set = new Map<FieldDef, unknown>([
-      [s.deletedAt, NOW],
-      [s.deletedBy!, actor],
+      [s.at, NOW],
+      [s.by, actor],
     ])
-    const result = await this.#change(this.#request(id, 'live', 'DELETE', set, [s.deletedAt], actor))
+    const result = await this.#change(this.#request(id, 'live', 'DELETE', set, [s.at], actor))
     return result.state === 'changed'
   }
 
@@ -187,15 +187,14 @@ export class RecordWrites<M extends Model> {
     const { ctx, def, scope } = this.#core
     id = requireUuid(id, 'id')
     options = readOptions(options, WRITE_OPTIONS) as WriteOptions
-    const s = def.system
-    if (!s.deletedAt)
-      throw new TemporalStrategyError(`restore() needs a soft-delete model; ${def.table} has softDelete: false`)
+    const s = def.roles.softDelete
+    if (!s) throw new TemporalStrategyError(`restore() needs a soft-delete model; ${def.table} has softDelete: false`)
     const set = new Map<FieldDef, unknown>([
-      [s.deletedAt, null],
-      [s.deletedBy!, null],
+      [s.at, null],
+      [s.by, null],
     ])
     const actor = scope.actor(options.userId)
-    const result = await this.#change(this.#request(id, 'deleted', 'RESTORE', set, [s.deletedAt], actor))
+    const result = await this.#change(this.#request(id, 'deleted', 'RESTORE', set, [s.at], actor))
     // the plan locked the row whatever its state: missing means absent from the scope
     return result.state === 'missing' ? null : (ctx.decode(result.row) as ModelRecord<M>)
   }

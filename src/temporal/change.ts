@@ -1,5 +1,6 @@
 import { sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
+import { validityOf } from '../model/system-fields.js'
 import type { Scope } from '../scope/scope.js'
 import { empty, type Fragment, id, join, Prepared, q } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
@@ -58,7 +59,6 @@ function changeStatement(k: WriteKit, scope: Scope, r: ChangeRequest): Statement
  */
 function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
   const { ctx, strategy } = k
-  const s = ctx.def.system
   const role = ctx.def.roles
   const idCol = role.id.column
   const old = (f: FieldDef) => q`old.${id(f.column)}`
@@ -75,7 +75,7 @@ function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
         )
   const conditions = [q`(${any})`]
   if (state !== empty) conditions.push(state)
-  if (r.expectedVersion !== undefined) conditions.push(q`${old(s.version!)} = ${VERSION}`)
+  if (r.expectedVersion !== undefined) conditions.push(q`${old(validityOf(ctx.def).version)} = ${VERSION}`)
   const differs = join(conditions, ' AND ')
   const sets = [...r.set].map(([f, v]) => q`${id(f.column)} = ${newValue(f, v)}`)
   sets.push(
@@ -123,7 +123,7 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
   let ts = locked.ff_now as Date
   const floor = strategy.floorOf(locked)
   if (ts.getTime() < floor) ts = new Date(floor)
-  if (r.expectedVersion !== undefined && Number(locked[s.version!.column]) !== r.expectedVersion) {
+  if (r.expectedVersion !== undefined && Number(locked[validityOf(ctx.def).version.column]) !== r.expectedVersion) {
     return { state: 'unchanged', row: locked }
   }
   const changed = [...r.set].filter(([f, v]) => !sameValue(f, decoded(locked, f), v === NOW ? ts : codec.decode(f, v)))

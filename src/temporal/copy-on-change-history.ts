@@ -153,9 +153,10 @@ export function replayTrail(ctx: ModelContext, entries: readonly Entry[]): Recor
         for (const f of def.userFields) state[f.name] = f.acceptsNull ? null : undefined
         state[role.createdAt.name] = e.changedAt
         state[role.createdBy.name] = e.changedBy
-        if (s.deletedAt) {
-          state[s.deletedAt.name] = null
-          state[s.deletedBy!.name] = null
+        const soft = def.roles.softDelete
+        if (soft) {
+          state[soft.at.name] = null
+          state[soft.by.name] = null
         }
       }
     } else if (!state) {

@@ -1,6 +1,7 @@
 import type { ModelContext } from '../mapping/model-context.js'
 import { sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
+import { validityOf } from '../model/system-fields.js'
 import { CLOSED_BY } from '../schema/from-models.js'
 import { and, type Scope } from '../scope/scope.js'
 import { compile, type Fragment, id, join, q } from '../sql/fragment.js'
@@ -19,9 +20,8 @@ type Row = Record<string, unknown>
 export const MAX_LOOKUPS = 1_000
 
 function validity(ctx: ModelContext) {
-  const s = ctx.def.system
-  const role = ctx.def.roles
-  return { idCol: id(role.id.column), from: id(s.validFrom!.column), to: id(s.validTo!.column) }
+  const v = validityOf(ctx.def)
+  return { idCol: id(ctx.def.roles.id.column), from: id(v.from.column), to: id(v.to.column) }
 }
 
 /** `alias.id IN (ids)` (one array parameter where the dialect binds lists as one). */
@@ -145,9 +145,8 @@ export function versionsPlan(
   recordId: string,
   versions?: readonly number[],
 ): Plan<Record<string, unknown>[]> {
-  const s = ctx.def.system
   const role = ctx.def.roles
-  const v = id(s.version!.column)
+  const v = id(validityOf(ctx.def).version.column)
   const predicates = [q`r.${id(role.id.column)} = ${recordId}`, scope.tenantPredicate('r')]
   if (versions !== undefined) predicates.push(q`r.${v} IN (${join(versions.map((n) => q`${n}`))})`)
   const statement = compile(
@@ -175,15 +174,16 @@ export interface TimelineEntry {
 
 /** The timeline of decoded versions (as `versionsPlan` returns them). */
 export function timeline(ctx: ModelContext, versions: readonly Record<string, unknown>[]): TimelineEntry[] {
-  const s = ctx.def.system
+  const { version, from, to } = validityOf(ctx.def)
+  const deletedAt = ctx.def.roles.softDelete?.at
   return versions.map((v) => {
-    const validTo = v[s.validTo!.name] as Date | null
+    const validTo = v[to.name] as Date | null
     return {
-      version: v[s.version!.name] as number,
-      validFrom: v[s.validFrom!.name] as Date,
+      version: v[version.name] as number,
+      validFrom: v[from.name] as Date,
       validTo,
       isCurrent: validTo === null,
-      isDeleted: v[s.deletedAt!.name] !== null,
+      isDeleted: deletedAt !== undefined && v[deletedAt.name] !== null,
     }
   })
 }
@@ -213,7 +213,7 @@ function* compared(
   to: number,
 ): PlanSteps<{ comparison: Comparison } | { missing: number }> {
   const rows = yield* versions.steps()
-  const vName = ctx.def.system.version!.name
+  const vName = validityOf(ctx.def).version.name
   const a = rows.find((r) => r[vName] === from)
   const b = rows.find((r) => r[vName] === to)
   if (!a || !b) return { missing: !a ? from : to }

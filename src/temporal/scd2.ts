@@ -1,5 +1,6 @@
 import type { ModelContext } from '../mapping/model-context.js'
 import type { FieldDef } from '../model/define-model.js'
+import { validityOf } from '../model/system-fields.js'
 import { CLOSED_BY } from '../schema/from-models.js'
 import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
 import type { Row } from './requests.js'
@@ -12,9 +13,8 @@ import type { Strategy } from './strategy.js'
  * a change takes at least 1 ms after the version it closes. Purge removes every version.
  */
 export function scd2(ctx: ModelContext): Strategy {
-  const s = ctx.def.system
   const role = ctx.def.roles
-  const { version, validFrom, validTo } = s as Required<typeof s>
+  const { version, from: validFrom, to: validTo } = validityOf(ctx.def)
   const codec = ctx.dialect.codec
   const into = q`INSERT INTO ${ctx.history} (${ctx.columnList()}, ${id(CLOSED_BY)})`
   /** The closed version of a row: every column as it was, valid to `ts`. */
