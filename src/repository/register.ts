@@ -17,7 +17,7 @@ declare module '../db/database.js' {
      * The type offers the methods of the model's strategy only (see RepositoryFor): no audit trail
      * on a `none` model, no versions on a copy_on_change one.
      */
-    repository<M extends Model>(model: M, options?: RepositoryOptions): RepositoryFor<M>
+    repository<M extends Model>(model: M, options?: RepositoryOptions<M>): RepositoryFor<M>
   }
 }
 
@@ -26,7 +26,7 @@ declare module '../db/database.js' {
 Database.prototype.repository = function repository<M extends Model>(
   this: Database,
   model: M,
-  options: RepositoryOptions = {},
+  options: RepositoryOptions<M> = {},
 ): RepositoryFor<M> {
   return observed(new Repository(this, model, options), this.runtime.metrics) as RepositoryFor<M>
 }

@@ -1,6 +1,8 @@
 import type { Database } from '../db/database.js'
 import type { Model } from '../model/define-model.js'
 import type { ModelActorId, ModelInput, ModelKey, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
+import type { ScopeOptions } from '../scope/scope.js'
+import type { CacheOptions } from './cache.js'
 import * as history from './history.js'
 import type { ReadContext } from './reads.js'
 import * as reads from './reads.js'
@@ -49,9 +51,10 @@ export class Repository<M extends Model> {
   readonly #reads: ReadContext
 
   /** @internal use `db.repository(Model, scope)` */
-  constructor(db: Database, model: M, options: RepositoryOptions = {}) {
+  constructor(db: Database, model: M, options: RepositoryOptions<M> = {}) {
     this.model = model
-    const core = repositoryCore(db, model, options)
+    // the ids are checked against the model's id types at run time (Scope), whatever their static type
+    const core = repositoryCore(db, model, options as ScopeOptions & { readonly cache?: CacheOptions })
     this.#core = core
     this.#writes = new RecordWrites(core)
     this.#setWrites = new SetWrites(core)

@@ -1,6 +1,6 @@
 import type { Model } from '../model/define-model.js'
 import type { ModelActorId, ModelKey, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
-import type { Id, ScopeOptions } from '../scope/scope.js'
+import type { Id } from '../scope/scope.js'
 import type { AuditOperation } from '../temporal/requests.js'
 import type { CacheOptions } from './cache.js'
 import type { Repository } from './repository.js'
@@ -67,8 +67,18 @@ export interface StreamOptions<M extends Model> extends ReadOptions {
   readonly batchSize?: number
 }
 
-/** What `db.repository(Model, options)` takes: the tenant scope, the actor, and an optional cache. */
-export interface RepositoryOptions extends ScopeOptions {
+/**
+ * What `db.repository(Model, options)` takes: the tenant scope, the actor, and an optional cache.
+ * Typed by the model: tenant ids of its `tenantIdType`, the user id of its `actorIdType` (checked
+ * at run time as well).
+ */
+export interface RepositoryOptions<M extends Model = Model> {
+  /** Strict scope: one tenant; every read filters on it and every write uses it. */
+  readonly tenantId?: ModelTenantId<M>
+  /** Permissive scope: reads use IN (…); single-record operations work within the list. */
+  readonly tenantIds?: readonly ModelTenantId<M>[]
+  /** The acting user, recorded as createdBy/updatedBy/changedBy (overridable per call). */
+  readonly userId?: ModelActorId<M>
   /** Cache get/getMany/list/count results (never inside a transaction). */
   readonly cache?: CacheOptions
 }

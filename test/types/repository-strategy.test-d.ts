@@ -21,7 +21,7 @@ const Versioned = defineModel({ table: 'versioned', temporal: 'scd2', fields })
 declare const db: Database
 declare const id: string
 /** What `db.repository(Model, scope)` returns: typed by strategy. */
-const repo = <M extends Model>(model: M): RepositoryFor<M> => db.repository(model, { tenantId: 't' })
+const repo = <M extends Model>(model: M): RepositoryFor<M> => db.repository(model, { tenantId: 't' as never })
 
 describe('repository types by temporal strategy (issue #15)', () => {
   it("db.repository() returns the repository of the model's strategy", () => {
@@ -93,5 +93,23 @@ describe('repository types by temporal strategy (issue #15)', () => {
     >()
     // a full repository is usable where a strategy's repository is expected
     expectTypeOf<Repository<typeof Audited>>().toExtend<RepositoryFor<typeof Audited>>()
+  })
+})
+
+describe('repository options typed by the model (tenantIdType / actorIdType)', () => {
+  const Big = defineModel({ table: 'big_ids', tenantIdType: z.bigint(), actorIdType: z.bigint(), fields })
+  const Text = defineModel({ table: 'text_ids', tenantIdType: z.string().max(64), fields })
+
+  it('takes tenant and user ids of the model type', () => {
+    db.repository(Big, { tenantId: 7n, userId: 9n })
+    db.repository(Big, { tenantIds: [1n, 2n] })
+    db.repository(Text, { tenantId: 'org_2ab' })
+    db.repository(Plain, { tenantId: '0190a000-0000-7000-8000-000000000001' })
+    // @ts-expect-error a bigint model takes bigint tenant ids
+    db.repository(Big, { tenantId: 'org_2ab' })
+    // @ts-expect-error a bigint actor
+    db.repository(Big, { tenantId: 1n, userId: 'u' })
+    // @ts-expect-error a text model takes text tenant ids
+    db.repository(Text, { tenantId: 7n })
   })
 })
