@@ -131,16 +131,27 @@ end $$;
 create trigger d_scd2_version before update on d_scd2 for each row execute function d_scd2_version();
 `
 
+/**
+ * A peer's pool. An idle client the server ends (a database dropped elsewhere, a restart) makes
+ * node-postgres emit 'error' on its pool, which ends the process when nobody listens: logged here,
+ * so the run goes on (the next query opens a new client).
+ */
+function peerPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  pool.on('error', (err) => console.error(`peer pool: idle client failed: ${err.message}`))
+  return pool
+}
+
 async function postgres(db: Database, url: string) {
   await db.execute(sql.raw(TRIGGERS))
-  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  const pool = peerPool(url)
   const kysely = new Kysely<{
     b_none: Record<string, unknown>
   }>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
+    dialect: new PostgresDialect({ pool: peerPool(url) }),
     plugins: [new CamelCasePlugin()],
   })
-  const dpool = new pg.Pool({ connectionString: url, max: 10 })
+  const dpool = peerPool(url)
   const d = drizzle(dpool)
   const dNone = drizzleTable('b_none')
   const dCoc = drizzleTable('d_coc')

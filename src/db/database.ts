@@ -9,7 +9,14 @@ import { compileQuery, type Query } from './query.js'
 import { withRetry } from './retry.js'
 import { runStatement } from './run-statement.js'
 import type { Runtime } from './runtime.js'
-import { type AfterCommit, savepoint, transactionAttempt } from './transactions.js'
+import {
+  type AfterCommit,
+  type Fold,
+  savepoint,
+  savepointFold,
+  transactionAttempt,
+  transactionFold,
+} from './transactions.js'
 
 export type { HealthReport, Query, Statement, StatementResult }
 
@@ -129,14 +136,45 @@ export class Database {
     return this.#depth > 0 ? this.#savepoint(fn) : this.#attempt(fn)
   }
 
-  #attempt<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
-    const runtime = this.#runtime
-    return transactionAttempt(runtime, this.kysely, (k, depth, after) => new Database(runtime, k, depth, after), fn)
+  /**
+   * @internal a transaction (a savepoint inside one) whose opening and closing statements `fn`
+   * sends with its own first and last statements (`Fold`), retried like `transaction`.
+   */
+  foldedTransaction<T>(fn: (tx: Database, fold: Fold) => Promise<T>): Promise<T> {
+    if (this.#depth > 0) {
+      let fold: Fold | undefined
+      return this.#savepoint(
+        (tx) => fn(tx, fold!),
+        (name) => {
+          fold = savepointFold(name)
+          return fold
+        },
+      )
+    }
+    return withRetry(
+      this.#runtime.options.retry,
+      () => {
+        const fold = transactionFold()
+        return this.#attempt((tx) => fn(tx, fold), fold)
+      },
+      this.#runtime.retryEvents,
+    )
   }
 
-  #savepoint<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
+  #attempt<T>(fn: (tx: Database) => Promise<T>, fold?: Fold): Promise<T> {
+    const runtime = this.#runtime
+    return transactionAttempt(
+      runtime,
+      this.kysely,
+      (k, depth, after) => new Database(runtime, k, depth, after),
+      fn,
+      fold,
+    )
+  }
+
+  #savepoint<T>(fn: (tx: Database) => Promise<T>, fold?: (name: string) => Fold): Promise<T> {
     const nested = new Database(this.#runtime, this.kysely, this.#depth + 1, this.#afterCommit)
-    return savepoint(this.#runtime, this, nested, this.#depth, fn)
+    return savepoint(this.#runtime, this, nested, this.#depth, fn, fold)
   }
 
   /** Pool gauges: open, idle and waiting connections. */

@@ -10,6 +10,25 @@ export type AfterCommit = () => Promise<void>
 // biome-ignore lint/suspicious/noExplicitAny: the untyped builder of a connection
 export type OpenScope = (kysely: Kysely<any>, depth: number, afterCommit: AfterCommit[]) => Database
 
+/**
+ * A transaction (or savepoint) whose opening and closing statements travel with the first and last
+ * statements of its body, as one compound statement each (engines with `Dialect.compound`): a lock
+ * and its writes are then two round trips. `begun` once the opening was sent, `ended` once the
+ * closing one succeeded; what is still open when the body ends is closed (or undone) on its own.
+ */
+export class Fold {
+  begun = false
+  ended = false
+  readonly open: string
+  readonly close: string
+  readonly undo: string
+  constructor(open: string, close: string, undo: string) {
+    this.open = open
+    this.close = close
+    this.undo = undo
+  }
+}
+
 const BEGIN = { sql: 'begin', parameters: [] }
 const COMMIT = { sql: 'commit', parameters: [] }
 const ROLLBACK = { sql: 'rollback', parameters: [] }
@@ -24,11 +43,12 @@ export async function transactionAttempt<T>(
   kysely: Kysely<any>,
   open: OpenScope,
   fn: (tx: Database) => Promise<T>,
+  fold?: Fold,
 ): Promise<T> {
   const { breaker } = runtime
   const ticket = breaker.enter()
   try {
-    const result = await onConnection(runtime, kysely, open, fn)
+    const result = await onConnection(runtime, kysely, open, fn, fold)
     breaker.leave(ticket)
     return result
   } catch (error) {
@@ -43,6 +63,7 @@ async function onConnection<T>(
   kysely: Kysely<any>,
   open: OpenScope,
   fn: (tx: Database) => Promise<T>,
+  fold: Fold | undefined,
 ): Promise<T> {
   let callbackFailed = false
   const hold = <R>(body: () => Promise<R>) =>
@@ -52,19 +73,23 @@ async function onConnection<T>(
       hold(async () => {
         const afterCommit: AfterCommit[] = []
         const tx = open(connection, 1, afterCommit)
-        await tx.run(BEGIN, true)
+        if (!fold) await tx.run(BEGIN, true)
         let result: T
         try {
           result = await fn(tx)
         } catch (error) {
           callbackFailed = true
-          await tx.run(ROLLBACK, true).catch(() => {
-            // the connection is gone or aborted; the original error is the one that matters
-          })
+          // a folded transaction that never began has nothing to undo; one whose last statement
+          // failed was undone by it, but a ROLLBACK more costs nothing on this path
+          if (!fold || fold.begun) {
+            await tx.run(ROLLBACK, true).catch(() => {
+              // the connection is gone or aborted; the original error is the one that matters
+            })
+          }
           throw error
         }
         try {
-          await tx.run(COMMIT, true)
+          if (!fold || (fold.begun && !fold.ended)) await tx.run(COMMIT, true)
         } catch (error) {
           if (error instanceof ConnectionError) {
             throw new ConnectionError(
@@ -92,15 +117,29 @@ export async function savepoint<T>(
   nested: Database,
   depth: number,
   fn: (tx: Database) => Promise<T>,
+  fold?: (name: string) => Fold,
 ): Promise<T> {
   const name = runtime.dialect.quoteId(`ff_sp_${depth}`)
-  await db.run({ sql: `savepoint ${name}`, parameters: [] })
+  const folded = fold?.(name)
+  if (!folded) await db.run({ sql: `savepoint ${name}`, parameters: [] })
   try {
     const result = await fn(nested)
-    await db.run({ sql: `release savepoint ${name}`, parameters: [] })
+    if (!folded || (folded.begun && !folded.ended)) await db.run({ sql: `release savepoint ${name}`, parameters: [] })
     return result
   } catch (error) {
-    await db.run({ sql: `rollback to savepoint ${name}`, parameters: [] }, true)
+    if (!folded) await db.run({ sql: `rollback to savepoint ${name}`, parameters: [] }, true)
+    else if (folded.begun) {
+      await db.run({ sql: folded.undo, parameters: [] }, true).catch(() => {
+        // the savepoint was never made (the first statement did not run): nothing to undo
+      })
+    }
     throw error
   }
 }
+
+/** The fold of an outermost transaction. */
+export const transactionFold = (): Fold => new Fold('START TRANSACTION', 'COMMIT', 'ROLLBACK')
+
+/** The fold of a savepoint named `name` (quoted). */
+export const savepointFold = (name: string): Fold =>
+  new Fold(`SAVEPOINT ${name}`, `RELEASE SAVEPOINT ${name}`, `ROLLBACK TO SAVEPOINT ${name}`)

@@ -1,6 +1,6 @@
 import type { DialectAdapter, QueryCompiler } from 'kysely'
 import type { FFStorageError } from '../errors.js'
-import type { SqlSyntax } from '../sql/statement.js'
+import type { SqlSyntax, Statement } from '../sql/statement.js'
 import type { ValueCodec } from './codec.js'
 import type { DdlRenderer, TypeRenderer } from './ddl.js'
 import type { SchemaNormalizer } from './expression.js'
@@ -12,6 +12,13 @@ import type { TypeChangeRules } from './type-change.js'
 /** The SQL family decides the SQL text we generate; the variant only adds capabilities and quirks. */
 export type SqlFamily = 'postgres' | 'mysql'
 export type EngineName = 'postgres' | 'pglite' | 'mysql' | 'mariadb'
+
+/** Transaction control sent with the statements of a compound statement (see `Dialect.compound`). */
+export interface CompoundEnds {
+  readonly open?: string | undefined
+  readonly close?: string | undefined
+  readonly undo?: string | undefined
+}
 
 /** What an engine can do. Callers branch on these flags, never on the engine's name. */
 export interface Capabilities {
@@ -65,6 +72,14 @@ export interface Dialect extends SqlSyntax {
    * index is forced; PostgreSQL plans the range itself (empty string).
    */
   orderedIndexHint(index: string): string
+  /**
+   * Several statements as one (MariaDB's `BEGIN NOT ATOMIC … END`, server-side prepared with every
+   * value bound): `ends.open` runs first, `ends.close` last, `ends.undo` when one fails (the error is
+   * then raised again, unchanged). A statement stops at its first error, so what follows a failed
+   * one never runs. Absent where the engine has none; undefined when the statements would exceed
+   * the engine's limits for one statement: then they are sent one by one.
+   */
+  readonly compound?: (statements: readonly Statement[], ends: CompoundEnds) => Statement | undefined
   /** Convert a driver error into our typed error, keeping the statement and the cause. */
   convertError(error: unknown, context: StatementContext): FFStorageError
   /** A bound UUID reads back in lower case (PostgreSQL's uuid type); elsewhere as bound. */

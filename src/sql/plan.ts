@@ -1,4 +1,4 @@
-import type { Statement, StatementResult } from './statement.js'
+import { isBatch, type Statement, type StatementResult, type Step } from './statement.js'
 
 /**
  * How the statements of a plan must run:
@@ -10,8 +10,11 @@ import type { Statement, StatementResult } from './statement.js'
  */
 export type PlanMode = 'read' | 'statement' | 'transaction'
 
-/** The steps of a plan: yields each statement, receives its result, returns the operation's result. */
-export type PlanSteps<R> = Generator<Statement, R, StatementResult>
+/**
+ * The steps of a plan: yields each statement (or batch of statements sent together), receives its
+ * result (a batch's: its last statement's), returns the operation's result.
+ */
+export type PlanSteps<R> = Generator<Step, R, StatementResult>
 
 /**
  * An operation as data (STYLE: strategies produce statements, they do not run them). A plan is read
@@ -38,19 +41,25 @@ export function done<R>(value: R): Plan<R> {
 
 /**
  * Drive a plan without a database: `answer` gives the result of each statement (canned rows in unit
- * tests). Returns what the plan returned and every statement it yielded, in order.
+ * tests). Returns what the plan returned and every statement it yielded, in order (a batch's one by
+ * one; the batch receives its last statement's answer), and the steps as yielded.
  */
 export function replay<R>(
   p: Plan<R>,
   answer: (statement: Statement, index: number) => StatementResult | Record<string, unknown>[],
-): { readonly result: R; readonly statements: readonly Statement[] } {
+): { readonly result: R; readonly statements: readonly Statement[]; readonly steps: readonly Step[] } {
   const statements: Statement[] = []
+  const steps: Step[] = []
   const it = p.steps()
   let step = it.next()
   while (!step.done) {
-    statements.push(step.value)
-    const a = answer(step.value, statements.length - 1)
+    steps.push(step.value)
+    let a: StatementResult | Record<string, unknown>[] = []
+    for (const s of isBatch(step.value) ? step.value.batch : [step.value]) {
+      statements.push(s)
+      a = answer(s, statements.length - 1)
+    }
     step = it.next(Array.isArray(a) ? { rows: a, affectedRows: a.length } : a)
   }
-  return { result: step.value, statements }
+  return { result: step.value, statements, steps }
 }

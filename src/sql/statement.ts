@@ -4,6 +4,27 @@ export interface Statement {
   readonly parameters: readonly unknown[]
 }
 
+/**
+ * Statements a plan sends together, in order, when nothing between them depends on a result: the
+ * result is the last statement's. `last`: no statement of the plan follows (a transaction may end
+ * with it). Engines with compound statements send a batch as one statement, so a transaction plan
+ * of a lock and its writes is two round trips; elsewhere its statements are sent one by one.
+ */
+export interface Batch {
+  readonly batch: readonly Statement[]
+  readonly last: boolean
+}
+
+/** What a plan step yields: one statement, or a batch of them. */
+export type Step = Statement | Batch
+
+export const isBatch = (step: Step): step is Batch => 'batch' in step
+
+/** The statements of `batch`, sent together; `last` when the plan sends nothing after them. */
+export function batch(statements: readonly Statement[], last = false): Batch {
+  return { batch: statements, last }
+}
+
 export interface StatementResult<R = Record<string, unknown>> {
   readonly rows: R[]
   readonly affectedRows: number

@@ -4,7 +4,7 @@ import { validityOf } from '../model/system-fields.js'
 import type { Scope } from '../scope/scope.js'
 import { empty, type Fragment, id, join, Prepared, q } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
-import type { Statement } from '../sql/statement.js'
+import { batch, type Statement } from '../sql/statement.js'
 import { auditInserts, cteAudit, ownerOf } from './audit-rows.js'
 import { ACTOR, copyDate, ID, LOCK_NOW, oneStatement, STATEMENT_NOW, TXID, VERSION, type WriteKit } from './common.js'
 import { type ChangeRequest, type ChangeResult, NOW, type Row } from './requests.js'
@@ -102,7 +102,8 @@ function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
 /**
  * The change as a short transaction: SELECT … FOR UPDATE locks the row and reads the clock; the
  * change is computed from the locked values; then the closed version (scd2), the UPDATE and the
- * audit entries (copy_on_change) are written before COMMIT.
+ * audit entries (copy_on_change) are written before COMMIT, as one batch (with compound statements:
+ * BEGIN with the lock, COMMIT with the writes — two round trips).
  */
 function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<ChangeResult> {
   const { ctx, strategy } = k
@@ -128,16 +129,16 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
   }
   const changed = [...r.set].filter(([f, v]) => !sameValue(f, decoded(locked, f), v === NOW ? ts : codec.decode(f, v)))
   if (changed.length === 0) return { state: 'unchanged', row: locked }
-  // copy to history
-  if (strategy.history) yield k.compile(strategy.history.rows([locked], ts, r.operation))
-  // write the new version
+  // copy to history, write the new version: sent together (nothing between depends on a result)
+  const writes: Statement[] = []
+  if (strategy.history) writes.push(k.compile(strategy.history.rows([locked], ts, r.operation)))
   const version = strategy.versionValues(locked, ts)
   const sets = changed.map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
   sets.push(q`${id(role.updatedAt.column)} = ${ts}`, q`${id(role.updatedBy.column)} = ${r.actor}`)
   for (const [f, v] of version) sets.push(q`${id(f.column)} = ${v}`)
-  yield k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${id(role.id.column)} = ${r.id}`)
+  writes.push(k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${id(role.id.column)} = ${r.id}`))
   // the locked row with what was set, where every value set reads back exactly as bound; otherwise
-  // (a native type, say) the row is read back
+  // (a native type, say) the row is read back after the UPDATE, in the same batch
   let row: Row
   if (changed.every(([f]) => ctx.dialect.codec.readsBackAsBound(f))) {
     row = { ...locked }
@@ -147,9 +148,12 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
     row[role.updatedAt.column] = copyDate(ts)
     row[role.updatedBy.column] = r.actor
   } else {
-    row = (yield k.compile(
-      q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(role.id.column)} IN (${r.id})`,
-    )).rows[0]!
+    writes.push(
+      k.compile(q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(role.id.column)} IN (${r.id})`),
+    )
+    // the audit entries need the row as stored: they follow in a batch of their own
+    row = (yield batch(writes, !strategy.audited)).rows[0]!
+    writes.length = 0
   }
   // record the audit entries
   if (strategy.audited) {
@@ -158,7 +162,10 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
     const entries = changed
       .filter(([f]) => audited.has(f))
       .map(([field]) => ({ owner, field, old: decoded(locked, field), new: decoded(row, field) }))
-    for (const insert of auditInserts(ctx, entries, r.operation, ts, r.actor, r.transactionId)) yield k.compile(insert)
+    for (const insert of auditInserts(ctx, entries, r.operation, ts, r.actor, r.transactionId)) {
+      writes.push(k.compile(insert))
+    }
   }
+  if (writes.length > 0) yield batch(writes, true)
   return { state: 'changed', row }
 }

@@ -2,7 +2,7 @@ import type { FieldDef } from '../model/define-model.js'
 import { arrayLiteral } from '../sql/array-literal.js'
 import { Fragment, id, join, type Part, Prepared, q, raw } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
-import type { StatementResult } from '../sql/statement.js'
+import { batch, type StatementResult } from '../sql/statement.js'
 import { auditInserts, cteAudit, ownerOf } from './audit-rows.js'
 import { ACTOR, LOCK_NOW, oneStatement, STATEMENT_NOW, TXID, type WriteKit } from './common.js'
 import type { InsertRequest, InsertResult, Row } from './requests.js'
@@ -146,19 +146,22 @@ function source(
 }
 
 /**
- * Engines without RETURNING: one transaction. The INSERT; then, only where needed, the stored rows
- * (written out when they read back as bound, else returned by INSERT … RETURNING or read back by id),
- * and the audit entries of every field (copy_on_change).
+ * Engines without RETURNING: the INSERT; then, only where needed, the stored rows (written out when
+ * they read back as bound, else returned by INSERT … RETURNING or read back by id), and the audit
+ * entries of every field (copy_on_change). One statement needs no transaction; otherwise the
+ * statements after the INSERT go in the same batch until one needs a result (the audit entries
+ * need the stored rows).
  */
 function lockingInsert(k: WriteKit, request: InsertRequest): Plan<InsertResult> {
   const { ctx, strategy } = k
   const role = ctx.def.roles
   const idCol = role.id.column
-  return plan('transaction', function* (): PlanSteps<InsertResult> {
-    const stored =
-      request.rows.length > 1 && (request.returning !== false || strategy.audited)
-        ? storedRecords(ctx, request.rows, request.actor)
-        : undefined
+  const stored =
+    request.rows.length > 1 && (request.returning !== false || strategy.audited)
+      ? storedRecords(ctx, request.rows, request.actor)
+      : undefined
+  const alone = request.returning === false || (!stored && ctx.dialect.capabilities.insertReturning)
+  return plan(alone && !strategy.audited ? 'statement' : 'transaction', function* (): PlanSteps<InsertResult> {
     // NOW(3) is evaluated once per statement: one timestamp for every row of the batch
     const gen = generated(k, LOCK_NOW, q`${request.actor}`)
     const provided = ctx.columns.filter((f) => request.rows.some((r) => r.has(f)))
@@ -182,11 +185,15 @@ function lockingInsert(k: WriteKit, request: InsertRequest): Plan<InsertResult> 
       return { rows: [], count: (yield insert).affectedRows }
     }
     const ids = request.rows.map((r) => r.get(role.id) as string)
+    const last = !strategy.audited
     let records: Row[]
     if (stored) {
-      yield insert
-      const read = yield k.compile(
-        q`SELECT ${id(role.createdAt.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`,
+      const read = yield batch(
+        [
+          insert,
+          k.compile(q`SELECT ${id(role.createdAt.column)} AS ts FROM ${ctx.main} WHERE ${id(idCol)} = ${ids[0]}`),
+        ],
+        last,
       )
       records = stored(read.rows[0]!.ts as Date)
     } else {
@@ -197,9 +204,14 @@ function lockingInsert(k: WriteKit, request: InsertRequest): Plan<InsertResult> 
           parameters: insert.parameters,
         }).rows
       } else {
-        yield insert
-        rows = (yield k.compile(
-          q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`,
+        rows = (yield batch(
+          [
+            insert,
+            k.compile(
+              q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE r.${id(idCol)} IN (${join(ids.map((v) => q`${v}`))})`,
+            ),
+          ],
+          last,
         )).rows
       }
       const byId = new Map(rows.map((r) => [r[idCol] as string, r]))
@@ -211,7 +223,12 @@ function lockingInsert(k: WriteKit, request: InsertRequest): Plan<InsertResult> 
         return ctx.def.userFields.map((field) => ({ owner, field, old: null, new: record[field.name] }))
       })
       const at = records[0]![role.createdAt.name] as Date
-      for (const a of auditInserts(ctx, entries, 'INSERT', at, request.actor, request.transactionId)) yield k.compile(a)
+      const inserts = auditInserts(ctx, entries, 'INSERT', at, request.actor, request.transactionId)
+      if (inserts.length > 0)
+        yield batch(
+          inserts.map((a) => k.compile(a)),
+          true,
+        )
     }
     return request.returning === false
       ? { rows: [], count: records.length }

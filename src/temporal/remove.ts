@@ -1,6 +1,7 @@
 import type { Scope } from '../scope/scope.js'
 import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
+import { batch } from '../sql/statement.js'
 import { auditInserts, cteAudit, ownerOf } from './audit-rows.js'
 import { countOf, LOCK_NOW, oneStatement, STATEMENT_NOW, type WriteKit } from './common.js'
 import type { RemoveRequest } from './requests.js'
@@ -25,7 +26,8 @@ export function hardDeletePlan(k: WriteKit, scope: Scope, recordId: string, r: R
     )
     const locked = lock.rows[0]
     if (!locked) return false
-    yield k.compile(q`DELETE FROM ${ctx.main} WHERE ${id(role.id.column)} = ${recordId}`)
+    // the DELETE and its audit entries, sent together
+    const writes = [k.compile(q`DELETE FROM ${ctx.main} WHERE ${id(role.id.column)} = ${recordId}`)]
     if (strategy.audited) {
       const owner = ownerOf(ctx, locked)
       const codec = ctx.dialect.codec
@@ -36,8 +38,9 @@ export function hardDeletePlan(k: WriteKit, scope: Scope, recordId: string, r: R
         new: null,
       }))
       const at = locked.ff_now as Date
-      for (const a of auditInserts(ctx, entries, 'DELETE', at, r.actor, r.transactionId)) yield k.compile(a)
+      for (const a of auditInserts(ctx, entries, 'DELETE', at, r.actor, r.transactionId)) writes.push(k.compile(a))
     }
+    yield batch(writes, true)
     return true
   })
 }
@@ -68,7 +71,10 @@ export function purgePlan(k: WriteKit, scope: Scope, recordId: string): Plan<boo
       const parts: Fragment[] = deletes.map((d, i) => q`${raw(`t${i}`)} AS (${d})`)
       yield k.compile(parts.length > 0 ? q`WITH ${join(parts)} ${main}` : main)
     } else {
-      for (const d of [...deletes, main]) yield k.compile(d)
+      yield batch(
+        [...deletes, main].map((d) => k.compile(d)),
+        true,
+      )
     }
     return true
   })

@@ -3,6 +3,7 @@ import type { FieldDef } from '../model/define-model.js'
 import { and, type Scope } from '../scope/scope.js'
 import { type Fragment, id, join, q } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
+import { batch, type Statement } from '../sql/statement.js'
 import { type AuditEntry, auditInserts, cteAudit, ownerOf } from './audit-rows.js'
 import { countOf, LOCK_NOW, oneStatement, STATEMENT_NOW, type WriteKit } from './common.js'
 import { NOW, type RemoveRequest, type Row, type SetChangeRequest } from './requests.js'
@@ -102,12 +103,16 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
       .map((row) => ({ row, fields: [...r.set.keys()].filter((f) => !sameValue(f, decoded(row, f), next.get(f))) }))
       .filter((c) => c.fields.length > 0)
     if (changed.length > 0) {
+      // the batch's closed versions, UPDATE and audit entries, sent together
+      const writes: Statement[] = []
       if (strategy.history) {
-        yield k.compile(
-          strategy.history.rows(
-            changed.map((c) => c.row),
-            ts,
-            r.operation,
+        writes.push(
+          k.compile(
+            strategy.history.rows(
+              changed.map((c) => c.row),
+              ts,
+              r.operation,
+            ),
           ),
         )
       }
@@ -118,15 +123,16 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
         ...strategy.versionSets((f) => q`${id(f.column)}`, q`${ts}`),
       )
       const ids = changed.map(({ row }) => q`${row[role.id.column]}`)
-      yield k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${idCol} IN (${join(ids)})`)
+      writes.push(k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${idCol} IN (${join(ids)})`))
       if (strategy.audited) {
         const entries: AuditEntry[] = changed.flatMap(({ row, fields }) =>
           fields
             .filter((f) => audited.has(f))
             .map((field) => ({ owner: ownerOf(ctx, row), field, old: decoded(row, field), new: next.get(field) })),
         )
-        for (const a of auditInserts(ctx, entries, r.operation, ts, r.actor, r.transactionId)) yield k.compile(a)
+        for (const a of auditInserts(ctx, entries, r.operation, ts, r.actor, r.transactionId)) writes.push(k.compile(a))
       }
+      yield batch(writes, rows.length < SET_BATCH)
       total += changed.length
     }
     if (rows.length < SET_BATCH) break
@@ -160,7 +166,7 @@ export function deleteManyPlan(k: WriteKit, scope: Scope, where: readonly Fragme
       const { rows } = yield lockBatch(k, condition, undefined)
       if (rows.length === 0) break
       const ids = rows.map((row) => q`${row[ctx.def.roles.id.column]}`)
-      yield k.compile(q`DELETE FROM ${ctx.main} WHERE ${idCol} IN (${join(ids)})`)
+      const writes = [k.compile(q`DELETE FROM ${ctx.main} WHERE ${idCol} IN (${join(ids)})`)]
       if (strategy.audited) {
         const entries = rows.flatMap((row) =>
           ctx.def.userFields.map((field) => ({
@@ -171,9 +177,10 @@ export function deleteManyPlan(k: WriteKit, scope: Scope, where: readonly Fragme
           })),
         )
         for (const a of auditInserts(ctx, entries, 'DELETE', rows[0]!.ff_now as Date, r.actor, r.transactionId)) {
-          yield k.compile(a)
+          writes.push(k.compile(a))
         }
       }
+      yield batch(writes, rows.length < SET_BATCH)
       total += rows.length
       if (rows.length < SET_BATCH) break
     }

@@ -1,5 +1,6 @@
 import { CompiledQuery, Kysely, MysqlDialect, type MysqlPool } from 'kysely'
 import mysql, { type PoolConnection, type TypeCast } from 'mysql2'
+import { COMPOUND } from '../../dialect/mysql/compound.js'
 import { mariadbDialect, mysqlDialect } from '../../dialect/mysql/dialect.js'
 import { PoolExhaustedError } from '../../errors.js'
 import type { ResolvedOptions } from '../options.js'
@@ -26,6 +27,9 @@ const typeCast: TypeCast = (field, next) => {
 const PREPARED_PER_CONNECTION = 128
 
 const TX_STATE = Symbol('ff-storage.tx')
+/** A compound statement that opens a transaction, or ends with its COMMIT (the executor's fold). */
+const OPENS = 'START TRANSACTION; '
+const CLOSES = 'COMMIT; END'
 type Tracked = PoolConnection & { [TX_STATE]?: { open: boolean; broken: boolean; wrapped: boolean } }
 
 /**
@@ -44,14 +48,24 @@ function neverDirty(conn: PoolConnection): PoolConnection {
     const query = c.query.bind(c) as (...args: unknown[]) => unknown
     const execute = c.execute.bind(c) as (...args: unknown[]) => unknown
     ;(c as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      const sql = typeof args[0] === 'string' ? args[0].trim().toLowerCase() : ''
-      if (sql === 'begin' || sql.startsWith('start transaction')) state.open = true
-      else if (sql === 'commit' || sql === 'rollback') state.open = false
+      const sql = typeof args[0] === 'string' ? args[0] : ''
+      // transaction control is short: longer text is never lower-cased
+      const control = sql.length <= 40 ? sql.trim().toLowerCase() : ''
+      const compound = sql.startsWith(COMPOUND)
+      if (control === 'begin' || control.startsWith('start transaction')) state.open = true
+      else if (control === 'commit' || control === 'rollback') state.open = false
+      else if (compound && sql.includes(OPENS)) state.open = true
       const last = args.at(-1)
       if (typeof last === 'function') {
-        args[args.length - 1] = (error: { fatal?: boolean } | null, ...rest: unknown[]) => {
+        args[args.length - 1] = (error: { fatal?: boolean } | null, result: unknown, ...rest: unknown[]) => {
           if (error?.fatal) state.broken = true
-          return (last as (...a: unknown[]) => unknown)(error, ...rest)
+          if (compound && !error) {
+            // a compound statement that committed closed its transaction (one that failed is rolled
+            // back by its caller); its rows are those of its last result set
+            if (sql.endsWith(CLOSES)) state.open = false
+            if (Array.isArray(result)) result = result.findLast((r) => Array.isArray(r)) ?? []
+          }
+          return (last as (...a: unknown[]) => unknown)(error, result, ...rest)
         }
       }
       // Values go to the server as bound parameters of a server-side prepared statement, never

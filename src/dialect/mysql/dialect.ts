@@ -2,6 +2,7 @@ import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
 import { ValidationError } from '../../errors.js'
 import type { Dialect } from '../dialect.js'
 import { mysqlCodec } from './codec.js'
+import { mariadbCompound } from './compound.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
 import { mysqlModelRules } from './model-rules.js'
@@ -66,10 +67,11 @@ export const mysqlDialect: Dialect = Object.freeze({
   readSql: mysqlReadSql,
 })
 
-/** MariaDB 10.6+: the MySQL dialect plus what MariaDB adds (INSERT … RETURNING). */
+/** MariaDB 10.6+: the MySQL dialect plus what MariaDB adds (INSERT … RETURNING, compound statements). */
 export const mariadbDialect: Dialect = Object.freeze({
   ...mysqlDialect,
   name: 'mariadb',
   capabilities: Object.freeze({ ...mysqlDialect.capabilities, insertReturning: true }),
   ddl: mariadbDdl,
+  compound: mariadbCompound,
 })
