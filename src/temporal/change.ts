@@ -131,7 +131,9 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
   if (changed.length === 0) return { state: 'unchanged', row: locked }
   // copy to history, write the new version: sent together (nothing between depends on a result)
   const writes: Statement[] = []
-  if (strategy.history) writes.push(k.compile(strategy.history.rows([locked], ts, r.operation)))
+  if (strategy.history) {
+    writes.push(k.compile(strategy.history.copy(q`${id(role.id.column)} = ${r.id}`, ts, r.operation)))
+  }
   const version = strategy.versionValues(locked, ts)
   const sets = changed.map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
   sets.push(q`${id(role.updatedAt.column)} = ${ts}`, q`${id(role.updatedBy.column)} = ${r.actor}`)

@@ -3,7 +3,6 @@ import type { FieldDef } from '../model/define-model.js'
 import { validityOf } from '../model/system-fields.js'
 import { CLOSED_BY } from '../schema/from-models.js'
 import { type Fragment, id, join, q, raw } from '../sql/fragment.js'
-import type { Row } from './requests.js'
 import type { Strategy } from './strategy.js'
 
 /**
@@ -15,7 +14,6 @@ import type { Strategy } from './strategy.js'
 export function scd2(ctx: ModelContext): Strategy {
   const role = ctx.def.roles
   const { version, from: validFrom, to: validTo } = validityOf(ctx.def)
-  const codec = ctx.dialect.codec
   const into = q`INSERT INTO ${ctx.history} (${ctx.columnList()}, ${id(CLOSED_BY)})`
   /** The closed version of a row: every column as it was, valid to `ts`. */
   const closed = (value: (f: FieldDef) => Fragment, ts: Fragment) =>
@@ -35,10 +33,8 @@ export function scd2(ctx: ModelContext): Strategy {
     history: {
       cte: (operation, where) =>
         q`hist AS (${into} SELECT ${closed((f) => q`old.${id(f.column)}`, q`ts.v`)}, ${raw(`'${operation}'`)} FROM old, ts WHERE ${where})`,
-      rows: (locked: readonly Row[], ts: Date, operation: string) => {
-        const value = (row: Row) => (f: FieldDef) => q`${codec.encode(f, codec.decode(f, row[f.column]))}`
-        return q`${into} VALUES ${join(locked.map((row) => q`(${closed(value(row), q`${ts}`)}, ${operation})`))}`
-      },
+      copy: (where, ts, operation) =>
+        q`${into} SELECT ${closed((f) => q`${id(f.column)}`, q`${ts}`)}, ${operation} FROM ${ctx.main} WHERE ${where}`,
     },
     audited: false,
     trails: [[ctx.history, role.id.column]],

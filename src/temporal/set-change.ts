@@ -105,25 +105,16 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
     if (changed.length > 0) {
       // the batch's closed versions, UPDATE and audit entries, sent together
       const writes: Statement[] = []
-      if (strategy.history) {
-        writes.push(
-          k.compile(
-            strategy.history.rows(
-              changed.map((c) => c.row),
-              ts,
-              r.operation,
-            ),
-          ),
-        )
-      }
+      const ids = changed.map(({ row }) => q`${row[role.id.column]}`)
+      const changedRows = q`${idCol} IN (${join(ids)})`
+      if (strategy.history) writes.push(k.compile(strategy.history.copy(changedRows, ts, r.operation)))
       const sets = [...r.set].map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
       sets.push(
         q`${id(role.updatedAt.column)} = ${ts}`,
         q`${id(role.updatedBy.column)} = ${r.actor}`,
         ...strategy.versionSets((f) => q`${id(f.column)}`, q`${ts}`),
       )
-      const ids = changed.map(({ row }) => q`${row[role.id.column]}`)
-      writes.push(k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${idCol} IN (${join(ids)})`))
+      writes.push(k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${changedRows}`))
       if (strategy.audited) {
         const entries: AuditEntry[] = changed.flatMap(({ row, fields }) =>
           fields

@@ -27,8 +27,12 @@ export interface Strategy {
   readonly history?: {
     /** Inside a data-modifying CTE: copy the rows of `old` that satisfy `where`, closed at `ts.v`. */
     cte(operation: string, where: Fragment): Fragment
-    /** With bound values: one INSERT of the locked rows, closed at `ts`. */
-    rows(locked: readonly Row[], ts: Date, operation: string): Fragment
+    /**
+     * Engines without data-modifying CTEs: copy the rows of the main table that satisfy `where`
+     * (rows this transaction has locked, so as they were read), closed at `ts`, in one INSERT …
+     * SELECT: the server copies every column as stored, nothing is sent back.
+     */
+    copy(where: Fragment, ts: Date, operation: string): Fragment
   }
   /** copy_on_change: every write records one audit entry per field it changes. */
   readonly audited: boolean
