@@ -240,7 +240,10 @@ const KINDS = new Map<string, string>(
   }),
 )
 
-/** The statement's first word, classified (no regular expression: this runs for every statement). */
+/**
+ * The statement's first word, classified (no regular expression: this runs for every statement);
+ * `compound` for MariaDB's `BEGIN NOT ATOMIC …` blocks.
+ */
 export function statementKind(sql: string): string {
   let i = 0
   while (i < sql.length && sql.charCodeAt(i) <= 32) i++
@@ -249,5 +252,9 @@ export function statementKind(sql: string): string {
     const c = sql.charCodeAt(end) | 32 // lower case for letters
     if (c < 97 || c > 122) break
   }
-  return KINDS.get(sql.slice(i, end).toLowerCase()) ?? 'other'
+  const kind = KINDS.get(sql.slice(i, end).toLowerCase()) ?? 'other'
+  // `BEGIN NOT ATOMIC … END` (MariaDB): several statements sent as one, not transaction control
+  return kind === 'transaction' && end - i === 5 && sql.length > end + 4 && (sql.charCodeAt(end + 1) | 32) === 110
+    ? 'compound'
+    : kind
 }
