@@ -62,8 +62,8 @@ async function run(db: Database) {
       instants.push([`closed version (${depth} versions)`, new Date()])
       await pause(20)
     }
-    await scd.update(s1.id, { age: 500 + i })
-    await db.run({ sql: 'UPDATE m_sv SET age = ? WHERE id = ?', parameters: [500 + i, peerId] })
+    await scd.update(s1.id, { age: (500 + i) % 1000 })
+    await db.run({ sql: 'UPDATE m_sv SET age = ? WHERE id = ?', parameters: [(500 + i) % 1000, peerId] })
   }
   await pause(20)
   instants.push(['current version', new Date()])
