@@ -43,6 +43,13 @@ export interface Capabilities {
    * MariaDB reads every entry under the key prefix, so per-record version lookups do not pay there.
    */
   readonly correlatedTopN: boolean
+  /**
+   * A derived table over `UNION ALL` is planned inline: PostgreSQL flattens it into an Append and
+   * pushes the outer predicates into each branch. MariaDB 10.11 (and MySQL 8) cannot merge such a
+   * derived table and materialize it in a temporary table on every execution, so single-record reads
+   * there put the predicates into the branches of a top-level `UNION ALL` instead.
+   */
+  readonly inlineDerivedUnions: boolean
 }
 
 export interface StatementContext {

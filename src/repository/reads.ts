@@ -8,7 +8,7 @@ import { and, type Scope } from '../scope/scope.js'
 import { compile, type Fragment, id, Prepared, q, Slot } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
 import type { Statement } from '../sql/statement.js'
-import { asOfSource, versionAt } from '../temporal/scd2-history.js'
+import { asOfSource, versionByIdAt } from '../temporal/scd2-history.js'
 import {
   COUNT_OPTIONS,
   LIST_OPTIONS,
@@ -94,9 +94,11 @@ export function getPlan(
   const shape = (at ? 2 : 0) + (includeDeleted ? 1 : 0)
   let p = prepared.get(shape)
   if (!p) {
-    const where = and([q`r.${id(ctx.def.roles.id.column)} = ${READ_ID}`, ...scope.read('r', includeDeleted)])
-    const source = at ? versionAt(ctx, READ_ID, READ_AT) : q`${ctx.main} AS r`
-    p = new Prepared(q`SELECT ${ctx.select('r')} FROM ${source} WHERE ${where}`, ctx.dialect)
+    const filter = (alias: string) => scope.read(alias, includeDeleted)
+    const statement = at
+      ? versionByIdAt(ctx, READ_ID, READ_AT, filter)
+      : q`SELECT ${ctx.select('r')} FROM ${ctx.main} AS r WHERE ${and([q`r.${id(ctx.def.roles.id.column)} = ${READ_ID}`, ...filter('r')])}`
+    p = new Prepared(statement, ctx.dialect)
     prepared.set(shape, p)
   }
   const statement = p.bind((slot) => (slot === READ_ID ? recordId : at))

@@ -86,11 +86,48 @@ export function versionsAt(ctx: ModelContext, candidates: Fragment, at: unknown)
  * cost does not grow with the number of versions), if it was still valid then. `recordId` and `at`
  * may be Slots (the get-by-id statement is compiled once).
  */
-export function versionAt(ctx: ModelContext, recordId: unknown, at: unknown): Fragment {
+function versionAt(ctx: ModelContext, recordId: unknown, at: unknown): Fragment {
   const { idCol, from, to } = validity(ctx)
   return q`(SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE c.${idCol} = ${recordId} AND c.${from} <= ${at}
       UNION ALL SELECT ${ctx.select('v')} FROM (SELECT ${ctx.select('h')} FROM ${ctx.history} AS h
         WHERE h.${idCol} = ${recordId} AND h.${from} <= ${at} ORDER BY h.${from} DESC LIMIT 1) AS v WHERE v.${to} > ${at}) AS r`
+}
+
+/**
+ * The get-by-id statement as of an instant: one record's version at `at` that passes `filter` (the
+ * scope's read predicates on an alias), or no row. Where derived unions are planned inline the
+ * filter applies to `versionAt` as `r`. Elsewhere (MariaDB materializes that derived table, and
+ * the one around `LIMIT 1`, on every execution) it is a top-level `UNION ALL` of index lookups
+ * with the filter in each branch: the current row if valid then; else, when the current row
+ * started after `at` (the only case a closed version can be valid then: intervals are contiguous
+ * up to the current row, which MariaDB reads as a constant, skipping the branch when it started by
+ * then), the closed version whose `valid_from` is the newest not after `at` (a MIN/MAX lookup on
+ * (id, valid_from) resolved while optimizing, then an equality lookup: one index entry however
+ * many versions follow) if still valid then. The filter sits outside the choice of that version,
+ * so it never picks an older one instead.
+ */
+export function versionByIdAt(
+  ctx: ModelContext,
+  recordId: unknown,
+  at: unknown,
+  filter: (alias: string) => Fragment[],
+): Fragment {
+  const { idCol, from, to } = validity(ctx)
+  if (ctx.dialect.capabilities.inlineDerivedUnions) {
+    const where = and([q`r.${idCol} = ${recordId}`, ...filter('r')])
+    return q`SELECT ${ctx.select('r')} FROM ${versionAt(ctx, recordId, at)} WHERE ${where}`
+  }
+  const current = and([q`c.${idCol} = ${recordId}`, q`c.${from} <= ${at}`, ...filter('c')])
+  const newest = q`SELECT max(m.${from}) FROM ${ctx.history} AS m WHERE m.${idCol} = ${recordId} AND m.${from} <= ${at}`
+  const closed = and([
+    q`k.${idCol} = ${recordId}`,
+    q`k.${from} > ${at}`,
+    q`h.${from} = (${newest})`,
+    q`h.${to} > ${at}`,
+    ...filter('h'),
+  ])
+  return q`SELECT ${ctx.select('c')} FROM ${ctx.main} AS c WHERE ${current}
+      UNION ALL SELECT ${ctx.select('h')} FROM ${ctx.main} AS k JOIN ${ctx.history} AS h ON h.${idCol} = k.${idCol} WHERE ${closed}`
 }
 
 /**

@@ -48,6 +48,7 @@ export const mysqlDialect: Dialect = Object.freeze({
     singleConnection: false,
     statementTimeout: true,
     correlatedTopN: false,
+    inlineDerivedUnions: false,
   }),
   createAdapter: () => new MysqlAdapter(),
   createQueryCompiler: () => new MysqlQueryCompiler(),

@@ -26,6 +26,7 @@ export const postgresDialect: Dialect = Object.freeze({
     singleConnection: false,
     statementTimeout: true,
     correlatedTopN: true,
+    inlineDerivedUnions: true,
   }),
   createAdapter: () => new PostgresAdapter(),
   createQueryCompiler: () => new PostgresQueryCompiler(),
