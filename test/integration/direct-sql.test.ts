@@ -65,6 +65,13 @@ describeEngines('direct SQL', (ctx) => {
     // MariaDB stores JSON as text and reports it as such; the model layer decodes it
     expect(typeof full!.j === 'string' ? JSON.parse(full!.j) : full!.j).toEqual(doc)
     expect(empty).toEqual({ u: null, t: null, d: null, b: false, i: null, j: null })
+    // a statement with bound values (MySQL family: the binary protocol) reads the same values
+    const bound = await ctx.db.query<Record<string, unknown>>(
+      sql`select * from vals where ${1} = 1 order by u is null, u`,
+    )
+    expect(bound).toEqual([full, empty])
+    const counted = await ctx.db.queryOne<{ n: unknown }>(sql`select count(*) as n from vals where ${1} = 1`)
+    expect(counted!.n).toBe(2n)
   })
 
   it('keeps the database clock in UTC', async () => {

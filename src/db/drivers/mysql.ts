@@ -1,26 +1,45 @@
 import { CompiledQuery, Kysely, MysqlDialect, type MysqlPool } from 'kysely'
-import mysql, { type PoolConnection, type TypeCast } from 'mysql2'
+import mysql, { type PoolConnection } from 'mysql2'
 import { COMPOUND } from '../../dialect/mysql/compound.js'
 import { mariadbDialect, mysqlDialect } from '../../dialect/mysql/dialect.js'
 import { PoolExhaustedError } from '../../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Engine } from './types.js'
 
+/** mysql2's column types (ColumnDefinition.columnType) that need a conversion. */
+const TINY = 1
+const LONGLONG = 8
+
 /**
- * TINYINT(1) is MySQL's boolean; BIGINT becomes an exact bigint, as on PostgreSQL. The same cast
- * serves the text protocol (statements without values) and the binary one (bound statements):
- * `next()` reads a BIGINT as its decimal text in both (supportBigNumbers + bigNumberStrings).
+ * TINYINT(1) is MySQL's boolean; BIGINT becomes an exact bigint, as on PostgreSQL (mysql2 reads it
+ * as its decimal text: supportBigNumbers + bigNumberStrings). Converted in place after the rows are
+ * read, not with mysql2's `typeCast`: on the binary protocol (every bound statement) a typeCast
+ * function makes mysql2 read each row field by field through wrappers, 8–10× the client CPU of its
+ * generated row parser (100 rows of 15 columns: 4.9 ms against 0.47 ms, `scratch` measurement).
  */
-const typeCast: TypeCast = (field, next) => {
-  if (field.type === 'TINY' && field.length === 1) {
-    const v = field.string()
-    return v === null ? null : v !== '0'
+function convertRows(rows: unknown[], fields: unknown): void {
+  if (rows.length === 0 || !Array.isArray(fields)) return
+  let booleans: string[] | undefined
+  let bigints: string[] | undefined
+  for (const f of fields as { name: string; columnType: number; columnLength: number }[]) {
+    if (f.columnType === TINY && f.columnLength === 1) (booleans ??= []).push(f.name)
+    else if (f.columnType === LONGLONG) (bigints ??= []).push(f.name)
   }
-  if (field.type === 'LONGLONG') {
-    const v = next() as string | number | null
-    return v === null ? null : BigInt(v)
+  if (!booleans && !bigints) return
+  for (const row of rows as Record<string, unknown>[]) {
+    if (booleans) {
+      for (const k of booleans) {
+        const v = row[k]
+        if (v !== null && v !== undefined) row[k] = Number(v) !== 0
+      }
+    }
+    if (bigints) {
+      for (const k of bigints) {
+        const v = row[k]
+        if (v !== null && v !== undefined) row[k] = BigInt(v as string | number)
+      }
+    }
   }
-  return next()
 }
 
 /** Server-side statements kept per connection (LRU, closed on eviction): the server's own limit is global. */
@@ -57,15 +76,20 @@ function neverDirty(conn: PoolConnection): PoolConnection {
       else if (compound && sql.includes(OPENS)) state.open = true
       const last = args.at(-1)
       if (typeof last === 'function') {
-        args[args.length - 1] = (error: { fatal?: boolean } | null, result: unknown, ...rest: unknown[]) => {
+        args[args.length - 1] = (error: { fatal?: boolean } | null, result: unknown, fields: unknown) => {
           if (error?.fatal) state.broken = true
           if (compound && !error) {
             // a compound statement that committed closed its transaction (one that failed is rolled
             // back by its caller); its rows are those of its last result set
             if (sql.endsWith(CLOSES)) state.open = false
-            if (Array.isArray(result)) result = result.findLast((r) => Array.isArray(r)) ?? []
+            if (Array.isArray(result)) {
+              const i = result.findLastIndex((r) => Array.isArray(r))
+              fields = i >= 0 && Array.isArray(fields) ? fields[i] : undefined
+              result = i >= 0 ? result[i] : []
+            }
           }
-          return (last as (...a: unknown[]) => unknown)(error, result, ...rest)
+          if (!error && Array.isArray(result)) convertRows(result, fields)
+          return (last as (...a: unknown[]) => unknown)(error, result, fields)
         }
       }
       // Values go to the server as bound parameters of a server-side prepared statement, never
@@ -103,7 +127,6 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
     jsonStrings: true, // JSON as text, as MariaDB has it: one decoding path for the family
     charset: 'utf8mb4',
     maxPreparedStatements: PREPARED_PER_CONNECTION,
-    typeCast,
   })
   // Idle connection errors are emitted on the connection; never let them crash the process.
   pool.on('connection', (conn) => {
