@@ -19,25 +19,21 @@ const LONGLONG = 8
  */
 function convertRows(rows: unknown[], fields: unknown): void {
   if (rows.length === 0 || !Array.isArray(fields)) return
-  let booleans: string[] | undefined
-  let bigints: string[] | undefined
+  const booleans: string[] = []
+  const bigints: string[] = []
   for (const f of fields as { name: string; columnType: number; columnLength: number }[]) {
-    if (f.columnType === TINY && f.columnLength === 1) (booleans ??= []).push(f.name)
-    else if (f.columnType === LONGLONG) (bigints ??= []).push(f.name)
+    if (f.columnType === TINY && f.columnLength === 1) booleans.push(f.name)
+    else if (f.columnType === LONGLONG) bigints.push(f.name)
   }
-  if (!booleans && !bigints) return
+  if (booleans.length === 0 && bigints.length === 0) return
   for (const row of rows as Record<string, unknown>[]) {
-    if (booleans) {
-      for (const k of booleans) {
-        const v = row[k]
-        if (v !== null && v !== undefined) row[k] = Number(v) !== 0
-      }
+    for (const k of booleans) {
+      const v = row[k]
+      if (v !== null && v !== undefined) row[k] = Number(v) !== 0
     }
-    if (bigints) {
-      for (const k of bigints) {
-        const v = row[k]
-        if (v !== null && v !== undefined) row[k] = BigInt(v as string | number)
-      }
+    for (const k of bigints) {
+      const v = row[k]
+      if (v !== null && v !== undefined) row[k] = BigInt(v as string | number)
     }
   }
 }
