@@ -232,12 +232,15 @@ export function compileTemplate(
 
 /** Decode the selected record properties of `rows` in place, like records. */
 export function decodeRows(rows: UnknownRow[], fields: ReadonlyMap<string, FieldDef>, codec: ValueCodec): void {
-  for (const row of rows) {
-    for (const [key, f] of fields) {
+  if (rows.length === 0) return
+  // field by field: each field's decoder is looked up once per result, not once per row
+  for (const [key, f] of fields) {
+    const decode = codec.decoderFor(f)
+    for (const row of rows) {
       if (!Object.hasOwn(row, key)) continue
       const value = row[key]
       // NULL stays null (outer joins), everything else decodes as in records
-      row[key] = value === null || value === undefined ? null : codec.decode(f, value)
+      row[key] = value === null || value === undefined ? null : decode(value)
     }
   }
 }

@@ -3,18 +3,17 @@ import {
   type Driver,
   type Expression,
   Kysely,
-  type OperationNode,
   type QueryId,
   RawNode,
   type SelectQueryNode,
-  ValueNode,
 } from 'kysely'
-import { z } from 'zod'
+import type { z } from 'zod'
 import type { Database } from '../db/database.js'
-import { ValidationError, type ValidationIssue } from '../errors.js'
+import { ValidationError } from '../errors.js'
 import type { ModelContext } from '../mapping/model-context.js'
 import { isModel, type Model, type ModelDef } from '../model/define-model.js'
-import { isObjectLike, ownData } from '../repository/io.js'
+import { isObjectLike } from '../repository/io.js'
+import { Arg, argExpressions, argSchema, readArgs } from './args.js'
 import { formOf, lateSource, type ScopeValue, standsFor } from './late-source.js'
 import { type Analysis, analyse, compileTemplate, decodeRows } from './plugin.js'
 import { contextOf, readScopedOptions, scopeKey, scopeOf } from './scoped.js'
@@ -33,29 +32,6 @@ const invalid = (message: string, path: (string | number)[] = []): never => {
   throw new ValidationError(message, [{ code: 'custom', message, path }])
 }
 
-/** A named argument where a value stands in the query's tree: the slot it lands in is filled per call. */
-class Arg {
-  constructor(readonly name: string) {}
-}
-
-/** `a.customerId` in a prepared query: a bound value of the named argument. */
-class ArgExpression<T> implements Expression<T> {
-  readonly #name: string
-  constructor(name: string) {
-    this.#name = name
-  }
-  get expressionType(): T | undefined {
-    return undefined
-  }
-  toOperationNode(): OperationNode {
-    return ValueNode.create(new Arg(this.#name))
-  }
-}
-
-/** Values an engine binds as one parameter: anything else (objects, arrays) is refused. */
-const BINDABLE = new Set(['string', 'number', 'bigint', 'boolean'])
-const bindable = (v: unknown) => v === null || v instanceof Date || BINDABLE.has(typeof v)
-
 /**
  * Where one parameter of a template comes from: a constant of the query, an argument, or a stand-in
  * of the scope of the `table`-th model read (bound to that scope's value at each call).
@@ -70,10 +46,19 @@ interface Compiled {
   readonly fills: readonly Fill[]
 }
 
+/** One scope's call: the SQL, its parameters with the scope's values in place, and where the arguments go. */
+interface Bound {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+  readonly args: readonly (readonly [index: number, name: string])[]
+}
+
 /** What a prepared query is, whatever database view (db or tx) it runs on. */
 class Core {
   /** By scope form: the SQL text of the scoped sources follows from it. */
   readonly #templates = new Bounded<string, Compiled>(32)
+  /** Scopes already checked, by their exact values (as db.scoped() keeps its query builders). */
+  readonly #scopes = new Bounded<string, Bound>(256)
   readonly #queryId: QueryId = createQueryId()
 
   constructor(
@@ -90,25 +75,33 @@ class Core {
     readonly dialect: Database['dialect'],
   ) {}
 
-  /** Scopes already checked, by their exact values (as db.scoped() keeps its query builders). */
-  readonly #scopes = new Bounded<string, ReturnType<typeof scopeOf>>(256)
-
-  scopeOf(read: ScopedOptions): ReturnType<typeof scopeOf> {
-    const key = scopeKey(read)
-    return this.#scopes.get(key) ?? this.#scopes.set(key, scopeOf(this.contexts, read))
-  }
-
   model = (table: string): ModelDef | undefined => this.contexts.find((c) => c.def.table === table)?.def
 
-  /** The SQL and fills for this call's scope, compiled once per scope form. */
+  /** The call in this scope (checked by scopeOf, as db.scoped() checks it, the first time these values come). */
+  bound(read: ScopedOptions): Bound {
+    const key = scopeKey(read)
+    const known = this.#scopes.get(key)
+    if (known) return known
+    const { tables, settings } = scopeOf(this.contexts, read)
+    const scoped = this.tables.map((t) => tables.get(t)!)
+    const { sql, fills } = this.compiled(scoped, settings)
+    const args: [number, string][] = []
+    const parameters = fills.map((f, i) => {
+      if ('value' in f) return f.value
+      if ('arg' in f) return args.push([i, f.arg]) && undefined
+      return standsFor(f.scoped, scoped[f.table]!.scope, settings)
+    })
+    return this.#scopes.set(key, Object.freeze({ sql, parameters: Object.freeze(parameters), args }))
+  }
+
+  /** The SQL and fills for a scope, compiled once per scope form. */
   compiled(scoped: readonly ScopedTable[], settings: ScopeSettings): Compiled {
-    let key = ''
-    for (const t of scoped) key += `${formOf(t, settings)},`
+    const key = scoped.map((t) => formOf(t, settings)).join()
     const known = this.#templates.get(key)
     if (known) return known
     const late = scoped.map((t) => lateSource(t, settings, this.analysis.wanted))
     if (late.every((s) => s !== undefined)) return this.#templates.set(key, this.#compile(late, true))
-    // a source with a value that is not a stand-in (not expected): built and compiled with this call's values
+    // a source with a value that is not a stand-in (not expected): built and compiled with this scope's values
     return this.#compile(
       scoped.map((t) => sourceOf(toRawNode(scopedSource(t, settings, this.analysis.wanted)))),
       false,
@@ -135,25 +128,6 @@ class Core {
     })
     return { sql: built.template.sql, fills }
   }
-
-  /** The argument values of one call: own data properties, checked by their schemas, one bindable value each. */
-  readArgs(given: unknown): Record<string, unknown> {
-    if (given === undefined && this.argNames.length === 0) return {}
-    if (!isObjectLike(given)) return invalid('The arguments of a prepared scoped query must be an object', ['args'])
-    const issues: ValidationIssue[] = []
-    const own = ownData(given, ['args'], issues)
-    const parsed = this.args.safeParse(own)
-    if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ ...i, path: ['args', ...i.path] })))
-    const values = (parsed.data ?? {}) as Record<string, unknown>
-    for (const name of this.argNames) {
-      if (parsed.success && !bindable(values[name])) {
-        const message = `argument "${name}" must be one value (string, number, bigint, boolean, Date or null)`
-        issues.push({ code: 'custom', message, path: ['args', name] })
-      }
-    }
-    if (issues.length > 0) throw new ValidationError('Invalid arguments of a prepared scoped query', issues)
-    return values
-  }
 }
 
 /** Builds the query tree only: it never runs anything (the prepared query runs through its database). */
@@ -177,32 +151,6 @@ function builder<DB>(db: Database): ScopedQueryCreator<DB> {
       createIntrospector: () => invalid('A prepared query has no introspection'),
     },
   }) as unknown as ScopedQueryCreator<DB>
-}
-
-/** The argument expressions by name; a name that was not declared is refused while the query is built. */
-function argExpressions(names: readonly string[]): Record<string, ArgExpression<unknown>> {
-  const exprs: Record<string, ArgExpression<unknown>> = Object.create(null)
-  for (const name of names) exprs[name] = new ArgExpression(name)
-  return new Proxy(Object.freeze(exprs), {
-    get(target, key) {
-      if (typeof key === 'string' && !Object.hasOwn(target, key))
-        invalid(`argument "${key}" is not declared: declare it with its Zod schema`, ['args', key])
-      return Reflect.get(target, key)
-    },
-  })
-}
-
-/** Read the argument schemas: own data properties, each a Zod (v4) schema. */
-function argSchema(args: unknown): { schema: z.ZodType; names: string[] } {
-  if (!isObjectLike(args)) return invalid('db.prepareScoped() takes its arguments as { name: zodSchema }', ['args'])
-  const issues: ValidationIssue[] = []
-  const own = ownData(args, ['args'], issues)
-  for (const [name, s] of Object.entries(own)) {
-    if (typeof s !== 'object' || s === null || !('_zod' in s))
-      issues.push({ code: 'custom', message: `argument "${name}" needs a Zod schema`, path: ['args', name] })
-  }
-  if (issues.length > 0) throw new ValidationError('Invalid arguments of db.prepareScoped()', issues)
-  return { schema: z.strictObject(own as Record<string, z.ZodType>), names: Object.keys(own) }
 }
 
 /** Build db.prepareScoped(models, args, build): the query built, checked and probed once. */
@@ -275,20 +223,12 @@ class Prepared<A extends ScopedArgs, O> implements PreparedScopedQuery<A, O> {
 
   async execute(scope: ScopedOptions, args?: unknown): Promise<O[]> {
     const core = this.#core
-    // the scope and the arguments are checked before anything else, exactly as db.scoped() checks its options
-    const { tables, settings } = core.scopeOf(readScopedOptions(scope, 'prepared scoped query scope'))
-    const values = core.readArgs(args)
-    const scoped: ScopedTable[] = []
-    for (const t of core.tables) scoped.push(tables.get(t)!)
-    const { sql, fills } = core.compiled(scoped, settings)
-    // loops, not closures: this runs on every call
-    const parameters: unknown[] = []
-    for (const f of fills) {
-      parameters.push(
-        'value' in f ? f.value : 'arg' in f ? values[f.arg] : standsFor(f.scoped, scoped[f.table]!.scope, settings),
-      )
-    }
-    const { rows } = await this.#db.run({ sql, parameters })
+    // the scope and the arguments are checked before anything is sent, exactly as db.scoped() checks its options
+    const bound = core.bound(readScopedOptions(scope, 'prepared scoped query scope'))
+    const values = readArgs(core.args, core.argNames, args)
+    const parameters = bound.parameters.slice()
+    for (const [i, name] of bound.args) parameters[i] = values[name]
+    const { rows } = await this.#db.run({ sql: bound.sql, parameters })
     if (core.analysis.decoders.size > 0) decodeRows(rows, core.analysis.decoders, this.#db.dialect.codec)
     return rows as O[]
   }
