@@ -77,6 +77,20 @@ class Core {
 
   model = (table: string): ModelDef | undefined => this.contexts.find((c) => c.def.table === table)?.def
 
+  /**
+   * The call in a scope of the usual form, `{ tenantId: '…' }` (a plain object whose only own property
+   * is that data property), when these values were checked before; undefined for anything else, which
+   * readScopedOptions then reads in full. Reads what readScopedOptions would read: the same key.
+   */
+  known(scope: unknown): Bound | undefined {
+    if (typeof scope !== 'object' || scope === null || Object.getPrototypeOf(scope) !== Object.prototype) return
+    const keys = Object.keys(scope)
+    if (keys.length !== 1 || keys[0] !== 'tenantId') return
+    const d = Object.getOwnPropertyDescriptor(scope, 'tenantId')!
+    if (!('value' in d) || typeof d.value !== 'string') return
+    return this.#scopes.get(scopeKey({ tenantId: d.value }))
+  }
+
   /** The call in this scope (checked by scopeOf, as db.scoped() checks it, the first time these values come). */
   bound(read: ScopedOptions): Bound {
     const key = scopeKey(read)
@@ -224,7 +238,7 @@ class Prepared<A extends ScopedArgs, O> implements PreparedScopedQuery<A, O> {
   async execute(scope: ScopedOptions, args?: unknown): Promise<O[]> {
     const core = this.#core
     // the scope and the arguments are checked before anything is sent, exactly as db.scoped() checks its options
-    const bound = core.bound(readScopedOptions(scope, 'prepared scoped query scope'))
+    const bound = core.known(scope) ?? core.bound(readScopedOptions(scope, 'prepared scoped query scope'))
     const values = readArgs(core.args, core.argNames, args)
     const parameters = bound.parameters.slice()
     for (const [i, name] of bound.args) parameters[i] = values[name]

@@ -117,5 +117,22 @@ for (const [family, dialect] of [
       await expect(objects.execute({ tenantId: T1 }, { fee: [1, 2] })).rejects.toThrow(/must be one value/)
       expect(sent).toEqual([])
     })
+
+    it('a scope read before is not taken from a getter, a prototype or extra keys', async () => {
+      const { db, sent } = recorder(dialect)
+      const q = prepareScoped(db, MODELS, {}, (s) => s.selectFrom('cu').select('name'))
+      await q.execute({ tenantId: T1 })
+      expect(sent).toHaveLength(1)
+      const getter = Object.defineProperty({}, 'tenantId', { get: () => T1, enumerable: true })
+      await expect(q.execute(getter)).rejects.toThrow(/getter/)
+      await expect(q.execute(Object.create({ tenantId: T1 }))).rejects.toThrow(/tenantId/)
+      await expect(q.execute({ tenantId: T1, includeDeleted: 'yes' } as never)).rejects.toThrow(ValidationError)
+      await expect(q.execute({ tenantId: T1, other: 1 } as never)).rejects.toThrow(/unknown option/)
+      expect(sent).toHaveLength(1)
+      // the same tenant in upper case is the same tenant (normalized like db.scoped)
+      const lettered = 'abcdef00-0000-4000-8000-0000000000ff'
+      await q.execute({ tenantId: lettered.toUpperCase() })
+      expect(sent.at(-1)!.parameters).toEqual([lettered])
+    })
   })
 }
