@@ -50,7 +50,7 @@ export function argExpressions(names: readonly string[]): Record<string, ArgExpr
 }
 
 /** Read the argument schemas: own data properties, each a Zod (v4) schema. */
-export function argSchema(args: unknown): { schema: z.ZodType; names: string[] } {
+export function argSchema(args: unknown): ArgReader {
   if (!isObjectLike(args)) return invalid('db.prepareScoped() takes its arguments as { name: zodSchema }', ['args'])
   const issues: ValidationIssue[] = []
   const own = ownData(args, ['args'], issues)
@@ -59,24 +59,59 @@ export function argSchema(args: unknown): { schema: z.ZodType; names: string[] }
       issues.push({ code: 'custom', message: `argument "${name}" needs a Zod schema`, path: ['args', name] })
   }
   if (issues.length > 0) throw new ValidationError('Invalid arguments of db.prepareScoped()', issues)
-  return { schema: z.strictObject(own as Record<string, z.ZodType>), names: Object.keys(own) }
+  return new ArgReader(own as Record<string, z.ZodType>)
 }
 
-/** The argument values of one call: own data properties, checked by their schemas, one bindable value each. */
-export function readArgs(schema: z.ZodType, names: readonly string[], given: unknown): Record<string, unknown> {
-  if (given === undefined && names.length === 0) return {}
-  if (!isObjectLike(given)) return invalid('The arguments of a prepared scoped query must be an object', ['args'])
-  const issues: ValidationIssue[] = []
-  const own = ownData(given, ['args'], issues)
-  const parsed = schema.safeParse(own)
-  if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ ...i, path: ['args', ...i.path] })))
-  const values = (parsed.data ?? {}) as Record<string, unknown>
-  for (const name of names) {
-    if (parsed.success && !bindable(values[name])) {
-      const message = `argument "${name}" must be one value (string, number, bigint, boolean, Date or null)`
-      issues.push({ code: 'custom', message, path: ['args', name] })
-    }
+/** Reads the argument values of one call: own data properties, checked by their schemas, one bindable value each. */
+export class ArgReader {
+  readonly names: readonly string[]
+  readonly #fields: readonly (readonly [string, z.ZodType])[]
+  readonly #schema: z.ZodType
+
+  constructor(fields: Record<string, z.ZodType>) {
+    this.names = Object.keys(fields)
+    this.#fields = Object.entries(fields)
+    this.#schema = z.strictObject(fields)
   }
-  if (issues.length > 0) throw new ValidationError('Invalid arguments of a prepared scoped query', issues)
-  return values
+
+  read(given: unknown): Record<string, unknown> {
+    return this.#quick(given) ?? this.#read(given)
+  }
+
+  /**
+   * The usual call: a plain object with exactly the declared names as data properties, each value
+   * valid. The same values the full read returns; undefined for anything else, which #read then reads
+   * (and reports every issue of).
+   */
+  #quick(given: unknown): Record<string, unknown> | undefined {
+    if (typeof given !== 'object' || given === null || Object.getPrototypeOf(given) !== Object.prototype) return
+    if (Object.keys(given).length !== this.#fields.length) return
+    const values: Record<string, unknown> = Object.create(null)
+    for (const [name, schema] of this.#fields) {
+      const d = Object.getOwnPropertyDescriptor(given, name)
+      if (!d || !('value' in d) || !d.enumerable) return
+      const parsed = schema.safeParse(d.value)
+      if (!parsed.success || !bindable(parsed.data)) return
+      values[name] = parsed.data
+    }
+    return values
+  }
+
+  #read(given: unknown): Record<string, unknown> {
+    if (given === undefined && this.names.length === 0) return {}
+    if (!isObjectLike(given)) return invalid('The arguments of a prepared scoped query must be an object', ['args'])
+    const issues: ValidationIssue[] = []
+    const own = ownData(given, ['args'], issues)
+    const parsed = this.#schema.safeParse(own)
+    if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ ...i, path: ['args', ...i.path] })))
+    const values = (parsed.data ?? {}) as Record<string, unknown>
+    for (const name of this.names) {
+      if (parsed.success && !bindable(values[name])) {
+        const message = `argument "${name}" must be one value (string, number, bigint, boolean, Date or null)`
+        issues.push({ code: 'custom', message, path: ['args', name] })
+      }
+    }
+    if (issues.length > 0) throw new ValidationError('Invalid arguments of a prepared scoped query', issues)
+    return values
+  }
 }

@@ -7,13 +7,12 @@ import {
   RawNode,
   type SelectQueryNode,
 } from 'kysely'
-import type { z } from 'zod'
 import type { Database } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import type { ModelContext } from '../mapping/model-context.js'
 import { isModel, type Model, type ModelDef } from '../model/define-model.js'
 import { isObjectLike } from '../repository/io.js'
-import { Arg, argExpressions, argSchema, readArgs } from './args.js'
+import { Arg, type ArgReader, argExpressions, argSchema } from './args.js'
 import { formOf, lateSource, type ScopeValue, standsFor } from './late-source.js'
 import { type Analysis, analyse, compileTemplate, decodeRows } from './plugin.js'
 import { contextOf, readScopedOptions, scopeKey, scopeOf } from './scoped.js'
@@ -70,8 +69,7 @@ class Core {
     /** The model tables the query reads, in the order of their source slots. */
     readonly tables: readonly string[],
     readonly analysis: Analysis,
-    readonly args: z.ZodType,
-    readonly argNames: readonly string[],
+    readonly args: ArgReader,
     readonly dialect: Database['dialect'],
   ) {}
 
@@ -182,7 +180,8 @@ export function prepareScoped<const Ms extends readonly Model[], A extends Scope
     if (tables.has(model.def.table)) invalid(`table "${model.def.table}" is given twice`, ['models', i])
     tables.add(model.def.table)
   })
-  const { schema, names } = argSchema(args)
+  const reader = argSchema(args)
+  const names = reader.names
   if (typeof build !== 'function') invalid('db.prepareScoped() takes a function that builds the query', ['build'])
   const query = build(builder(db), argExpressions(names) as unknown as ScopedArgExpressions<A>) as unknown
   if (!isObjectLike(query) || typeof (query as Expression<O>).toOperationNode !== 'function')
@@ -206,17 +205,7 @@ export function prepareScoped<const Ms extends readonly Model[], A extends Scope
   const probed = compileTemplate(select, createQueryId(), db.dialect.createQueryCompiler(), model, () => probe)
   if (!probed) return invalid('This query has a parameter that is not a value: it cannot be prepared')
   const analysis = analyse(select, model)
-  const core = new Core(
-    db.dialect.name,
-    contexts,
-    select,
-    shape.values,
-    probed.tables,
-    analysis,
-    schema,
-    names,
-    db.dialect,
-  )
+  const core = new Core(db.dialect.name, contexts, select, shape.values, probed.tables, analysis, reader, db.dialect)
   return new Prepared<A, O>(core, db)
 }
 
@@ -239,7 +228,7 @@ class Prepared<A extends ScopedArgs, O> implements PreparedScopedQuery<A, O> {
     const core = this.#core
     // the scope and the arguments are checked before anything is sent, exactly as db.scoped() checks its options
     const bound = core.known(scope) ?? core.bound(readScopedOptions(scope, 'prepared scoped query scope'))
-    const values = readArgs(core.args, core.argNames, args)
+    const values = core.args.read(args)
     const parameters = bound.parameters.slice()
     for (const [i, name] of bound.args) parameters[i] = values[name]
     const { rows } = await this.#db.run({ sql: bound.sql, parameters })

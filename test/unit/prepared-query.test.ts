@@ -109,6 +109,13 @@ for (const [family, dialect] of [
       await expect(q.execute({ tenantId: T1 }, { fee: 1.5 })).rejects.toThrow(ValidationError)
       await expect(q.execute({ tenantId: T1 }, { fee: 1, more: 2 } as never)).rejects.toThrow(/Unrecognized key/)
       expect(sent).toEqual([])
+      // what the quick read of the usual call must leave to the full read (which refuses it)
+      const getter = Object.defineProperty({}, 'fee', { get: () => 1, enumerable: true })
+      const hidden = Object.defineProperty({ other: 1 }, 'fee', { value: 1, enumerable: false })
+      for (const args of [getter, hidden, { feee: 1 }, Object.create({ fee: 1 }), JSON.parse('{"__proto__": 1}')]) {
+        await expect(q.execute({ tenantId: T1 }, args), JSON.stringify(args)).rejects.toThrow(ValidationError)
+      }
+      expect(sent).toEqual([])
       // an argument schema that yields something other than one value is refused per call
       const objects = prepareScoped(db, MODELS, { fee: z.any() }, (s, a) =>
         s.selectFrom('ko').select('id').where('fee', '=', a.fee),
