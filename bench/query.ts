@@ -2,8 +2,8 @@
  * npx tsx bench/query.ts [--engines pglite,postgres,mariadb] [--quick] [--joins]
  *
  * The query surface against hand-written SQL with the same semantics, same process and pool, ABBA:
- * - a scoped join of two models (db.scoped) vs the same join written by hand (tenant and soft-delete
- *   filters on both tables, the same columns);
+ * - a scoped join of two models (db.scoped, and prepared once with db.prepareScoped) vs the same join
+ *   written by hand (tenant and soft-delete filters on both tables, the same columns);
  * - updateMany of 1,000 audited (copy_on_change) records vs 1,000 single updates and vs one
  *   hand-written statement (PostgreSQL: a data-modifying CTE; MySQL: a locking transaction).
  * Prints Markdown rows for bench/RESULTS.md.
@@ -46,11 +46,16 @@ const Member = defineModel({
 
 async function joins(db: Database): Promise<Comparison[]> {
   const customerIds: string[] = []
+  const byTenant = new Map<string, string[]>()
   for (const tenant of [TENANT, OTHER]) {
     const customers = await db
       .repository(Customer, { tenantId: tenant, userId: ACTOR })
       .createMany(Array.from({ length: 1_000 }, (_, i) => ({ name: `c${i}`, segment: ['smb', 'ent', 'mid'][i % 3]! })))
     if (tenant === TENANT) customerIds.push(...customers.map((c) => c.id))
+    byTenant.set(
+      tenant,
+      customers.map((c) => c.id),
+    )
     await db.repository(Contract, { tenantId: tenant, userId: ACTOR }).createMany(
       customers.flatMap((c, i) =>
         Array.from({ length: 5 }, (_, j) => ({
@@ -82,6 +87,27 @@ async function joins(db: Database): Promise<Comparison[]> {
     db
       .run({ sql: q(pointSql), parameters: [customerIds[i % customerIds.length]!, TENANT, TENANT] })
       .then((r) => r.rows.map((row) => ({ ...row, monthlyFee: String(row.monthlyFee) })))
+  // built and compiled once; each call passes its scope and its arguments
+  const prepared = db.prepareScoped([Customer, Contract], { customerId: z.uuid() }, (s, a) =>
+    s
+      .selectFrom('q_contracts')
+      .innerJoin('q_customers', 'q_customers.id', 'q_contracts.customerId')
+      .select(['q_customers.name', 'q_contracts.title', 'q_contracts.monthlyFee'])
+      .where('q_contracts.customerId', '=', a.customerId),
+  )
+  const pointPrepared = (i: number) =>
+    prepared.execute({ tenantId: TENANT }, { customerId: customerIds[i % customerIds.length]! })
+  // what a service does: the tenant changes from one request to the next
+  const tenantOf = (i: number) => (i % 2 === 0 ? TENANT : OTHER)
+  const customerOf = (i: number) => {
+    const ids = byTenant.get(tenantOf(i))!
+    return ids[(i >> 1) % ids.length]!
+  }
+  const perTenantPrepared = (i: number) => prepared.execute({ tenantId: tenantOf(i) }, { customerId: customerOf(i) })
+  const perTenantHand = (i: number) =>
+    db
+      .run({ sql: q(pointSql), parameters: [customerOf(i), tenantOf(i), tenantOf(i)] })
+      .then((r) => r.rows.map((row) => ({ ...row, monthlyFee: String(row.monthlyFee) })))
   const reportLib = () =>
     scoped
       .selectFrom('q_contracts')
@@ -101,6 +127,11 @@ async function joins(db: Database): Promise<Comparison[]> {
       rounds,
       statements: () => countStatements(db, () => pointLib(0)),
     }),
+    await abba('prepared scoped join, one customer (5 rows)', pointPrepared, pointHandBound, {
+      rounds,
+      statements: () => countStatements(db, () => pointPrepared(0)),
+    }),
+    await abba('prepared scoped join, tenant changes per call', perTenantPrepared, perTenantHand, { rounds }),
     await abba('scoped join + group by, 10,000 rows in scope', reportLib, reportHand, {
       rounds: quick ? 10 : 40,
       warmup: 5,

@@ -48,7 +48,15 @@ export type {
   ModelRecord,
   ModelTenantId,
 } from './model/types.js'
-export type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './query/types.js'
+export type {
+  PreparedScopedQuery,
+  ScopedArgExpressions,
+  ScopedArgs,
+  ScopedArgValues,
+  ScopedOptions,
+  ScopedQueryCreator,
+  ScopedTables,
+} from './query/types.js'
 export type { CacheOptions, RedisLike } from './repository/cache.js'
 export { memoryCache, redisCache } from './repository/cache.js'
 export type {

@@ -32,11 +32,7 @@ export function cachingCompiler(inner: QueryCompiler): QueryCompiler {
 }
 
 /** What a query shape always means, whatever its values and scope. */
-interface ShapeEntry {
-  readonly wanted: ReadonlySet<string> | undefined
-  /** `wanted` as text (a key of the plugin's sources). */
-  readonly wantedKey: string
-  readonly decoders: ReadonlyMap<string, FieldDef>
+interface ShapeEntry extends Analysis {
   /** The model tables the query reads, in the order of their source slots (set by the first template). */
   tables?: readonly string[]
   /** A parameter of the compiled SQL was not a slot: this shape is always compiled afresh. */
@@ -60,7 +56,7 @@ export const contextId = (ctx: ModelContext): number => contextIds.of(ctx)
 const wantedKeyOf = (wanted: ReadonlySet<string> | undefined) => (wanted ? [...wanted].sort().join(',') : '*')
 
 /** The key of a template among its shape's: the texts of the sources it was compiled with. */
-const textKey = (sources: readonly Source[]) => sources.map((s) => s.textId).join(',')
+export const textKey = (sources: readonly Source[]) => sources.map((s) => s.textId).join(',')
 
 /** A source with its bound values replaced by slots of source number `source`. */
 const slotted = (node: RawNode, source: number): RawNode =>
@@ -139,11 +135,8 @@ export class ScopePlugin implements KyselyPlugin {
     return transformed
   }
 
-  #analyse(node: SelectQueryNode): Pick<ShapeEntry, 'wanted' | 'wantedKey' | 'decoders'> {
-    const collector = new ColumnCollector()
-    collector.transformNode(node)
-    const wanted = collector.all ? undefined : collector.names
-    return { wanted, wantedKey: wantedKeyOf(wanted), decoders: outputFields(node, (t) => this.model(t)) }
+  #analyse(node: SelectQueryNode): Analysis {
+    return analyse(node, (t) => this.model(t))
   }
 
   /** The query compiled from its shape's template (built on the first call); undefined when it cannot be cached. */
@@ -176,36 +169,78 @@ export class ScopePlugin implements KyselyPlugin {
 
   /** Compile the query once with slots for its values and for its sources' values. */
   #template(node: SelectQueryNode, entry: ShapeEntry, queryId: QueryId) {
-    const tables: string[] = []
-    const sources: Source[] = []
-    const transformed = new ScopeTransformer({
-      model: (t) => this.model(t),
-      source: (t) => {
-        let i = tables.indexOf(t)
-        if (i < 0) {
-          i = tables.push(t) - 1
-          sources.push(this.#source(t, entry.wanted, entry.wantedKey))
-        }
-        return slotted(sources[i]!.node, i)
-      },
-    }).transformNode(withSlots(node), queryId) as SelectQueryNode
-    const compiled = this.#compiler!.compileQuery(transformed, queryId)
-    const template = templateOf(compiled.sql, compiled.parameters)
-    return template && { template, tables, sources }
+    return compileTemplate(
+      node,
+      queryId,
+      this.#compiler!,
+      (t) => this.model(t),
+      (t) => this.#source(t, entry.wanted, entry.wantedKey),
+    )
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     const fields = this.#decoders.get(args.queryId)
-    if (!fields) return args.result
-    const codec = this.#codec
-    for (const row of args.result.rows) {
-      for (const [key, f] of fields) {
-        if (!Object.hasOwn(row, key)) continue
-        const value = row[key]
-        // NULL stays null (outer joins), everything else decodes as in records
-        row[key] = value === null || value === undefined ? null : codec.decode(f, value)
-      }
-    }
+    if (fields) decodeRows(args.result.rows, fields, this.#codec)
     return args.result
+  }
+}
+
+/** What a query's tree says whatever its scope: the properties it names and how its output decodes. */
+export interface Analysis {
+  readonly wanted: ReadonlySet<string> | undefined
+  /** `wanted` as text (a key of the plugin's sources). */
+  readonly wantedKey: string
+  readonly decoders: ReadonlyMap<string, FieldDef>
+}
+
+export function analyse(node: SelectQueryNode, model: (table: string) => ModelDef | undefined): Analysis {
+  const collector = new ColumnCollector()
+  collector.transformNode(node)
+  const wanted = collector.all ? undefined : collector.names
+  return { wanted, wantedKey: wantedKeyOf(wanted), decoders: outputFields(node, model) }
+}
+
+/**
+ * Compile `node` once with slots for its values (withSlots) and for the bound values of the scoped
+ * sources that replace its model tables; `source` gives a table's source in the scope at hand.
+ * Undefined when a parameter of the compiled SQL is not a slot (such a query is never cached).
+ */
+export function compileTemplate(
+  node: SelectQueryNode,
+  queryId: QueryId,
+  compiler: QueryCompiler,
+  model: (table: string) => ModelDef | undefined,
+  source: (table: string) => Source,
+): { template: Template; tables: string[]; sources: Source[] } | undefined {
+  const tables: string[] = []
+  const sources: Source[] = []
+  const transformed = new ScopeTransformer({
+    model,
+    source: (t) => {
+      let i = tables.indexOf(t)
+      if (i < 0) {
+        i = tables.push(t) - 1
+        sources.push(source(t))
+      }
+      return slotted(sources[i]!.node, i)
+    },
+  }).transformNode(withSlots(node), queryId) as SelectQueryNode
+  const compiled = compiler.compileQuery(transformed, queryId)
+  const template = templateOf(compiled.sql, compiled.parameters)
+  return template && { template, tables, sources }
+}
+
+/** Decode the selected record properties of `rows` in place, like records. */
+export function decodeRows(rows: UnknownRow[], fields: ReadonlyMap<string, FieldDef>, codec: ValueCodec): void {
+  if (rows.length === 0) return
+  // field by field: each field's decoder is looked up once per result, not once per row
+  for (const [key, f] of fields) {
+    const decode = codec.decoderFor(f)
+    for (const row of rows) {
+      if (!Object.hasOwn(row, key)) continue
+      const value = row[key]
+      // NULL stays null (outer joins), everything else decodes as in records
+      row[key] = value === null || value === undefined ? null : decode(value)
+    }
   }
 }

@@ -1,7 +1,16 @@
+import type { Expression } from 'kysely'
 import { Database } from '../db/database.js'
 import type { Model } from '../model/define-model.js'
+import { prepareScoped } from './prepared.js'
 import { createScoped } from './scoped.js'
-import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './types.js'
+import type {
+  PreparedScopedQuery,
+  ScopedArgExpressions,
+  ScopedArgs,
+  ScopedOptions,
+  ScopedQueryCreator,
+  ScopedTables,
+} from './types.js'
 
 declare module '../db/database.js' {
   interface Database {
@@ -20,6 +29,26 @@ declare module '../db/database.js' {
      *   .execute()
      */
     scoped<const Ms extends readonly Model[]>(models: Ms, options?: ScopedOptions): ScopedQueryCreator<ScopedTables<Ms>>
+
+    /**
+     * A scoped query over `models`, built and compiled once and executed many times, each time with
+     * its own scope and argument values (`args`: a Zod schema per name; the query uses them as
+     * `a.name`). Each execution has db.scoped()'s guarantees; unknown tables are refused here, a bad
+     * scope or argument at execution, before any SQL. See docs/reports-and-joins.md.
+     *
+     * @example
+     * const byCustomer = db.prepareScoped([Customer, Contract], { customerId: z.uuid() }, (s, a) =>
+     *   s.selectFrom('contracts')
+     *     .innerJoin('customers', 'customers.id', 'contracts.customerId')
+     *     .select(['customers.name', 'contracts.monthlyFee'])
+     *     .where('contracts.customerId', '=', a.customerId))
+     * const rows = await byCustomer.execute({ tenantId: orgId }, { customerId })
+     */
+    prepareScoped<const Ms extends readonly Model[], A extends ScopedArgs, O>(
+      models: Ms,
+      args: A,
+      build: (s: ScopedQueryCreator<ScopedTables<Ms>>, a: ScopedArgExpressions<A>) => Expression<O>,
+    ): PreparedScopedQuery<A, O>
   }
 }
 
@@ -30,4 +59,13 @@ Database.prototype.scoped = function scoped<const Ms extends readonly Model[]>(
   options: ScopedOptions = {},
 ): ScopedQueryCreator<ScopedTables<Ms>> {
   return createScoped(this, models, options)
+}
+
+Database.prototype.prepareScoped = function <const Ms extends readonly Model[], A extends ScopedArgs, O>(
+  this: Database,
+  models: Ms,
+  args: A,
+  build: (s: ScopedQueryCreator<ScopedTables<Ms>>, a: ScopedArgExpressions<A>) => Expression<O>,
+): PreparedScopedQuery<A, O> {
+  return prepareScoped(this, models, args, build)
 }

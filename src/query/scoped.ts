@@ -7,12 +7,12 @@ import { any, boolean, instant, readOptions } from '../repository/input.js'
 import { Scope } from '../scope/scope.js'
 import { cachingCompiler, contextId, SCOPED_NODES, ScopePlugin } from './plugin.js'
 import { Bounded } from './shape.js'
-import type { ScopedTable } from './source.js'
+import type { ScopedTable, ScopeSettings } from './source.js'
 import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './types.js'
 
 const contexts = new WeakMap<Model, Map<string, ModelContext>>()
 
-function contextOf(model: Model, db: Database): ModelContext {
+export function contextOf(model: Model, db: Database): ModelContext {
   let byEngine = contexts.get(model)
   if (!byEngine) {
     byEngine = new Map()
@@ -28,6 +28,43 @@ function contextOf(model: Model, db: Database): ModelContext {
 
 /** What db.scoped() takes besides the models; tenants are checked by each model's Scope. */
 const SCOPED_OPTIONS = { tenantId: any, tenantIds: any, asOf: instant, includeDeleted: boolean }
+
+/** Scope options as db.scoped() reads them: own data properties, unknown keys refused, values checked. */
+export function readScopedOptions(options: unknown, what = 'db.scoped() options'): ScopedOptions {
+  if (typeof options !== 'object' || options === null) invalid(`${what} must be an object`, ['options'])
+  return readOptions(options, SCOPED_OPTIONS, what) as ScopedOptions
+}
+
+/**
+ * The models of a scoped query in one scope: each model's Scope (which checks the tenant ids against
+ * its tenantIdType and refuses a missing scope), and the settings (asOf, includeDeleted) all its
+ * tables are read with. The one place db.scoped() and prepared scoped queries get their scope from.
+ */
+export function scopeOf(
+  contexts: readonly ModelContext[],
+  read: ScopedOptions,
+): { tables: Map<string, ScopedTable>; settings: ScopeSettings } {
+  const tables = new Map<string, ScopedTable>()
+  const tenantScope = {
+    ...(read.tenantId !== undefined && { tenantId: read.tenantId }),
+    ...(read.tenantIds !== undefined && { tenantIds: read.tenantIds }),
+  }
+  contexts.forEach((ctx, i) => {
+    const def = ctx.def
+    if (tables.has(def.table)) invalid(`table "${def.table}" is given twice`, ['models', i])
+    const scope = new Scope(def, def.multiTenant ? tenantScope : {})
+    tables.set(def.table, { ctx, scope })
+  })
+  if (
+    (read.tenantId !== undefined || read.tenantIds !== undefined) &&
+    ![...tables.values()].some((t) => t.ctx.def.multiTenant)
+  ) {
+    throw new TenantNotConfiguredError('None of these models is multi-tenant: do not give a tenant scope')
+  }
+  // a copy: the caller may change their Date later, the query is bound to its time now
+  const asOf = read.asOf === undefined ? undefined : new Date(read.asOf.getTime())
+  return { tables, settings: { asOf, includeDeleted: read.includeDeleted === true } }
+}
 
 const invalid = (message: string, path: (string | number)[]): never => {
   throw new ValidationError(message, [{ code: 'custom', message, path }])
@@ -87,27 +124,11 @@ export function createScoped<const Ms extends readonly Model[]>(
   const key = builderKey(db, models, read)
   const cached = known.get(key)
   if (cached) return cached as ScopedQueryCreator<ScopedTables<Ms>>
-  // a copy: the caller may change their Date later, the builder is keyed by its time now
-  const asOf = read.asOf === undefined ? undefined : new Date(read.asOf.getTime())
-  const tables = new Map<string, ScopedTable>()
-  const tenantScope = {
-    ...(read.tenantId !== undefined && { tenantId: read.tenantId }),
-    ...(read.tenantIds !== undefined && { tenantIds: read.tenantIds }),
-  }
-  models.forEach((model, i) => {
-    const def = model.def
-    if (tables.has(def.table)) invalid(`table "${def.table}" is given twice`, ['models', i])
-    const scope = new Scope(def, def.multiTenant ? tenantScope : {})
-    tables.set(def.table, { ctx: contextOf(model, db), scope })
-  })
-  if (
-    (read.tenantId !== undefined || read.tenantIds !== undefined) &&
-    ![...tables.values()].some((t) => t.ctx.def.multiTenant)
-  ) {
-    throw new TenantNotConfiguredError('None of these models is multi-tenant: do not give a tenant scope')
-  }
+  const { tables, settings } = scopeOf(
+    models.map((m) => contextOf(m, db)),
+    read,
+  )
   const dialect = db.dialect
-  const settings = { asOf, includeDeleted: read.includeDeleted === true }
   const plugin = new ScopePlugin(tables, settings, dialect.codec, dialect.createQueryCompiler())
   const kysely = new Kysely<ScopedTables<Ms>>({
     dialect: {
@@ -125,12 +146,21 @@ const builders = new WeakMap<Database, Bounded<string, unknown>>()
 
 /** Models (their engine contexts) and the exact scope values: two scopes share a builder only when equal. */
 function builderKey(db: Database, models: readonly Model[], read: ScopedOptions): string {
-  const id = (v: unknown) => `${typeof v}:${String(v)}`
+  return `${models.map((m) => contextId(contextOf(m, db))).join()}|${scopeKey(read)}`
+}
+
+const id = (v: unknown) => `${typeof v}:${String(v)}`
+
+/** The exact scope values as text: two scopes have the same key only when their values are equal. */
+export function scopeKey(read: ScopedOptions): string {
+  const { tenantId, tenantIds, asOf } = read
+  // a lone text tenant (the usual request): its length first, so no text inside it reads as structure
+  if (tenantIds === undefined && asOf === undefined && typeof tenantId === 'string')
+    return `${tenantId.length}:${tenantId}|${read.includeDeleted === true}`
   return JSON.stringify([
-    models.map((m) => contextId(contextOf(m, db))),
-    read.tenantId === undefined ? null : id(read.tenantId),
-    read.tenantIds === undefined ? null : Array.isArray(read.tenantIds) ? read.tenantIds.map(id) : id(read.tenantIds),
-    read.asOf === undefined ? null : read.asOf.getTime(),
+    tenantId === undefined ? null : id(tenantId),
+    tenantIds === undefined ? null : Array.isArray(tenantIds) ? tenantIds.map(id) : id(tenantIds),
+    asOf === undefined ? null : asOf.getTime(),
     read.includeDeleted === true,
   ])
 }

@@ -1,4 +1,6 @@
 import type { Expression, QueryCreator } from 'kysely'
+import type { z } from 'zod'
+import type { Database } from '../db/database.js'
 import type { Model } from '../model/define-model.js'
 import type { ModelRecord } from '../model/types.js'
 
@@ -57,4 +59,41 @@ export interface ScopedQueryCreator<DB> {
     N extends `${string}(${string})`,
     E extends (creator: ScopedQueryCreator<DB & { [K in CteName<N>]: CteColumns<N> }>) => Expression<unknown>,
   >(name: N, expression: E): ScopedQueryCreator<DB & { [K in CteName<N>]: CteRow<E> }>
+}
+
+/** The arguments of a prepared scoped query: a Zod schema per name, checked at every execution. */
+export type ScopedArgs = Readonly<Record<string, z.ZodType>>
+
+/** The arguments as the query is built with them: one typed expression per name, bound at each execution. */
+export type ScopedArgExpressions<A extends ScopedArgs> = { readonly [K in keyof A]: Expression<z.output<A[K]>> }
+
+/** The argument values one execution passes, by name. */
+export type ScopedArgValues<A extends ScopedArgs> = { readonly [K in keyof A]: z.input<A[K]> }
+
+/**
+ * A scoped query built and compiled once (`db.prepareScoped`), executed many times with a scope and
+ * argument values of its own each time: the tenant changes per request, the query's shape does not.
+ * Every execution has the guarantees of `db.scoped(models, scope)`: the scope is checked like
+ * db.scoped's options, each model table is read through the same scoped source, values are bound.
+ *
+ * @example
+ * const byCustomer = db.prepareScoped([Customer, Contract], { customerId: z.uuid() }, (s, a) =>
+ *   s.selectFrom('contracts')
+ *     .innerJoin('customers', 'customers.id', 'contracts.customerId')
+ *     .select(['customers.name', 'contracts.monthlyFee'])
+ *     .where('contracts.customerId', '=', a.customerId))
+ * const rows = await byCustomer.execute({ tenantId: orgId }, { customerId })
+ */
+export interface PreparedScopedQuery<A extends ScopedArgs, O> {
+  /**
+   * Run the query in `scope` (as db.scoped's options: tenantId or tenantIds, asOf, includeDeleted)
+   * with these argument values; rows decoded like db.scoped's. A bad scope or argument is a typed
+   * error before any SQL is sent.
+   */
+  execute(
+    scope: ScopedOptions,
+    ...args: keyof A extends never ? [args?: Readonly<Record<string, never>>] : [args: ScopedArgValues<A>]
+  ): Promise<O[]>
+  /** The same prepared query running on `db` (a transaction's `tx`, on the same engine). */
+  on(db: Database): PreparedScopedQuery<A, O>
 }

@@ -121,6 +121,7 @@ describe('public surface (published declarations)', () => {
       'metrics',
       'metricsText',
       'poolStats',
+      'prepareScoped',
       'query',
       'queryOne',
       'repository',

@@ -197,6 +197,9 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
               : `max_execution_time = ${Math.trunc(Number(options.statementTimeoutMs))}`,
           )
         }
+        // MariaDB 10.11 answers a server-side prepared statement with EXISTS over a derived table (every
+        // scoped query's EXISTS) wrongly from its second execution on while exists_to_in is on
+        if (flavour === 'mariadb') set.push("optimizer_switch = 'exists_to_in=off'")
         if (options.idleInTransactionTimeoutMs !== undefined && flavour === 'mariadb') {
           set.push(`idle_transaction_timeout = ${Math.ceil(Number(options.idleInTransactionTimeoutMs) / 1000)}`)
         }
