@@ -1,6 +1,6 @@
 import { ConnectionError } from '../errors.js'
 import type { Plan, PlanSteps } from '../sql/plan.js'
-import { isBatch, type Statement, type StatementResult, type Step } from '../sql/statement.js'
+import { isBatch, isGuarded, type Statement, type StatementResult, type Step } from '../sql/statement.js'
 import type { Database } from './database.js'
 import type { Fold } from './transactions.js'
 
@@ -19,6 +19,7 @@ async function drive<R>(steps: PlanSteps<R>, run: Run): Promise<R> {
 
 /** A step's statements one after the other; the result is the last one's. */
 async function oneByOne(step: Step, run: (s: Statement) => Promise<StatementResult>): Promise<StatementResult> {
+  if (isGuarded(step)) throw new Error('a guarded step needs an engine with compound statements')
   if (!isBatch(step)) return run(step)
   let result: StatementResult = { rows: [], affectedRows: 0 }
   for (const s of step.batch) result = await run(s)
@@ -31,12 +32,14 @@ async function oneByOne(step: Step, run: (s: Statement) => Promise<StatementResu
  * take them as one, they are sent one by one (the transaction then ends on its own after the plan).
  */
 async function folded(tx: Database, fold: Fold, step: Step): Promise<StatementResult> {
-  const compound = tx.runtime.dialect.compound!
-  const statements = isBatch(step) ? step.batch : [step]
+  const dialect = tx.runtime.dialect
   const open = fold.begun ? undefined : fold.open
+  if (isGuarded(step))
+    return sendFolded(tx, fold, dialect.guardedCompound!(step, { open, close: fold.close, undo: fold.undo }), true)
+  const statements = isBatch(step) ? step.batch : [step]
   const close = isBatch(step) && step.last ? fold.close : undefined
   if (open === undefined && close === undefined && statements.length === 1) return tx.run(statements[0]!)
-  const one = compound(statements, { open, close, undo: fold.undo })
+  const one = dialect.compound!(statements, { open, close, undo: fold.undo })
   if (!one) {
     if (open !== undefined) {
       fold.begun = true
@@ -44,13 +47,18 @@ async function folded(tx: Database, fold: Fold, step: Step): Promise<StatementRe
     }
     return oneByOne(step, (s) => tx.run(s))
   }
+  return sendFolded(tx, fold, one, close !== undefined)
+}
+
+/** One compound statement of a folded transaction; `closes`: it carries the COMMIT (or RELEASE). */
+async function sendFolded(tx: Database, fold: Fold, one: Statement, closes: boolean): Promise<StatementResult> {
   fold.begun = true
   try {
     const result = await tx.run(one)
-    if (close !== undefined) fold.ended = true
+    if (closes) fold.ended = true
     return result
   } catch (error) {
-    if (close !== undefined && error instanceof ConnectionError) {
+    if (closes && error instanceof ConnectionError) {
       // the connection broke while the statement that commits was on its way: it may have committed
       throw new ConnectionError(
         'The connection failed during the statement that commits: the transaction may or may not have been applied',

@@ -1,6 +1,6 @@
 import type { DialectAdapter, QueryCompiler } from 'kysely'
 import type { FFStorageError } from '../errors.js'
-import type { SqlSyntax, Statement } from '../sql/statement.js'
+import type { Guarded, SqlSyntax, Statement } from '../sql/statement.js'
 import type { ValueCodec } from './codec.js'
 import type { DdlRenderer, TypeRenderer } from './ddl.js'
 import type { SchemaNormalizer } from './expression.js'
@@ -87,6 +87,8 @@ export interface Dialect extends SqlSyntax {
    * the engine's limits for one statement: then they are sent one by one.
    */
   readonly compound?: (statements: readonly Statement[], ends: CompoundEnds) => Statement | undefined
+  /** A guarded step as one compound statement (present with `compound`), `ends` around it. */
+  readonly guardedCompound?: (step: Guarded, ends: CompoundEnds) => Statement
   /** Convert a driver error into our typed error, keeping the statement and the cause. */
   convertError(error: unknown, context: StatementContext): FFStorageError
   /** A bound UUID reads back in lower case (PostgreSQL's uuid type); elsewhere as bound. */

@@ -1,3 +1,4 @@
+import type { FieldDef } from '../model/define-model.js'
 import type { Fragment } from '../sql/fragment.js'
 
 /**
@@ -18,4 +19,12 @@ export interface ReadSql {
   readonly nullsLastAscending: boolean
   /** A JSON column read as its text (decoded by the caller: one decoding path on every engine). */
   jsonText(column: Fragment): Fragment
+  /** The instant 1 ms after `t` (an scd2 version never starts at the instant the one it closes did). */
+  afterMillisecond(t: Fragment): Fragment
+  /**
+   * `column` holds `value` exactly as the model compares values (`sameValue`: text byte for byte,
+   * numbers and instants exactly, NULL equal to NULL), as a predicate; undefined for a type whose
+   * equality the engine cannot state in SQL (the caller then compares in JS).
+   */
+  sameValue(f: FieldDef, column: Fragment, value: Fragment): Fragment | undefined
 }

@@ -1,4 +1,4 @@
-import { isBatch, type Statement, type StatementResult, type Step } from './statement.js'
+import { isBatch, isGuarded, type Statement, type StatementResult, type Step } from './statement.js'
 
 /**
  * How the statements of a plan must run:
@@ -55,7 +55,8 @@ export function replay<R>(
   while (!step.done) {
     steps.push(step.value)
     let a: StatementResult | Record<string, unknown>[] = []
-    for (const s of isBatch(step.value) ? step.value.batch : [step.value]) {
+    const v = step.value
+    for (const s of isBatch(v) ? v.batch : isGuarded(v) ? [v.set, ...v.then, v.result] : [v]) {
       statements.push(s)
       a = answer(s, statements.length - 1)
     }

@@ -15,10 +15,24 @@ export interface Batch {
   readonly last: boolean
 }
 
-/** What a plan step yields: one statement, or a batch of them. */
-export type Step = Statement | Batch
+/**
+ * A plan's last step as one statement with a condition inside (engines with compound statements
+ * only, `Dialect.guardedCompound`): `set` assigns the local variables `locals` (a `SELECT … INTO`),
+ * the statements `then` run only when `when` holds, and `result` runs last; its rows are the result.
+ */
+export interface Guarded {
+  readonly locals: readonly (readonly [name: string, sqlType: string])[]
+  readonly set: Statement
+  readonly when: string
+  readonly then: readonly Statement[]
+  readonly result: Statement
+}
+
+/** What a plan step yields: one statement, a batch of them, or a guarded last step. */
+export type Step = Statement | Batch | Guarded
 
 export const isBatch = (step: Step): step is Batch => 'batch' in step
+export const isGuarded = (step: Step): step is Guarded => 'when' in step
 
 /** The statements of `batch`, sent together; `last` when the plan sends nothing after them. */
 export function batch(statements: readonly Statement[], last = false): Batch {

@@ -2,9 +2,9 @@ import { sameValue } from '../model/codec.js'
 import type { FieldDef } from '../model/define-model.js'
 import { validityOf } from '../model/system-fields.js'
 import type { Scope } from '../scope/scope.js'
-import { empty, type Fragment, id, join, Prepared, q } from '../sql/fragment.js'
+import { empty, type Fragment, id, join, Prepared, q, raw } from '../sql/fragment.js'
 import { type Plan, type PlanSteps, plan } from '../sql/plan.js'
-import { batch, type Statement } from '../sql/statement.js'
+import { batch, type Guarded, type Statement } from '../sql/statement.js'
 import { auditInserts, cteAudit, ownerOf } from './audit-rows.js'
 import { ACTOR, copyDate, ID, LOCK_NOW, oneStatement, STATEMENT_NOW, TXID, VERSION, type WriteKit } from './common.js'
 import { type ChangeRequest, type ChangeResult, NOW, type Row } from './requests.js'
@@ -17,6 +17,12 @@ import { type ChangeRequest, type ChangeResult, NOW, type Row } from './requests
  */
 export function changePlan(k: WriteKit, scope: Scope, r: ChangeRequest): Plan<ChangeResult> {
   if (k.cte) return oneStatement(changeStatement(k, scope, r), ({ rows }) => cteOutcome(rows[0], r))
+  const guarded = guardedChange(k, scope, r)
+  if (guarded) {
+    return plan('transaction', function* () {
+      return cteOutcome((yield guarded).rows[0], r)
+    })
+  }
   return plan('transaction', () => lockingChange(k, scope, r))
 }
 
@@ -100,6 +106,58 @@ function changeCte(k: WriteKit, scope: Scope, r: ChangeRequest): Fragment {
 }
 
 /**
+ * The change as one compound statement (engines with `guardedCompound`: MariaDB), where nothing is
+ * computed in JS: lock the row, reading its state ('c' to change, 'u' unchanged, 'x' not in the
+ * state the change needs) and the change's timestamp into locals; when 'c', copy the version to
+ * history (scd2) and update; return the row as stored with its state. Only without audit entries
+ * (their old values are JSON written in JS) and where every value set compares in SQL exactly as
+ * the model compares it (`readSql.sameValue`); otherwise undefined.
+ */
+function guardedChange(k: WriteKit, scope: Scope, r: ChangeRequest): Guarded | undefined {
+  const { ctx, strategy } = k
+  const dialect = ctx.dialect
+  if (!dialect.guardedCompound || strategy.audited || r.set.size === 0) return undefined
+  const role = ctx.def.roles
+  const ts = raw('_ff_ts')
+  const floor = q`GREATEST(${LOCK_NOW}, ${strategy.floorSql((f) => q`r.${id(f.column)}`)})`
+  const same: Fragment[] = []
+  for (const [f, v] of r.set) {
+    const test = dialect.readSql.sameValue(f, q`r.${id(f.column)}`, v === NOW ? floor : q`${v}`)
+    if (!test) return undefined
+    same.push(test)
+  }
+  const conditions = [q`NOT (${join(same, ' AND ')})`]
+  if (r.expectedVersion !== undefined)
+    conditions.push(q`r.${id(validityOf(ctx.def).version.column)} = ${r.expectedVersion}`)
+  const state = scope.inState('r', r.filter)
+  const write = q`CASE WHEN ${join(conditions, ' AND ')} THEN 'c' ELSE 'u' END`
+  const decided = state !== empty ? q`CASE WHEN ${state} THEN ${write} ELSE 'x' END` : write
+  const set = k.compile(
+    q`SELECT ${decided}, ${floor} INTO _ff_state, _ff_ts FROM ${ctx.main} AS r WHERE ${k.target(scope, 'r', r.id)} FOR UPDATE`,
+  )
+  const sets = [...r.set].map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
+  sets.push(
+    q`${id(role.updatedAt.column)} = ${ts}`,
+    q`${id(role.updatedBy.column)} = ${r.actor}`,
+    ...strategy.versionSets((f) => q`${id(f.column)}`, ts),
+  )
+  const byId = q`${id(role.id.column)} = ${r.id}`
+  const then: Statement[] = []
+  if (strategy.history) then.push(k.compile(strategy.history.copy(byId, ts, r.operation)))
+  then.push(k.compile(q`UPDATE ${ctx.main} SET ${join(sets)} WHERE ${byId}`))
+  const result = k.compile(
+    q`SELECT _ff_state AS ff_state, ${ctx.select('r')} FROM ${ctx.main} AS r WHERE _ff_state IS NOT NULL AND r.${byId}`,
+  )
+  return { locals: LOCALS, set, when: "_ff_state = 'c'", then, result }
+}
+
+/** The locals of the guarded change, its state and its timestamp (`_ff_` names: no column has one). */
+const LOCALS = [
+  ['_ff_state', 'CHAR(1)'],
+  ['_ff_ts', 'DATETIME(3)'],
+] as const
+
+/**
  * The change as a short transaction: SELECT … FOR UPDATE locks the row and reads the clock; the
  * change is computed from the locked values; then the closed version (scd2), the UPDATE and the
  * audit entries (copy_on_change) are written before COMMIT, as one batch (with compound statements:
@@ -132,7 +190,7 @@ function* lockingChange(k: WriteKit, scope: Scope, r: ChangeRequest): PlanSteps<
   // copy to history, write the new version: sent together (nothing between depends on a result)
   const writes: Statement[] = []
   if (strategy.history) {
-    writes.push(k.compile(strategy.history.copy(q`${id(role.id.column)} = ${r.id}`, ts, r.operation)))
+    writes.push(k.compile(strategy.history.copy(q`${id(role.id.column)} = ${r.id}`, q`${ts}`, r.operation)))
   }
   const version = strategy.versionValues(locked, ts)
   const sets = changed.map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)

@@ -23,7 +23,7 @@ export function scd2(ctx: ModelContext): Strategy {
       [version, q`1`],
       [validFrom, now],
     ],
-    floorSql: (column) => q`${column(validFrom)} + interval '1 millisecond'`,
+    floorSql: (column) => ctx.dialect.readSql.afterMillisecond(column(validFrom)),
     floorOf: (locked) => (locked[validFrom.column] as Date).getTime() + 1,
     versionSets: (old, ts) => [q`${id(version.column)} = ${old(version)} + 1`, q`${id(validFrom.column)} = ${ts}`],
     versionValues: (locked, ts) => [
@@ -34,7 +34,7 @@ export function scd2(ctx: ModelContext): Strategy {
       cte: (operation, where) =>
         q`hist AS (${into} SELECT ${closed((f) => q`old.${id(f.column)}`, q`ts.v`)}, ${raw(`'${operation}'`)} FROM old, ts WHERE ${where})`,
       copy: (where, ts, operation) =>
-        q`${into} SELECT ${closed((f) => q`${id(f.column)}`, q`${ts}`)}, ${operation} FROM ${ctx.main} WHERE ${where}`,
+        q`${into} SELECT ${closed((f) => q`${id(f.column)}`, ts)}, ${operation} FROM ${ctx.main} WHERE ${where}`,
     },
     audited: false,
     trails: [[ctx.history, role.id.column]],

@@ -107,7 +107,7 @@ function* lockingChangeMany(k: WriteKit, scope: Scope, r: SetChangeRequest): Pla
       const writes: Statement[] = []
       const ids = changed.map(({ row }) => q`${row[role.id.column]}`)
       const changedRows = q`${idCol} IN (${join(ids)})`
-      if (strategy.history) writes.push(k.compile(strategy.history.copy(changedRows, ts, r.operation)))
+      if (strategy.history) writes.push(k.compile(strategy.history.copy(changedRows, q`${ts}`, r.operation)))
       const sets = [...r.set].map(([f, v]) => q`${id(f.column)} = ${v === NOW ? ts : v}`)
       sets.push(
         q`${id(role.updatedAt.column)} = ${ts}`,

@@ -32,7 +32,7 @@ export interface Strategy {
      * (rows this transaction has locked, so as they were read), closed at `ts`, in one INSERT …
      * SELECT: the server copies every column as stored, nothing is sent back.
      */
-    copy(where: Fragment, ts: Date, operation: string): Fragment
+    copy(where: Fragment, ts: Fragment, operation: string): Fragment
   }
   /** copy_on_change: every write records one audit entry per field it changes. */
   readonly audited: boolean

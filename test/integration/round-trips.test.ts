@@ -19,7 +19,8 @@ async function inTransaction(db: Database, n: number): Promise<number[]> {
 }
 
 // PostgreSQL family: every single-record write is one statement (a data-modifying CTE). MariaDB:
-// the lock travels with BEGIN and the writes with COMMIT, as compound statements: two round trips.
+// the lock travels with BEGIN and the writes with COMMIT, as compound statements: two round trips;
+// a change without audit entries is one (compared in SQL, written under a condition).
 describeEngines('round trips of single-record writes', (ctx) => {
   const most = () => (ctx.family === 'postgres' ? 1 : 2)
   beforeAll(() => createTables(ctx.db, [...ALL_STRATEGIES, HardAudited]))
@@ -37,6 +38,8 @@ describeEngines('round trips of single-record writes', (ctx) => {
       const [p] = await sent(ctx.db, () => repo.purge(created.id))
       expect(await repo.get(created.id, { includeDeleted: true })).toBeNull()
       for (const n of [c, u, same, d, r]) expect(n).toBeLessThanOrEqual(most())
+      // without audit entries, MariaDB compares in SQL: a change is one compound statement
+      if (ctx.id === 'mariadb' && model !== Audited) expect([u, same, d, r]).toEqual([1, 1, 1, 1])
       // a purge with a trail locks first, then deletes under a later snapshot: a transaction of two
       // statements on PostgreSQL (BEGIN, lock, DELETE, COMMIT), two round trips on MariaDB
       expect(p).toBeLessThanOrEqual(ctx.family === 'postgres' && model !== ALL_STRATEGIES[0] ? 4 : most())

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { Dialect } from '../../src/dialect/dialect.js'
-import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
+import { mariadbDialect, mysqlDialect } from '../../src/dialect/mysql/dialect.js'
 import { postgresDialect } from '../../src/dialect/postgres/dialect.js'
 import { defineModel, field } from '../../src/index.js'
 import { ModelContext } from '../../src/mapping/model-context.js'
@@ -9,7 +9,7 @@ import type { FieldDef, Model } from '../../src/model/define-model.js'
 import { Scope } from '../../src/scope/scope.js'
 import { q } from '../../src/sql/fragment.js'
 import { type Plan, replay } from '../../src/sql/plan.js'
-import type { Statement, StatementResult } from '../../src/sql/statement.js'
+import { isGuarded, type Statement, type StatementResult } from '../../src/sql/statement.js'
 import { AUDIT_PLACEHOLDERS, auditInserts } from '../../src/temporal/audit-rows.js'
 import { kitFor } from '../../src/temporal/common.js'
 import { writePlans } from '../../src/temporal/plans.js'
@@ -342,5 +342,54 @@ describe('audit rows', () => {
     const perStatement = Math.floor(AUDIT_PLACEHOLDERS / ctx.auditColumns.length)
     expect(inserts).toHaveLength(Math.ceil(entries.length / perStatement))
     expect(auditInserts(ctx, [], 'UPDATE', NOW_AT, U, TX)).toEqual([])
+  })
+})
+
+describe('single changes as one guarded compound statement (MariaDB)', () => {
+  for (const strategy of ['none', 'scd2'] as const) {
+    it(`${strategy}: update, soft delete and restore are one step, compared in SQL, mapped by the state read`, () => {
+      const m = model(strategy)
+      const { plans, scope, rename, softDelete, restore } = setup(m, mariadbDialect)
+      for (const r of [rename(), softDelete, restore]) {
+        const changed = drive(plans.change(scope, r), [{ ff_state: 'c', ...stored(m) }])
+        expect(changed.steps).toHaveLength(1)
+        expect(isGuarded(changed.steps[0]!)).toBe(true)
+        expect(changed.result.state).toBe('changed')
+        expectBound(changed.statements, mariadbDialect)
+        expect(sqlOf(changed.statements)).toMatchSnapshot()
+        expect(drive(plans.change(scope, r), [{ ff_state: 'u', ...stored(m) }]).result.state).toBe('unchanged')
+        expect(drive(plans.change(scope, r), []).result.state).toBe('missing')
+        // not in the state the change needs: an update of a deleted row finds nothing, a restore of a
+        // live row leaves it as it is
+        expect(drive(plans.change(scope, r), [{ ff_state: 'x', ...stored(m) }]).result.state).toBe(
+          r.filter === 'live' ? 'missing' : 'unchanged',
+        )
+      }
+      const step = drive(plans.change(scope, rename()), []).steps[0]!
+      if (!isGuarded(step)) throw new Error('guarded step expected')
+      // text byte for byte, the version's floor 1 ms after it started (scd2)
+      expect(step.set.sql).toContain('CAST(r.`name` AS BINARY) <=> CAST(? AS BINARY)')
+      if (strategy === 'scd2') expect(step.set.sql).toContain('INTERVAL 1000 MICROSECOND')
+      expect(step.result.sql).toContain('WHERE _ff_state IS NOT NULL')
+    })
+  }
+
+  it('audited changes and values SQL cannot compare exactly keep the lock-compare-write transaction', () => {
+    const audited = setup(model('copy_on_change'), mariadbDialect)
+    expect(isGuarded(drive(audited.plans.change(audited.scope, audited.rename()), []).steps[0]!)).toBe(false)
+    const Json = defineModel({ table: 'w_json', temporal: 'scd2', fields: { doc: z.object({ a: z.int() }) } })
+    const ctx = new ModelContext(Json.def, mariadbDialect)
+    const scope = new Scope(Json.def, { tenantId: T })
+    const request: ChangeRequest = {
+      id: R,
+      filter: 'live',
+      set: new Map([[Json.def.byName.get('doc')!, '{"a":1}']]),
+      operation: 'UPDATE',
+      audited: [],
+      actor: U,
+      transactionId: TX,
+    }
+    const first = drive(writePlans(ctx).change(scope, request), []).steps[0]!
+    expect(isGuarded(first)).toBe(false)
   })
 })

@@ -1,4 +1,4 @@
-import type { Statement } from '../../sql/statement.js'
+import type { Guarded, Statement } from '../../sql/statement.js'
 import type { CompoundEnds } from '../dialect.js'
 
 /** Bound values of one server-side prepared statement: the protocol counts them in 16 bits. */
@@ -28,6 +28,28 @@ export function mariadbCompound(statements: readonly Statement[], ends: Compound
     sql += `${s.sql}; `
     for (const p of s.parameters) parameters.push(p)
   }
+  if (ends.close !== undefined) sql += `${ends.close}; `
+  return { sql: `${sql}END`, parameters }
+}
+
+/**
+ * A guarded step: the locals declared, the transaction opened, `set` run (a `SELECT … INTO` that
+ * finds no row leaves them NULL: a warning, not an error), `then` only when `when` holds, `result`
+ * last, then the close; a failure anywhere undoes everything and is raised again.
+ */
+export function mariadbGuardedCompound(step: Guarded, ends: CompoundEnds): Statement {
+  let sql = COMPOUND
+  for (const [name, type] of step.locals) sql += `DECLARE ${name} ${type} DEFAULT NULL; `
+  if (ends.undo !== undefined) sql += `DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ${ends.undo}; RESIGNAL; END; `
+  if (ends.open !== undefined) sql += `${ends.open}; `
+  const parameters: unknown[] = [...step.set.parameters]
+  sql += `${step.set.sql}; IF ${step.when} THEN `
+  for (const s of step.then) {
+    sql += `${s.sql}; `
+    for (const p of s.parameters) parameters.push(p)
+  }
+  sql += `END IF; ${step.result.sql}; `
+  for (const p of step.result.parameters) parameters.push(p)
   if (ends.close !== undefined) sql += `${ends.close}; `
   return { sql: `${sql}END`, parameters }
 }

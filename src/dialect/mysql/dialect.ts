@@ -2,7 +2,7 @@ import { MysqlAdapter, MysqlQueryCompiler } from 'kysely'
 import { ValidationError } from '../../errors.js'
 import type { Dialect } from '../dialect.js'
 import { mysqlCodec } from './codec.js'
-import { mariadbCompound } from './compound.js'
+import { mariadbCompound, mariadbGuardedCompound } from './compound.js'
 import { convertMysqlError } from './errors.js'
 import { mysqlIntrospector } from './introspect.js'
 import { mysqlModelRules } from './model-rules.js'
@@ -75,4 +75,5 @@ export const mariadbDialect: Dialect = Object.freeze({
   capabilities: Object.freeze({ ...mysqlDialect.capabilities, insertReturning: true }),
   ddl: mariadbDdl,
   compound: mariadbCompound,
+  guardedCompound: mariadbGuardedCompound,
 })

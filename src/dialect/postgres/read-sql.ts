@@ -28,4 +28,7 @@ export const postgresReadSql: ReadSql = Object.freeze({
   maxInList: undefined,
   nullsLastAscending: true,
   jsonText: (column: Fragment) => q`${column}::text`,
+  afterMillisecond: (t: Fragment) => q`${t} + interval '1 millisecond'`,
+  // the writes compare in their data-modifying CTEs (IS DISTINCT FROM on typed parameters)
+  sameValue: () => undefined,
 })
