@@ -231,7 +231,8 @@ class Prepared<A extends ScopedArgs, O> implements PreparedScopedQuery<A, O> {
     const values = core.args.read(args)
     const parameters = bound.parameters.slice()
     for (const [i, name] of bound.args) parameters[i] = values[name]
-    const { rows } = await this.#db.run({ sql: bound.sql, parameters })
+    // read-only: re-run after a transient failure outside a transaction, like every library read
+    const { rows } = await this.#db.runRead({ sql: bound.sql, parameters })
     if (core.analysis.decoders.size > 0) decodeRows(rows, core.analysis.decoders, this.#db.dialect.codec)
     return rows as O[]
   }

@@ -71,15 +71,16 @@ const invalid = (message: string, path: (string | number)[]): never => {
 }
 
 /**
- * Runs what the scoped Kysely compiles through `db.run` (so metrics, error conversion, the circuit
- * breaker and transactions apply), and only queries the scope plugin transformed: a query built
- * with `withoutPlugins()` never reaches the database.
+ * Runs what the scoped Kysely compiles through `db.runRead` (so metrics, error conversion, the
+ * circuit breaker and transactions apply, and a read-only query is re-run after a transient failure
+ * outside a transaction, like the repositories' reads), and only queries the scope plugin
+ * transformed: a query built with `withoutPlugins()` never reaches the database.
  */
 function scopedDriver(db: Database): Driver {
   const connection: DatabaseConnection = {
     async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
       if (!SCOPED_NODES.has(compiled.query)) invalid('Only scoped queries run on a scoped query builder', [])
-      const { rows } = await db.run<R>({ sql: compiled.sql, parameters: compiled.parameters })
+      const { rows } = await db.runRead<R>({ sql: compiled.sql, parameters: compiled.parameters })
       return { rows }
     },
     async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { z } from 'zod'
 import { ConnectionError, connect, sql } from '../../src/index.js'
 import { describeEngines } from '../helpers/engines.js'
 import { Audited, sample, T1, U1 } from '../helpers/fixtures.js'
@@ -27,16 +28,28 @@ describeEngines(
         circuitBreaker: { failureThreshold: 0 },
       })
 
-    it('get, getMany, list, count and history reads are re-run once the connection under them breaks', async () => {
+    it('get, getMany, list, count, history and scoped reads are re-run once the connection under them breaks', async () => {
       const db = await open(3)
       const repo = db.repository(Audited, { tenantId: T1, userId: U1 })
       const made = await repo.create(sample(1))
+      const byId = db.prepareScoped([Audited], { id: z.uuid() }, (s, a) =>
+        s.selectFrom('audited_users').select('id').where('id', '=', a.id),
+      )
       const reads = [
         async () => expect((await repo.get(made.id))?.name).toBe(made.name),
         async () => expect((await repo.getMany([made.id])).get(made.id)?.id).toBe(made.id),
         async () => expect((await repo.list({ where: { id: made.id } })).map((r) => r.id)).toEqual([made.id]),
         async () => expect(await repo.count({ where: { id: made.id } })).toBe(1),
         async () => expect((await repo.getAuditHistory(made.id)).length).toBeGreaterThan(0),
+        async () => {
+          const scoped = db.scoped([Audited], { tenantId: T1 })
+          const rows = await scoped.selectFrom('audited_users').select('id').where('id', '=', made.id).execute()
+          expect(rows.map((r) => r.id)).toEqual([made.id])
+        },
+        async () => {
+          const rows = await byId.execute({ tenantId: T1 }, { id: made.id })
+          expect(rows.map((r) => r.id)).toEqual([made.id])
+        },
       ]
       for (const read of reads) {
         const before = proxy.cuts
