@@ -34,9 +34,10 @@ const SCOPES: { tenantId?: string; tenantIds?: string[]; asOf?: Date; includeDel
 /** A database that records what it is asked to run (no engine). */
 function recorder(dialect: Dialect) {
   const sent: Statement[] = []
+  // prepared scoped queries are reads: they run through runRead (re-run after a transient failure)
   const db = {
     dialect,
-    run: async (statement: Statement) => {
+    runRead: async (statement: Statement) => {
       sent.push(statement)
       return { rows: [], affectedRows: 0 }
     },
