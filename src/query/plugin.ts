@@ -16,19 +16,38 @@ import type { ValueCodec } from '../dialect/codec.js'
 import type { ModelContext } from '../mapping/model-context.js'
 import type { FieldDef, ModelDef } from '../model/define-model.js'
 import { outputFields } from './output.js'
-import { Bounded, fill, Numbering, type Shape, Slot, shapeOf, type Template, templateOf, withSlots } from './shape.js'
+import {
+  Bounded,
+  fill,
+  Numbering,
+  type Shape,
+  ShapeTable,
+  Slot,
+  shapeOf,
+  type Template,
+  templateOf,
+  withSlots,
+} from './shape.js'
 import { type ScopedTable, type ScopeSettings, type Source, scopedSource, sourceOf, toRawNode } from './source.js'
 import { ColumnCollector, refuse, ScopeTransformer } from './transform.js'
 
-/** Root nodes the plugin transformed: the only ones the scoped executor runs. */
-export const SCOPED_NODES = new WeakSet<object>()
+/** What the plugin made of a root node it transformed. */
+export interface ScopedNode {
+  /** The SQL, when the plugin took it from the shape cache: the compiler hands it back as it is. */
+  readonly compiled?: CompiledQuery
+  /** The selected record properties, decoded like records by the scoped executor. */
+  readonly decoders: ReadonlyMap<string, FieldDef>
+}
 
-/** Queries whose SQL the plugin took from the shape cache: the compiler hands them back as they are. */
-const COMPILED = new WeakMap<object, CompiledQuery>()
+/**
+ * Root nodes the plugin transformed (the only ones the scoped executor runs), one entry per query:
+ * a single weak-map entry per run is all the bookkeeping a scoped query costs.
+ */
+export const SCOPED = new WeakMap<object, ScopedNode>()
 
 /** The dialect's compiler, passing the queries the plugin already compiled through unchanged. */
 export function cachingCompiler(inner: QueryCompiler): QueryCompiler {
-  return { compileQuery: (node, queryId) => COMPILED.get(node) ?? inner.compileQuery(node, queryId) }
+  return { compileQuery: (node, queryId) => SCOPED.get(node)?.compiled ?? inner.compileQuery(node, queryId) }
 }
 
 /** What a query shape always means, whatever its values and scope. */
@@ -41,6 +60,12 @@ interface ShapeEntry extends Analysis {
   readonly templates: Bounded<string, Template>
 }
 
+/** A shape in one plugin's scope: the SQL template and the bound values of its scoped sources. */
+interface Resolved {
+  readonly template: Template
+  readonly values: readonly (readonly unknown[])[]
+}
+
 /**
  * Shapes compiled so far, shared by every scoped query builder of the process. A key is the models
  * (their engine contexts) and the query's structure without its values; a template's key adds the
@@ -48,7 +73,7 @@ interface ShapeEntry extends Analysis {
  * (tenants, asOf) — are never part of a template: every call fills them from its own query and its
  * own scope, so a shape compiled in one scope cannot run with another scope's values.
  */
-const SHAPES = new Bounded<string, ShapeEntry>(1_000)
+const SHAPES = new ShapeTable<ShapeEntry>(1_000)
 const contextIds = new Numbering<ModelContext>(true)
 /** A number per model context (model and engine), for cache keys. */
 export const contextId = (ctx: ModelContext): number => contextIds.of(ctx)
@@ -68,30 +93,25 @@ const slotted = (node: RawNode, source: number): RawNode =>
 /**
  * The scope as a Kysely plugin. `transformQuery` replaces every model table read by its scoped
  * derived table (ScopeTransformer) and refuses everything else; the SQL of a query shape is
- * compiled once and then only filled with values (SHAPES). `transformResult` decodes the selected
- * record properties like records.
+ * compiled once and then only filled with values (SHAPES). The scoped executor decodes the selected
+ * record properties like records (SCOPED).
  */
 export class ScopePlugin implements KyselyPlugin {
   readonly #tables: ReadonlyMap<string, ScopedTable>
   readonly #settings: ScopeSettings
-  readonly #codec: ValueCodec
   readonly #compiler: QueryCompiler | undefined
-  readonly #prefix: string
+  /** The models (their context numbers), first in every shape's tokens. */
+  readonly #prefix: readonly number[]
   readonly #sources = new Bounded<string, Source>(256)
-  readonly #decoders = new WeakMap<QueryId, ReadonlyMap<string, FieldDef>>()
+  /** By shape: its template and the sources' values in this scope (the scope never changes). */
+  readonly #resolved = new Bounded<ShapeEntry, Resolved>(256)
 
   /** Without a compiler every query is transformed afresh (nothing is cached). */
-  constructor(
-    tables: ReadonlyMap<string, ScopedTable>,
-    settings: ScopeSettings,
-    codec: ValueCodec,
-    compiler?: QueryCompiler,
-  ) {
+  constructor(tables: ReadonlyMap<string, ScopedTable>, settings: ScopeSettings, compiler?: QueryCompiler) {
     this.#tables = tables
     this.#settings = settings
-    this.#codec = codec
     this.#compiler = compiler
-    this.#prefix = `${[...tables.values()].map((t) => contextId(t.ctx)).join(',')}|`
+    this.#prefix = [tables.size, ...[...tables.values()].map((t) => contextId(t.ctx))]
   }
 
   /** The scoped derived table of a model with the properties `wanted` (all when undefined), cached by shape. */
@@ -122,7 +142,7 @@ export class ScopePlugin implements KyselyPlugin {
       )
     }
     const select = node as SelectQueryNode
-    const shape = this.#compiler ? shapeOf(select) : undefined
+    const shape = this.#compiler ? shapeOf(select, this.#prefix) : undefined
     const cached = shape && this.#cached(select, shape, queryId)
     if (cached) return cached
     const { wanted, decoders } = this.#analyse(select)
@@ -130,8 +150,7 @@ export class ScopePlugin implements KyselyPlugin {
       model: (t) => this.model(t),
       source: (t) => this.source(t, wanted),
     }).transformNode(select, queryId) as SelectQueryNode
-    SCOPED_NODES.add(transformed)
-    if (decoders.size > 0) this.#decoders.set(queryId, decoders)
+    SCOPED.set(transformed, { decoders })
     return transformed
   }
 
@@ -141,9 +160,20 @@ export class ScopePlugin implements KyselyPlugin {
 
   /** The query compiled from its shape's template (built on the first call); undefined when it cannot be cached. */
   #cached(node: SelectQueryNode, shape: Shape, queryId: QueryId): RootOperationNode | undefined {
-    const key = this.#prefix + shape.key
-    const entry = SHAPES.get(key) ?? SHAPES.set(key, { ...this.#analyse(node), templates: new Bounded(16) })
+    const entry = SHAPES.get(shape) ?? SHAPES.set(shape, { ...this.#analyse(node), templates: new Bounded(16) })
     if (entry.fresh) return undefined
+    const resolved = this.#resolved.get(entry) ?? this.#resolve(node, entry, queryId)
+    if (!resolved) return undefined
+    const { template, values } = resolved
+    const result = Object.freeze({ ...node })
+    const parameters = Object.freeze(fill(template, shape.values, values))
+    const compiled = Object.freeze({ query: result, queryId, sql: template.sql, parameters })
+    SCOPED.set(result, { compiled, decoders: entry.decoders })
+    return result
+  }
+
+  /** A shape's template and sources' values in this plugin's scope (compiled on the shape's first call). */
+  #resolve(node: SelectQueryNode, entry: ShapeEntry, queryId: QueryId): Resolved | undefined {
     let sources = entry.tables?.map((t) => this.#source(t, entry.wanted, entry.wantedKey))
     let template = sources && entry.templates.get(textKey(sources))
     if (!template) {
@@ -158,13 +188,7 @@ export class ScopePlugin implements KyselyPlugin {
       sources = built.sources
       template = entry.templates.set(textKey(sources), built.template)
     }
-    const values = sources!.map((s) => s.values)
-    const result = Object.freeze({ ...node })
-    const parameters = Object.freeze(fill(template, shape.values, values))
-    COMPILED.set(result, Object.freeze({ query: result, queryId, sql: template.sql, parameters }))
-    SCOPED_NODES.add(result)
-    if (entry.decoders.size > 0) this.#decoders.set(queryId, entry.decoders)
-    return result
+    return this.#resolved.set(entry, { template, values: sources!.map((s) => s.values) })
   }
 
   /** Compile the query once with slots for its values and for its sources' values. */
@@ -179,8 +203,6 @@ export class ScopePlugin implements KyselyPlugin {
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const fields = this.#decoders.get(args.queryId)
-    if (fields) decodeRows(args.result.rows, fields, this.#codec)
     return args.result
   }
 }

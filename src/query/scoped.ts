@@ -1,11 +1,18 @@
-import { type CompiledQuery, type DatabaseConnection, type Driver, Kysely, type QueryResult } from 'kysely'
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type QueryResult,
+  type UnknownRow,
+} from 'kysely'
 import type { Database } from '../db/database.js'
 import { TenantNotConfiguredError, ValidationError } from '../errors.js'
 import { ModelContext } from '../mapping/model-context.js'
 import { isModel, type Model } from '../model/define-model.js'
 import { any, boolean, instant, readOptions } from '../repository/input.js'
 import { Scope } from '../scope/scope.js'
-import { cachingCompiler, contextId, SCOPED_NODES, ScopePlugin } from './plugin.js'
+import { cachingCompiler, contextId, decodeRows, SCOPED, ScopePlugin } from './plugin.js'
 import { Bounded } from './shape.js'
 import type { ScopedTable, ScopeSettings } from './source.js'
 import type { ScopedOptions, ScopedQueryCreator, ScopedTables } from './types.js'
@@ -74,13 +81,16 @@ const invalid = (message: string, path: (string | number)[]): never => {
  * Runs what the scoped Kysely compiles through `db.runRead` (so metrics, error conversion, the
  * circuit breaker and transactions apply, and a read-only query is re-run after a transient failure
  * outside a transaction, like the repositories' reads), and only queries the scope plugin
- * transformed: a query built with `withoutPlugins()` never reaches the database.
+ * transformed: a query built with `withoutPlugins()` never reaches the database. The selected
+ * record properties are decoded here, like records.
  */
 function scopedDriver(db: Database): Driver {
   const connection: DatabaseConnection = {
     async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-      if (!SCOPED_NODES.has(compiled.query)) invalid('Only scoped queries run on a scoped query builder', [])
+      const scoped = SCOPED.get(compiled.query)
+      if (!scoped) return invalid('Only scoped queries run on a scoped query builder', [])
       const { rows } = await db.runRead<R>({ sql: compiled.sql, parameters: compiled.parameters })
+      if (scoped.decoders.size > 0) decodeRows(rows as UnknownRow[], scoped.decoders, db.dialect.codec)
       return { rows }
     },
     async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -130,7 +140,7 @@ export function createScoped<const Ms extends readonly Model[]>(
     read,
   )
   const dialect = db.dialect
-  const plugin = new ScopePlugin(tables, settings, dialect.codec, dialect.createQueryCompiler())
+  const plugin = new ScopePlugin(tables, settings, dialect.createQueryCompiler())
   const kysely = new Kysely<ScopedTables<Ms>>({
     dialect: {
       createDriver: () => scopedDriver(db),

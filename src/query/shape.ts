@@ -1,13 +1,15 @@
 import type { OperationNode } from 'kysely'
 
 /**
- * The structural shape of a query: its operation-node tree with every bound value lifted out.
- * Two queries with the same `key` compile to the same SQL text (given the same scoped sources);
- * only `values` (in the order the walk met them) differ. Immediate values (`sql.lit`) are part of
- * the SQL text, so they stay in the key.
+ * The structural shape of a query: its operation-node tree with every bound value lifted out, as a
+ * sequence of numbers (`tokens`). Two queries with equal tokens compile to the same SQL text (given
+ * the same scoped sources); only `values` (in the order the walk met them) differ. Immediate values
+ * (`sql.lit`) are part of the SQL text, so they stay in the tokens. `hash` only picks a bucket of
+ * `ShapeTable`: a shape is found by its tokens, compared one by one, never by its hash alone.
  */
 export interface Shape {
-  readonly key: string
+  readonly tokens: readonly number[]
+  readonly hash: number
   readonly values: readonly unknown[]
 }
 
@@ -47,51 +49,91 @@ export class Numbering<K extends object | string> {
   }
 }
 
-// property names as one private-use character each: the key stays short (it is hashed on every call)
-const names = new Numbering<string>(false)
-const nameCode = (name: string): string => String.fromCharCode(0xe000 + names.of(name))
+/**
+ * The tokens: a text (a property name or a string of the tree) is its number (>= 0, one per distinct
+ * text, never reused); everything else is a negative marker, some followed by one raw number. The
+ * sequence reads back one way only: a node is OPEN (name value)* CLOSE, an array ARRAY value* END, a
+ * number NUMBER and the number itself (never NaN or -0: they have markers), a list of bound values
+ * LIST and its length.
+ */
+const OPEN = -1
+const CLOSE = -2
+const ARRAY = -3
+const END = -4
+const BOUND = -5
+const LIST = -6
+const NUMBER = -7
+const BIGINT = -8
+const TRUE = -9
+const FALSE = -10
+const UNDEFINED = -11
+const NULL = -12
+const NAN = -13
+const NEGATIVE_ZERO = -14
 
-/** Appends the shape of a value to `key` and its bound values to `values`; false on anything but plain data. */
+const texts = new Numbering<string>(false, 100_000)
+
+/** Appends the tokens of a value and its bound values; false on anything but plain data. */
 class ShapeWalker {
-  key = ''
+  readonly tokens: number[]
   readonly values: unknown[] = []
+  hash = 0x811c9dc5
+
+  constructor(prefix: readonly number[]) {
+    this.tokens = []
+    for (const t of prefix) this.#push(t)
+  }
+
+  #push(t: number): void {
+    this.tokens.push(t)
+    // FNV-style mixing of the integer part: a bucket only (raw numbers may share it)
+    this.hash = Math.imul(this.hash ^ (t | 0), 0x01000193)
+  }
 
   walk(v: unknown): boolean {
-    // strings carry their length, so no text inside them can read as structure
-    if (typeof v === 'string') this.key += `${v.length}'${v}`
-    else if (typeof v === 'number') this.key += Object.is(v, -0) ? '#-0' : `#${v}`
-    else if (typeof v === 'boolean') this.key += v ? 'T' : 'F'
-    else if (v === undefined) this.key += 'U'
-    else if (typeof v === 'bigint') this.key += `#${v}n`
-    else if (v === null) this.key += 'N'
+    if (typeof v === 'string') this.#push(texts.of(v))
+    else if (typeof v === 'number') {
+      if (Number.isNaN(v)) this.#push(NAN)
+      else if (Object.is(v, -0)) this.#push(NEGATIVE_ZERO)
+      else {
+        this.#push(NUMBER)
+        this.#push(v)
+      }
+    } else if (typeof v === 'boolean') this.#push(v ? TRUE : FALSE)
+    else if (v === undefined) this.#push(UNDEFINED)
+    else if (typeof v === 'bigint') {
+      this.#push(BIGINT)
+      this.#push(texts.of(String(v)))
+    } else if (v === null) this.#push(NULL)
     else if (typeof v !== 'object') return false
     else if (Array.isArray(v)) {
-      this.key += '['
+      this.#push(ARRAY)
       for (let i = 0; i < v.length; i++) if (!this.walk(v[i])) return false
-      this.key += ']'
+      this.#push(END)
     } else return this.#node(v as Record<string, unknown>)
     return true
   }
 
   #node(o: Record<string, unknown>): boolean {
     if (isBound(o)) {
-      this.key += '?'
+      this.#push(BOUND)
       this.values.push(o.value)
       return true
     }
     if (o.kind === 'PrimitiveValueListNode') {
       const list = o.values as readonly unknown[]
-      this.key += `?${list.length}`
+      this.#push(LIST)
+      this.#push(list.length)
       for (const value of list) this.values.push(value)
       return true
     }
     if (Object.getPrototypeOf(o) !== PLAIN) return false
-    this.key += '{'
+    this.#push(OPEN)
     for (const k in o) {
-      this.key += nameCode(k)
+      this.#push(texts.of(k))
       if (!this.walk(o[k])) return false
     }
-    this.key += '}'
+    this.#push(CLOSE)
     return true
   }
 }
@@ -99,10 +141,67 @@ class ShapeWalker {
 /**
  * The shape of `node`, or undefined when the tree holds anything but plain data (a Date as an
  * immediate value, a class instance): such queries are compiled afresh every time, never cached.
+ * `prefix` (numbers >= 0, the same count for every shape of one table) comes first in the tokens.
  */
-export function shapeOf(node: OperationNode): Shape | undefined {
-  const walker = new ShapeWalker()
-  return walker.walk(node) ? { key: walker.key, values: walker.values } : undefined
+export function shapeOf(node: OperationNode, prefix: readonly number[] = []): Shape | undefined {
+  const walker = new ShapeWalker(prefix)
+  return walker.walk(node) ? { tokens: walker.tokens, hash: walker.hash, values: walker.values } : undefined
+}
+
+const sameTokens = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+interface ShapeItem<V> {
+  readonly hash: number
+  readonly tokens: readonly number[]
+  readonly value: V
+}
+
+/**
+ * Values by query shape, found by their tokens (equal, one by one): the hash only picks the bucket.
+ * Bounded: past `size` shapes the oldest is forgotten (a miss later, never a wrong value).
+ */
+export class ShapeTable<V> {
+  readonly #buckets = new Map<number, ShapeItem<V>[]>()
+  readonly #order: ShapeItem<V>[] = []
+
+  /** `bucket`: the bucket of a shape (its hash; a test may put every shape in one). */
+  constructor(
+    readonly size: number,
+    readonly bucket: (shape: Shape) => number = (s) => s.hash,
+  ) {}
+
+  get(shape: Shape): V | undefined {
+    const items = this.#buckets.get(this.bucket(shape))
+    if (items) for (const item of items) if (sameTokens(item.tokens, shape.tokens)) return item.value
+    return undefined
+  }
+
+  set(shape: Shape, value: V): V {
+    if (this.#order.length >= this.size) {
+      const oldest = this.#order.shift()!
+      const items = this.#buckets.get(oldest.hash)!
+      items.splice(items.indexOf(oldest), 1)
+      if (items.length === 0) this.#buckets.delete(oldest.hash)
+    }
+    const hash = this.bucket(shape)
+    const item = { hash, tokens: shape.tokens, value }
+    const items = this.#buckets.get(hash)
+    if (items) {
+      // a shape set again replaces its value
+      const i = items.findIndex((x) => sameTokens(x.tokens, shape.tokens))
+      if (i >= 0) {
+        this.#order.splice(this.#order.indexOf(items[i]!), 1)
+        items.splice(i, 1)
+      }
+      items.push(item)
+    } else this.#buckets.set(hash, [item])
+    this.#order.push(item)
+    return value
+  }
 }
 
 /**

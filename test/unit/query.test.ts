@@ -105,7 +105,7 @@ function uncached(dialect: Dialect, options: { tenantId?: string; tenantIds?: st
       { ctx: new ModelContext(m.def, dialect), scope: new Scope(m.def, m.def.multiTenant ? scope : {}) },
     ]),
   )
-  const plugin = new ScopePlugin(tables, { asOf: options.asOf, includeDeleted: false }, dialect.codec)
+  const plugin = new ScopePlugin(tables, { asOf: options.asOf, includeDeleted: false })
   return new Kysely<never>({
     dialect: {
       createDriver: () => new DummyDriver(),
