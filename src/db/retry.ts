@@ -26,21 +26,39 @@ export function safeToRetryStatement(error: FFStorageError): boolean {
  * before commit), with exponential backoff and full jitter. Anything else surfaces at once.
  * `operation` must be a whole unit (a transaction), so re-running it cannot apply anything twice.
  */
-export async function withRetry<T>(
+export function withRetry<T>(
   policy: Required<RetryOptions>,
   operation: (attempt: number) => Promise<T>,
   events: RetryEvents = {},
 ): Promise<T> {
+  // the first attempt runs as it is (no frame of ours around it): a read that succeeds costs nothing here
+  let first: Promise<T>
+  try {
+    first = operation(1)
+  } catch (error) {
+    first = Promise.reject(error)
+  }
+  return first.catch((error: unknown) => retryAfter(policy, operation, events, error))
+}
+
+/** The attempts after the first one failed with `error`. */
+async function retryAfter<T>(
+  policy: Required<RetryOptions>,
+  operation: (attempt: number) => Promise<T>,
+  events: RetryEvents,
+  error: unknown,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    if (!(error instanceof FFStorageError) || !error.transient || attempt >= policy.attempts) throw error
+    if (events.retryable && !events.retryable(error)) throw error
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
+    const delay = Math.round(Math.random() * ceiling)
+    events.onRetry?.(error, attempt, delay)
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     try {
-      return await operation(attempt)
-    } catch (error) {
-      if (!(error instanceof FFStorageError) || !error.transient || attempt >= policy.attempts) throw error
-      if (events.retryable && !events.retryable(error)) throw error
-      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
-      const delay = Math.round(Math.random() * ceiling)
-      events.onRetry?.(error, attempt, delay)
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+      return await operation(attempt + 1)
+    } catch (next) {
+      error = next
     }
   }
 }
