@@ -58,6 +58,8 @@ class Core {
   readonly #templates = new Bounded<string, Compiled>(32)
   /** Scopes already checked, by their exact values (as db.scoped() keeps its query builders). */
   readonly #scopes = new Bounded<string, Bound>(256)
+  /** The same calls for a lone text tenant (the usual request), by the tenant itself. */
+  readonly #tenants = new Bounded<string, Bound>(256)
   readonly #queryId: QueryId = createQueryId()
 
   constructor(
@@ -78,7 +80,7 @@ class Core {
   /**
    * The call in a scope of the usual form, `{ tenantId: '…' }` (a plain object whose only own property
    * is that data property), when these values were checked before; undefined for anything else, which
-   * readScopedOptions then reads in full. Reads what readScopedOptions would read: the same key.
+   * readScopedOptions then reads in full. Reads what readScopedOptions would read: the same tenant.
    */
   known(scope: unknown): Bound | undefined {
     if (typeof scope !== 'object' || scope === null || Object.getPrototypeOf(scope) !== Object.prototype) return
@@ -86,7 +88,7 @@ class Core {
     if (keys.length !== 1 || keys[0] !== 'tenantId') return
     const d = Object.getOwnPropertyDescriptor(scope, 'tenantId')!
     if (!('value' in d) || typeof d.value !== 'string') return
-    return this.#scopes.get(scopeKey({ tenantId: d.value }))
+    return this.#tenants.get(d.value)
   }
 
   /** The call in this scope (checked by scopeOf, as db.scoped() checks it, the first time these values come). */
@@ -103,7 +105,10 @@ class Core {
       if ('arg' in f) return args.push([i, f.arg]) && undefined
       return standsFor(f.scoped, scoped[f.table]!.scope, settings)
     })
-    return this.#scopes.set(key, Object.freeze({ sql, parameters: Object.freeze(parameters), args }))
+    const call = this.#scopes.set(key, Object.freeze({ sql, parameters: Object.freeze(parameters), args }))
+    const lone = read.tenantIds === undefined && read.asOf === undefined && read.includeDeleted !== true
+    if (lone && typeof read.tenantId === 'string') this.#tenants.set(read.tenantId, call)
+    return call
   }
 
   /** The SQL and fills for a scope, compiled once per scope form. */
