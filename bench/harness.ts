@@ -25,10 +25,11 @@ export function summarize(times: number[]): Sample {
   return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) }
 }
 
-async function timed(fn: (i: number) => Promise<unknown>, i: number): Promise<number> {
+/** The mean time of `batch` consecutive calls (one call when batch is 1), calls numbered from `i`. */
+async function timed(fn: (i: number) => Promise<unknown>, i: number, batch = 1): Promise<number> {
   const started = performance.now()
-  await fn(i)
-  return performance.now() - started
+  for (let k = 0; k < batch; k++) await fn(i + k)
+  return (performance.now() - started) / batch
 }
 
 /** Runs `rounds` ABBA rounds after `warmup` calls of each side. */
@@ -36,10 +37,21 @@ export async function abba(
   name: string,
   library: (i: number) => Promise<unknown>,
   handWritten: (i: number) => Promise<unknown>,
-  options: { rounds?: number; warmup?: number; statements?: () => Promise<number> } = {},
+  options: {
+    rounds?: number
+    warmup?: number
+    statements?: () => Promise<number>
+    /**
+     * Calls per sample (default 1): a sample is the mean of this many consecutive calls. For calls
+     * of tens of microseconds over loopback, whose single latencies are bimodal (the client and the
+     * server on one or on two cores), so that a median of single calls jumps between the modes.
+     */
+    batch?: number
+  } = {},
 ): Promise<Comparison> {
   const rounds = options.rounds ?? 150
   const warmup = options.warmup ?? 20
+  const batch = options.batch ?? 1
   let i = 0
   for (let w = 0; w < warmup; w++) {
     await library(i++)
@@ -47,11 +59,16 @@ export async function abba(
   }
   const a: number[] = []
   const b: number[] = []
+  const next = () => {
+    const at = i
+    i += batch
+    return at
+  }
   for (let r = 0; r < rounds; r++) {
-    a.push(await timed(library, i++))
-    b.push(await timed(handWritten, i++))
-    b.push(await timed(handWritten, i++))
-    a.push(await timed(library, i++))
+    a.push(await timed(library, next(), batch))
+    b.push(await timed(handWritten, next(), batch))
+    b.push(await timed(handWritten, next(), batch))
+    a.push(await timed(library, next(), batch))
   }
   const lib = summarize(a)
   const hand = summarize(b)

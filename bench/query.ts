@@ -3,7 +3,9 @@
  *
  * The query surface against hand-written SQL with the same semantics, same process and pool, ABBA:
  * - a scoped join of two models (db.scoped, and prepared once with db.prepareScoped) vs the same join
- *   written by hand (tenant and soft-delete filters on both tables, the same columns);
+ *   written by hand (tenant and soft-delete filters on both tables, the same columns); and, as the
+ *   peer, the same join built with plain Kysely (db.kysely: unscoped, filters by hand, no library
+ *   checks), which is what the ad-hoc builder's own cost is measured against;
  * - updateMany of 1,000 audited (copy_on_change) records vs 1,000 single updates and vs one
  *   hand-written statement (PostgreSQL: a data-modifying CTE; MySQL: a locking transaction).
  * Prints Markdown rows for bench/RESULTS.md.
@@ -87,6 +89,21 @@ async function joins(db: Database): Promise<Comparison[]> {
     db
       .run({ sql: q(pointSql), parameters: [customerIds[i % customerIds.length]!, TENANT, TENANT] })
       .then((r) => r.rows.map((row) => ({ ...row, monthlyFee: String(row.monthlyFee) })))
+  // the peer: the same join built with plain (unscoped) Kysely on the same pool, filters written by hand
+  // biome-ignore lint/suspicious/noExplicitAny: db.kysely is untyped
+  const kysely = db.kysely as any
+  const pointKysely = (i: number) =>
+    kysely
+      .selectFrom('q_contracts as k')
+      .innerJoin('q_customers as cu', 'cu.id', 'k.customer_id')
+      .select(['cu.name', 'k.title', 'k.monthly_fee as monthlyFee'])
+      .where('k.customer_id', '=', customerIds[i % customerIds.length]!)
+      .where('k.tenant_id', '=', TENANT)
+      .where('k.deleted_at', 'is', null)
+      .where('cu.tenant_id', '=', TENANT)
+      .where('cu.deleted_at', 'is', null)
+      .execute()
+      .then((rows: Record<string, unknown>[]) => rows.map((row) => ({ ...row, monthlyFee: String(row.monthlyFee) })))
   // built and compiled once; each call passes its scope and its arguments
   const prepared = db.prepareScoped([Customer, Contract], { customerId: z.uuid() }, (s, a) =>
     s
@@ -121,17 +138,25 @@ async function joins(db: Database): Promise<Comparison[]> {
     WHERE k.monthly_fee > ${p(1)} AND k.tenant_id = ${p(2)} AND k.deleted_at IS NULL AND cu.tenant_id = ${p(3)} AND cu.deleted_at IS NULL
     GROUP BY cu.segment`
   const reportHand = () => db.run({ sql: reportSql, parameters: ['250.00', TENANT, TENANT] }).then((r) => r.rows)
-  const rounds = quick ? 40 : 150
+  // a point join takes tens to hundreds of microseconds over loopback, and single latencies jump
+  // between modes (client and server on one core or two): each sample is the mean of 20 calls
+  const point = { rounds: quick ? 15 : 50, batch: 20, warmup: 100 }
+  // the process warms up first (JIT, heap): the first comparison would otherwise pay for it
+  for (let i = 0; i < (quick ? 500 : 1_500); i++) {
+    for (const side of [pointLib, pointKysely, pointPrepared, pointHandBound, perTenantPrepared, perTenantHand])
+      await side(i)
+  }
   return [
     await abba('scoped join, one customer (5 rows)', pointLib, pointHandBound, {
-      rounds,
+      ...point,
       statements: () => countStatements(db, () => pointLib(0)),
     }),
+    await abba('peer: plain Kysely (unscoped, filters by hand), same join', pointKysely, pointHandBound, point),
     await abba('prepared scoped join, one customer (5 rows)', pointPrepared, pointHandBound, {
-      rounds,
+      ...point,
       statements: () => countStatements(db, () => pointPrepared(0)),
     }),
-    await abba('prepared scoped join, tenant changes per call', perTenantPrepared, perTenantHand, { rounds }),
+    await abba('prepared scoped join, tenant changes per call', perTenantPrepared, perTenantHand, point),
     await abba('scoped join + group by, 10,000 rows in scope', reportLib, reportHand, {
       rounds: quick ? 10 : 40,
       warmup: 5,
