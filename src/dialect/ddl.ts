@@ -60,6 +60,13 @@ export interface DdlRenderer {
   readonly lockTimeoutCodes: readonly string[]
   /** Drop check `from` and add `check` (one statement where the engine can). */
   replaceCheck(table: TableDesc, from: string, check: { name: string; expression: string }): string[]
+  /**
+   * The collation every text column of a table has (MySQL/MariaDB; undefined where columns take the
+   * database's, as on PostgreSQL): tables whose columns have another one are converted to it.
+   */
+  readonly textCollation?: string
+  /** Convert every text column of a table to `collation` (rebuilds the table). */
+  convertCollation?(table: TableDesc, collation: string): string
 }
 
 /** `'it''s'`: standard SQL string literal. MySQL also doubles backslashes (they escape there). */

@@ -31,6 +31,8 @@ export function fromModels(models: readonly Model[], dialect: Dialect): SchemaDe
     if (def.temporal === 'copy_on_change') tables.push(auditTable(def, dialect))
     if (def.temporal === 'scd2') tables.push(historyTable(def, main, dialect))
   }
+  const collation = dialect.ddl.textCollation
+  if (collation !== undefined) for (const [i, t] of tables.entries()) tables[i] = { ...t, collation }
   const seen = new Set<string>()
   for (const t of tables) {
     const key = `${t.schema ?? ''}.${t.name}`

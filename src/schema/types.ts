@@ -67,6 +67,12 @@ export interface TableDesc {
   readonly foreignKeys: readonly ForeignKeyDesc[]
   readonly checks: readonly CheckDesc[]
   readonly indexes: readonly IndexDesc[]
+  /**
+   * The collation of the table's text columns (MySQL/MariaDB): its default collation when every
+   * text column but JSON ones has it, else the collations found, comma-separated. Undefined where
+   * the engine's tables have none of their own (PostgreSQL).
+   */
+  readonly collation?: string
   /** What the table is for (from models only). */
   readonly role?: TableRole
   /** The model that owns the table (from models only). */

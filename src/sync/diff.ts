@@ -46,6 +46,9 @@ export function diffSchemas(desired: SchemaDesc, actual: SchemaDesc, options: Di
       continue
     }
     diffColumns(want, have, options.typeChange, changes)
+    if (want.collation !== undefined && have.collation !== undefined && want.collation !== have.collation) {
+      changes.push({ kind: 'convertCollation', table: want, collation: want.collation, from: have.collation })
+    }
     if (!samePrimaryKey(want, have)) {
       if (have.primaryKey) changes.push({ kind: 'dropPrimaryKey', table: want, primaryKey: have.primaryKey })
       if (want.primaryKey) changes.push({ kind: 'addPrimaryKey', table: want, primaryKey: want.primaryKey })
@@ -91,8 +94,9 @@ function diffChecks(want: TableDesc, have: TableDesc, changes: Change[]): void {
 }
 
 /**
- * Where the engine refuses to change the type of a column a foreign key uses (either side: MySQL),
- * such keys are dropped before the change and re-created after it, as one change each.
+ * Where the engine refuses to change the type or the collation of a column a foreign key uses
+ * (either side: MySQL), such keys are dropped before the change and re-created after it, as one
+ * change each. A table's collation conversion changes every text column of it.
  */
 function recreateKeysAroundTypeChanges(
   desired: SchemaDesc,
@@ -102,7 +106,8 @@ function recreateKeysAroundTypeChanges(
 ): void {
   const wanted = new Map(desired.tables.map((t) => [key(t), t]))
   const altered = changes.filter((c) => c.kind === 'alterColumnType')
-  if (altered.length === 0) return
+  const converted = changes.filter((c) => c.kind === 'convertCollation')
+  if (altered.length === 0 && converted.length === 0) return
   const touched = new Set(
     changes.flatMap((c) =>
       c.kind === 'dropForeignKey' || c.kind === 'replaceForeignKey'
@@ -110,25 +115,35 @@ function recreateKeysAroundTypeChanges(
         : [],
     ),
   )
+  const isText = (t: TableDesc | undefined, column: string) =>
+    /char|text/.test(t?.columns.find((c) => c.name === column)?.type ?? '')
+  const actualByName = new Map(actual.tables.map((t) => [t.name, t]))
   for (const have of actual.tables) {
     const want = wanted.get(key(have))
     if (!want) continue // tables outside the models are never touched
     for (const fk of have.foreignKeys) {
       if (touched.has(`${key(have)}.${fk.name}`)) continue
-      const cause = altered.find(
+      const typeChange = altered.find(
         (c) =>
           (key(c.table) === key(have) && fk.columns.includes(c.column.name)) ||
           (c.table.name === fk.refTable && fk.refColumns.includes(c.column.name)),
       )
+      const textKey =
+        fk.columns.some((c) => isText(have, c)) || fk.refColumns.some((c) => isText(actualByName.get(fk.refTable), c))
+      const conversion = textKey
+        ? converted.find((c) => key(c.table) === key(have) || c.table.name === fk.refTable)
+        : undefined
       const target = want.foreignKeys.find((f) => f.name === fk.name)
-      if (!cause || !target) continue
+      if ((!typeChange && !conversion) || !target) continue
       touched.add(`${key(have)}.${fk.name}`)
       changes.push({
         kind: 'replaceForeignKey',
         table: want,
         foreignKey: target,
         from: fk,
-        reason: `around the type change of ${tableKey(cause.table)}.${cause.column.name}`,
+        reason: typeChange
+          ? `around the type change of ${tableKey(typeChange.table)}.${typeChange.column.name}`
+          : `around the collation conversion of ${tableKey(conversion!.table)}`,
       })
     }
   }

@@ -1,6 +1,7 @@
 import type { Dialect } from '../dialect/dialect.js'
 import { type TableDesc, tableKey } from '../schema/types.js'
-import { type Change, type ChangeKind, describe, isDestructive, objectName, render } from './changes.js'
+import { type Change, type ChangeKind, isDestructive, objectName, render } from './changes.js'
+import { describe } from './describe-change.js'
 
 /** One change of a plan, as users see it. */
 export interface PlanChange {

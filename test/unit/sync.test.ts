@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { mysqlDialect } from '../../src/dialect/mysql/dialect.js'
+import { mariadbDialect, mysqlDialect } from '../../src/dialect/mysql/dialect.js'
 import { postgresDialect } from '../../src/dialect/postgres/dialect.js'
 import { misfitCondition } from '../../src/dialect/type-change.js'
 import { defineModel, field } from '../../src/index.js'
 import { fromModels } from '../../src/schema/from-models.js'
 import { isModelCheckName, modelCheckName, withSuffix } from '../../src/schema/names.js'
 import type { TableDesc } from '../../src/schema/types.js'
-import { describe as describeChange, isDestructive, render, steps } from '../../src/sync/changes.js'
+import { isDestructive, render, steps } from '../../src/sync/changes.js'
+import { describe as describeChange } from '../../src/sync/describe-change.js'
 import { diffSchemas } from '../../src/sync/diff.js'
 import { normalizeSchema } from '../../src/sync/normalize.js'
 
@@ -208,5 +209,50 @@ describe('schema sync II: pure pieces', () => {
     const fk = changes.find((c) => c.kind === 'replaceForeignKey')!
     expect(steps(fk, mysqlDialect).map((s) => s.phase)).toEqual(['release', 'create'])
     expect(describeChange(fk)).toMatch(/re-create foreign key c_code_fkey .*around the type change/)
+  })
+
+  it('converts a MySQL table whose text has another collation, re-creating the text keys to and from it', () => {
+    const P = defineModel({ table: 'p', multiTenant: false, fields: { n: z.int() } })
+    const C = defineModel({
+      table: 'c',
+      multiTenant: false,
+      fields: {
+        p: field(z.uuid(), { references: { model: () => P } }),
+        k: field(z.int(), { references: 'p.n' }),
+      },
+    })
+    for (const dialect of [mysqlDialect, mariadbDialect]) {
+      const want = normalizeSchema(fromModels([P, C], dialect), dialect.normalize)
+      const to = dialect.ddl.textCollation!
+      expect(want.tables.map((t) => t.collation)).toEqual([to, to])
+      expect(diffSchemas(want, want, { typeChange: dialect.typeChange })).toEqual([])
+      // the parent was created by an older version (PAD SPACE), the child has a column left behind
+      const have = {
+        tables: want.tables.map((t) => ({
+          ...t,
+          collation: t.name === 'p' ? 'utf8mb4_bin' : `utf8mb4_bin, ${to}`,
+        })),
+      }
+      const changes = diffSchemas(want, have, { typeChange: dialect.typeChange })
+      expect(changes.map((c) => `${c.kind} ${'table' in c ? c.table.name : ''}`)).toEqual([
+        'convertCollation p',
+        'convertCollation c',
+        'replaceForeignKey c',
+      ])
+      expect(changes.every((c) => !isDestructive(c))).toBe(true)
+      const fk = changes[2]!
+      // the uuid key is text: dropped before both conversions and re-created after; the int key stays
+      expect(fk.kind === 'replaceForeignKey' && fk.foreignKey.columns).toEqual(['p'])
+      expect(describeChange(fk)).toMatch(/around the collation conversion of p/)
+      expect(steps(changes[0]!, dialect)).toEqual([
+        { phase: 'alter', sql: `ALTER TABLE \`p\` CONVERT TO CHARACTER SET utf8mb4 COLLATE ${to}` },
+      ])
+      expect(describeChange(changes[1]!)).toBe(
+        `convert text of c to ${to} (from utf8mb4_bin, ${to}): compared byte for byte, trailing spaces included; the table is rebuilt`,
+      )
+    }
+    // PostgreSQL tables have no collation of their own: nothing to convert
+    const pg = normalizeSchema(fromModels([P, C], postgresDialect), postgresDialect.normalize)
+    expect(pg.tables.map((t) => t.collation)).toEqual([undefined, undefined])
   })
 })

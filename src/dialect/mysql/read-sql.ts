@@ -20,8 +20,8 @@ export const mysqlReadSql: ReadSql = Object.freeze({
       case 'string':
       case 'uuid':
       case 'enum':
-        // byte for byte: the columns' collations ignore trailing spaces (PAD SPACE), and a
-        // case-insensitive one would take 'A' for 'a'
+        // byte for byte whatever the column's collation: a table not yet converted to NO PAD ignores
+        // trailing spaces (utf8mb4_bin), and a case-insensitive one would take 'A' for 'a'
         return q`CAST(${column} AS BINARY) <=> CAST(${value} AS BINARY)`
       case 'integer':
       case 'bigint':

@@ -78,8 +78,12 @@ function indexSql(i: IndexDesc): string {
   return `${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} (${columns})${method}`
 }
 
-/** MySQL and MariaDB: InnoDB, utf8mb4 with binary collation (comparisons as exact as PostgreSQL's). */
-export const mysqlDdl: DdlRenderer = {
+/**
+ * MySQL and MariaDB: InnoDB, utf8mb4 with a binary NO PAD collation, so text compares as exactly as
+ * on PostgreSQL — byte for byte, no case folding, and trailing spaces count (`utf8mb4_bin` is PAD
+ * SPACE: `'a'` = `'a '` in filters and unique indexes). `collation`: the engine's name for it.
+ */
+const mysqlFamilyDdl = (collation: string): DdlRenderer => ({
   qualify,
   createSchema: (name) => `CREATE DATABASE IF NOT EXISTS ${q(name)}`,
   createTable(t: TableDesc): string[] {
@@ -89,7 +93,7 @@ export const mysqlDdl: DdlRenderer = {
     for (const fk of t.foreignKeys) items.push(`  ${fkSql(fk)}`)
     for (const c of t.checks) items.push(`  CONSTRAINT ${q(c.name)} CHECK (${c.expression})`)
     return [
-      `CREATE TABLE ${q(t.name)} (\n${items.join(',\n')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      `CREATE TABLE ${q(t.name)} (\n${items.join(',\n')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`,
     ]
   },
   dropTable: (t) => `DROP TABLE ${q(t.name)}`,
@@ -123,11 +127,17 @@ export const mysqlDdl: DdlRenderer = {
   replaceCheck: (t, from, c) => [
     `ALTER TABLE ${q(t.name)} DROP CONSTRAINT ${q(from)}, ADD CONSTRAINT ${q(c.name)} CHECK (${c.expression})`,
   ],
-}
+  textCollation: collation,
+  // the table's default and every text column (JSON included on MariaDB, where it is longtext)
+  convertCollation: (t, to) => `ALTER TABLE ${q(t.name)} CONVERT TO CHARACTER SET utf8mb4 COLLATE ${to}`,
+})
+
+/** MySQL 8.0.17 and later: `utf8mb4_0900_bin` is the binary NO PAD collation. */
+export const mysqlDdl: DdlRenderer = Object.freeze(mysqlFamilyDdl('utf8mb4_0900_bin'))
 
 /** MariaDB: per-statement bounds (`SET STATEMENT … FOR`), so no session setting outlives the sync. */
 export const mariadbDdl: DdlRenderer = Object.freeze({
-  ...mysqlDdl,
+  ...mysqlFamilyDdl('utf8mb4_nopad_bin'),
   timeouts(o: DdlTimeouts) {
     const settings = [
       ...(o.lockTimeoutMs !== undefined ? [`lock_wait_timeout=${Math.max(1, Math.ceil(o.lockTimeoutMs / 1000))}`] : []),
