@@ -9,6 +9,8 @@ import type { OperationNode } from 'kysely'
  */
 export interface Shape {
   readonly tokens: readonly number[]
+  /** Texts too long to intern (raw SQL, long literals), in walk order: compared as they are. */
+  readonly texts: readonly string[]
   readonly hash: number
   readonly values: readonly unknown[]
 }
@@ -50,8 +52,9 @@ export class Numbering<K extends object | string> {
 }
 
 /**
- * The tokens: a text (a property name or a string of the tree) is its number (>= 0, one per distinct
- * text, never reused); everything else is a negative marker, some followed by one raw number. The
+ * The tokens: a short text (a property name or a string of the tree) is its number (>= 0, one per
+ * distinct text, never reused), a long one LONG_TEXT and its length (the text itself goes to
+ * `Shape.texts`); everything else is a negative marker, some followed by one raw number. The
  * sequence reads back one way only: a node is OPEN (name value)* CLOSE, an array ARRAY value* END, a
  * number NUMBER and the number itself (never NaN or -0: they have markers), a list of bound values
  * LIST and its length.
@@ -70,12 +73,17 @@ const UNDEFINED = -11
 const NULL = -12
 const NAN = -13
 const NEGATIVE_ZERO = -14
+/** A text longer than INTERNED, kept in `Shape.texts` (the next one in order): the number is its length. */
+const LONG_TEXT = -15
 
-const texts = new Numbering<string>(false, 100_000)
+/** Texts of at most this many characters get a number: the table stays small (at most ~1.3 MB). */
+const INTERNED = 64
+const interned = new Numbering<string>(false, 20_000)
 
 /** Appends the tokens of a value and its bound values; false on anything but plain data. */
 class ShapeWalker {
   readonly tokens: number[]
+  readonly texts: string[] = []
   readonly values: unknown[] = []
   hash = 0x811c9dc5
 
@@ -90,8 +98,17 @@ class ShapeWalker {
     this.hash = Math.imul(this.hash ^ (t | 0), 0x01000193)
   }
 
+  #text(v: string): void {
+    if (v.length <= INTERNED) this.#push(interned.of(v))
+    else {
+      this.#push(LONG_TEXT)
+      this.#push(v.length)
+      this.texts.push(v)
+    }
+  }
+
   walk(v: unknown): boolean {
-    if (typeof v === 'string') this.#push(texts.of(v))
+    if (typeof v === 'string') this.#text(v)
     else if (typeof v === 'number') {
       if (Number.isNaN(v)) this.#push(NAN)
       else if (Object.is(v, -0)) this.#push(NEGATIVE_ZERO)
@@ -103,7 +120,7 @@ class ShapeWalker {
     else if (v === undefined) this.#push(UNDEFINED)
     else if (typeof v === 'bigint') {
       this.#push(BIGINT)
-      this.#push(texts.of(String(v)))
+      this.#text(String(v))
     } else if (v === null) this.#push(NULL)
     else if (typeof v !== 'object') return false
     else if (Array.isArray(v)) {
@@ -130,7 +147,7 @@ class ShapeWalker {
     if (Object.getPrototypeOf(o) !== PLAIN) return false
     this.#push(OPEN)
     for (const k in o) {
-      this.#push(texts.of(k))
+      this.#text(k)
       if (!this.walk(o[k])) return false
     }
     this.#push(CLOSE)
@@ -145,18 +162,23 @@ class ShapeWalker {
  */
 export function shapeOf(node: OperationNode, prefix: readonly number[] = []): Shape | undefined {
   const walker = new ShapeWalker(prefix)
-  return walker.walk(node) ? { tokens: walker.tokens, hash: walker.hash, values: walker.values } : undefined
+  return walker.walk(node)
+    ? { tokens: walker.tokens, texts: walker.texts, hash: walker.hash, values: walker.values }
+    : undefined
 }
 
-const sameTokens = (a: readonly number[], b: readonly number[]): boolean => {
+const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
+const sameShape = (a: Pick<Shape, 'tokens' | 'texts'>, b: Pick<Shape, 'tokens' | 'texts'>): boolean =>
+  sameList(a.tokens, b.tokens) && sameList(a.texts, b.texts)
 
 interface ShapeItem<V> {
   readonly hash: number
   readonly tokens: readonly number[]
+  readonly texts: readonly string[]
   readonly value: V
 }
 
@@ -176,7 +198,7 @@ export class ShapeTable<V> {
 
   get(shape: Shape): V | undefined {
     const items = this.#buckets.get(this.bucket(shape))
-    if (items) for (const item of items) if (sameTokens(item.tokens, shape.tokens)) return item.value
+    if (items) for (const item of items) if (sameShape(item, shape)) return item.value
     return undefined
   }
 
@@ -188,11 +210,11 @@ export class ShapeTable<V> {
       if (items.length === 0) this.#buckets.delete(oldest.hash)
     }
     const hash = this.bucket(shape)
-    const item = { hash, tokens: shape.tokens, value }
+    const item = { hash, tokens: shape.tokens, texts: shape.texts, value }
     const items = this.#buckets.get(hash)
     if (items) {
       // a shape set again replaces its value
-      const i = items.findIndex((x) => sameTokens(x.tokens, shape.tokens))
+      const i = items.findIndex((x) => sameShape(x, shape))
       if (i >= 0) {
         this.#order.splice(this.#order.indexOf(items[i]!), 1)
         items.splice(i, 1)

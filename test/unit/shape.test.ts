@@ -32,13 +32,17 @@ const distinct: [string, unknown][] = [
   ['a number as a name', { '1': 'x' }],
   ['a large number', { a: immediate(2 ** 40 + 0.5) }],
   ['a number with the same integer part', { a: immediate(2 ** 40) }],
+  ['a long raw text', { sql: ['x'.repeat(100)] }],
+  ['another long raw text of that length', { sql: [`${'x'.repeat(99)}y`] }],
+  ['two long texts', { sql: ['x'.repeat(100), 'x'.repeat(100)] }],
 ]
 
 describe('query shapes', () => {
-  it('gives trees that differ anywhere but in their bound values different tokens', () => {
+  it('gives trees that differ anywhere but in their bound values different tokens (or long texts)', () => {
     const seen = new Map<string, string>()
     for (const [name, tree] of distinct) {
-      const key = JSON.stringify(shape(tree).tokens)
+      const { tokens, texts } = shape(tree)
+      const key = JSON.stringify([tokens, texts])
       expect({ name, clash: seen.get(key) }).toEqual({ name, clash: undefined })
       seen.set(key, name)
     }
@@ -64,6 +68,17 @@ describe('query shapes', () => {
     const tree = { kind: 'SelectQueryNode', from: 'cu' }
     expect(shape(tree, [2, 0, 1]).tokens).not.toEqual(shape(tree, [2, 0, 2]).tokens)
     expect(shape(tree, [2, 0, 1]).tokens).toEqual(shape(tree, [2, 0, 1]).tokens)
+  })
+
+  it('keeps long texts (raw SQL) out of the interning table, compared as they are', () => {
+    const long = (t: string) => shape({ kind: 'RawNode', sqlFragments: [t, 'x'] })
+    const a = long(`select ${'a'.repeat(80)}`)
+    expect(a.texts).toEqual([`select ${'a'.repeat(80)}`])
+    expect(long(`select ${'a'.repeat(80)}`).tokens).toEqual(a.tokens)
+    const table = new ShapeTable<string>(10, () => 0)
+    table.set(a, 'a')
+    expect(table.get(long(`select ${'a'.repeat(80)}`))).toBe('a')
+    expect(table.get(long(`select ${'b'.repeat(80)}`))).toBeUndefined()
   })
 
   it('refuses what is not plain data (a Date as an immediate value, a class instance)', () => {
