@@ -33,6 +33,8 @@ import { ColumnCollector, refuse, ScopeTransformer } from './transform.js'
 
 /** What the plugin made of a root node it transformed. */
 export interface ScopedNode {
+  /** The plugin (one scope) that transformed it: only that scope's builder runs it. */
+  readonly plugin: ScopePlugin
   /** The SQL, when the plugin took it from the shape cache: the compiler hands it back as it is. */
   readonly compiled?: CompiledQuery
   /** The selected record properties, decoded like records by the scoped executor. */
@@ -45,9 +47,20 @@ export interface ScopedNode {
  */
 export const SCOPED = new WeakMap<object, ScopedNode>()
 
-/** The dialect's compiler, passing the queries the plugin already compiled through unchanged. */
-export function cachingCompiler(inner: QueryCompiler): QueryCompiler {
-  return { compileQuery: (node, queryId) => SCOPED.get(node)?.compiled ?? inner.compileQuery(node, queryId) }
+/**
+ * The dialect's compiler for the builder of `plugin`, passing the queries that plugin already
+ * compiled through unchanged; every compiled query it hands out is added to `issued`, the only ones
+ * that builder's executor runs (not a copy with other SQL, not another builder's query).
+ */
+export function cachingCompiler(inner: QueryCompiler, plugin: ScopePlugin, issued: WeakSet<object>): QueryCompiler {
+  return {
+    compileQuery(node, queryId) {
+      const scoped = SCOPED.get(node)
+      const compiled = (scoped?.plugin === plugin && scoped.compiled) || inner.compileQuery(node, queryId)
+      issued.add(compiled)
+      return compiled
+    },
+  }
 }
 
 /** What a query shape always means, whatever its values and scope. */
@@ -150,7 +163,7 @@ export class ScopePlugin implements KyselyPlugin {
       model: (t) => this.model(t),
       source: (t) => this.source(t, wanted),
     }).transformNode(select, queryId) as SelectQueryNode
-    SCOPED.set(transformed, { decoders })
+    SCOPED.set(transformed, { plugin: this, decoders })
     return transformed
   }
 
@@ -168,7 +181,7 @@ export class ScopePlugin implements KyselyPlugin {
     const result = Object.freeze({ ...node })
     const parameters = Object.freeze(fill(template, shape.values, values))
     const compiled = Object.freeze({ query: result, queryId, sql: template.sql, parameters })
-    SCOPED.set(result, { compiled, decoders: entry.decoders })
+    SCOPED.set(result, { plugin: this, compiled, decoders: entry.decoders })
     return result
   }
 

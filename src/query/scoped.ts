@@ -81,14 +81,16 @@ const invalid = (message: string, path: (string | number)[]): never => {
  * Runs what the scoped Kysely compiles through `db.runRead` (so metrics, error conversion, the
  * circuit breaker and transactions apply, and a read-only query is re-run after a transient failure
  * outside a transaction, like the repositories' reads), and only queries the scope plugin
- * transformed: a query built with `withoutPlugins()` never reaches the database. The selected
- * record properties are decoded here, like records.
+ * transformed in this builder's scope and its compiler handed out (`issued`, frozen objects): a
+ * query built with `withoutPlugins()`, another builder's query (another scope) and a copy with
+ * other SQL never reach the database. The selected record properties are decoded here, like records.
  */
-function scopedDriver(db: Database): Driver {
+function scopedDriver(db: Database, plugin: ScopePlugin, issued: WeakSet<object>): Driver {
   const connection: DatabaseConnection = {
     async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
       const scoped = SCOPED.get(compiled.query)
-      if (!scoped) return invalid('Only scoped queries run on a scoped query builder', [])
+      if (!scoped || scoped.plugin !== plugin || !issued.has(compiled))
+        return invalid('Only queries built and compiled by this scoped query builder run on it', [])
       const { rows } = await db.runRead<R>({ sql: compiled.sql, parameters: compiled.parameters })
       if (scoped.decoders.size > 0) decodeRows(rows as UnknownRow[], scoped.decoders, db.dialect.codec)
       return { rows }
@@ -141,10 +143,11 @@ export function createScoped<const Ms extends readonly Model[]>(
   )
   const dialect = db.dialect
   const plugin = new ScopePlugin(tables, settings, dialect.createQueryCompiler())
+  const issued = new WeakSet<object>()
   const kysely = new Kysely<ScopedTables<Ms>>({
     dialect: {
-      createDriver: () => scopedDriver(db),
-      createQueryCompiler: () => cachingCompiler(dialect.createQueryCompiler()),
+      createDriver: () => scopedDriver(db, plugin, issued),
+      createQueryCompiler: () => cachingCompiler(dialect.createQueryCompiler(), plugin, issued),
       createAdapter: () => dialect.createAdapter(),
       createIntrospector: () => invalid('A scoped query builder has no introspection', []),
     },

@@ -25,7 +25,8 @@ export class Slot {
 
 const PLAIN = Object.prototype
 
-const isBound = (o: Record<string, unknown>) => o.kind === 'ValueNode' && o.immediate !== true
+// as Kysely's compiler reads it: any truthy `immediate` is SQL text, not a parameter
+const isBound = (o: Record<string, unknown>) => o.kind === 'ValueNode' && !o.immediate
 
 /** A number per distinct key, in the order keys are first seen; numbers are never reused. */
 export class Numbering<K extends object | string> {

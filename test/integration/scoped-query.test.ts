@@ -291,6 +291,28 @@ describeEngines('scoped queries (db.scoped)', (ctx) => {
     expect(await ctx.db.repository(Note, { tenantId: T1 }).count()).toBe(1)
   })
 
+  it("runs only what its own compiler handed out: not another scope's query, not a copy with other SQL", async () => {
+    // executeQuery is Kysely's, left out of the scoped builder's type: reached as a caller could
+    type Runs = { executeQuery(q: unknown): Promise<{ rows: unknown[] }> }
+    const one = ctx.db.scoped(MODELS, { tenantId: T1 })
+    const two = ctx.db.scoped(MODELS, { tenantId: T2 })
+    const run = (builder: unknown, q: unknown) => (builder as Runs).executeQuery(q)
+    const query = one.selectFrom('sq_notes').select(['body'])
+    const compiled = query.compile()
+    // tenant 1's query (its builder or its compiled form) on tenant 2's builder
+    await expect(run(two, query)).rejects.toThrow(ValidationError)
+    await expect(run(two, compiled)).rejects.toThrow(ValidationError)
+    // a compiled query of the builder itself with other SQL: a read of every tenant, a delete
+    const own = two.selectFrom('sq_notes').select(['body']).compile()
+    const forged = (text: string) => ({ ...own, sql: text, parameters: [] })
+    await expect(run(two, forged('select body from sq_notes'))).rejects.toThrow(ValidationError)
+    await expect(run(two, forged('delete from sq_notes'))).rejects.toThrow(ValidationError)
+    // each builder still runs its own
+    expect((await run(one, compiled)).rows).toHaveLength(1)
+    expect((await run(two, own)).rows).toHaveLength(1)
+    expect(await ctx.db.repository(Note, { tenantId: T2 }).count()).toBe(1)
+  })
+
   it('validates its options', () => {
     expect(() => ctx.db.scoped(MODELS, {})).toThrow(TenantNotConfiguredError)
     expect(() => ctx.db.scoped(MODELS, { tenantId: 'nope' })).toThrow(ValidationError)

@@ -64,6 +64,12 @@ describe('query shapes', () => {
     expect(shape(tree('x', [1, 2, 3])).tokens).not.toEqual(one.tokens)
   })
 
+  it('reads `immediate` as Kysely does: any truthy value is SQL text, not a bound value', () => {
+    const odd = shape({ a: { kind: 'ValueNode', value: 'x', immediate: 1 } })
+    expect(odd.values).toEqual([])
+    expect(odd.tokens).not.toEqual(shape({ a: { kind: 'ValueNode', value: 'y', immediate: 1 } }).tokens)
+  })
+
   it('puts the prefix (the models) first: the same query over other models is another shape', () => {
     const tree = { kind: 'SelectQueryNode', from: 'cu' }
     expect(shape(tree, [2, 0, 1]).tokens).not.toEqual(shape(tree, [2, 0, 2]).tokens)
