@@ -45,6 +45,8 @@ export type Change =
       readonly from: ForeignKeyDesc
       /** Why a key that did not change is re-created (a column it uses changes type on MySQL). */
       readonly reason?: string
+      /** Re-created around the collation conversion of one of its tables (text compared byte for byte after). */
+      readonly collation?: boolean
     }
   | { readonly kind: 'dropForeignKey'; readonly table: TableDesc; readonly foreignKey: ForeignKeyDesc }
   | { readonly kind: 'addCheck'; readonly table: TableDesc; readonly check: CheckDesc }

@@ -60,6 +60,6 @@ export function describe(change: Change): string {
     case 'dropCheck':
       return `drop check ${change.check.name} on ${t}`
     case 'convertCollation':
-      return `convert text of ${t} to ${change.collation} (from ${change.from}): compared byte for byte, trailing spaces included; the table is rebuilt`
+      return `convert every text column of ${t} to ${change.collation} (from ${change.from}): compared byte for byte, trailing spaces included; the table is rebuilt`
   }
 }

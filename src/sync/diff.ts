@@ -141,9 +141,9 @@ function recreateKeysAroundTypeChanges(
         table: want,
         foreignKey: target,
         from: fk,
-        reason: typeChange
-          ? `around the type change of ${tableKey(typeChange.table)}.${typeChange.column.name}`
-          : `around the collation conversion of ${tableKey(conversion!.table)}`,
+        ...(typeChange
+          ? { reason: `around the type change of ${tableKey(typeChange.table)}.${typeChange.column.name}` }
+          : { reason: `around the collation conversion of ${tableKey(conversion!.table)}`, collation: true }),
       })
     }
   }

@@ -6,6 +6,7 @@ import { fromModels, retiredTables } from '../schema/from-models.js'
 import { type SchemaDesc, tableKey } from '../schema/types.js'
 import { validateModel } from '../schema/validate-model.js'
 import { APPLY_ORDER, type Change, PHASES, type Step, steps } from './changes.js'
+import { collationBlockers } from './collation-blockers.js'
 import { diffSchemas } from './diff.js'
 import { normalizeSchema } from './normalize.js'
 import { markOnline, misfits, notNullBlockers } from './probes.js'
@@ -129,7 +130,10 @@ export class SchemaManager {
     )
     const withSource = ordered.map((c) => withModelText(c, source))
     const changes = withSource.map((c) => toPlanChange(c, dialect))
-    const blockers = await notNullBlockers(db, withSource, changes)
+    const blockers = [
+      ...(await notNullBlockers(db, withSource, changes)),
+      ...(await collationBlockers(db, withSource, changes, desired, live)),
+    ]
     return makePlan(withSource, changes, blockers)
   }
 

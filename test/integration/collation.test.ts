@@ -98,7 +98,7 @@ describeEngines(
       const kinds = plan.changes.map((c) => `${c.kind} ${c.table}`).sort()
       expect(kinds).toEqual([...tables.map((t) => `convertCollation ${t}`), 'replaceForeignKey coll_children'].sort())
       expect(plan.toString()).toContain(
-        `convert text of coll_parents to ${ctx.db.dialect.ddl.textCollation} (from utf8mb4_bin)`,
+        `convert every text column of coll_parents to ${ctx.db.dialect.ddl.textCollation} (from utf8mb4_bin)`,
       )
     })
 
@@ -116,6 +116,97 @@ describeEngines(
       // the trailing space is another code now, and the foreign key is still enforced
       await parents.create({ code: 'p ' })
       await expect(children.create({ parentId: '018f0000-0000-7000-8000-00000000dead', label: 'x' })).rejects.toThrow()
+    })
+  },
+  (id) => id === 'mariadb',
+)
+
+// What would stop a conversion half-way is found by the plan, before anything runs
+const Group = defineModel({
+  table: 'coll_groups',
+  multiTenant: false,
+  fields: { code: field(z.string().max(20), { unique: true }) },
+})
+const Member = defineModel({
+  table: 'coll_members',
+  multiTenant: false,
+  fields: { groupCode: field(z.string().max(20), { references: 'coll_groups.code' }) },
+})
+const Team = defineModel({
+  table: 'coll_teams',
+  multiTenant: false,
+  fields: { code: field(z.string().max(20), { unique: true }) },
+})
+const Linked = defineModel({
+  table: 'coll_linked',
+  multiTenant: false,
+  fields: { legacyCode: field(z.string().max(20), { references: 'coll_legacy.code' }) },
+})
+
+describeEngines(
+  'collation conversions that cannot complete are refused by the plan',
+  (ctx) => {
+    /** The tables of `models` as an earlier version created them (utf8mb4_bin). */
+    const oldTables = async (models: Parameters<SchemaManager['plan']>[0]) => {
+      const plan = await new SchemaManager(ctx.db).plan(models)
+      const to = ctx.db.dialect.ddl.textCollation!
+      for (const change of plan.changes) {
+        for (const statement of change.sql) await ctx.db.execute(sql.raw(statement.replaceAll(to, 'utf8mb4_bin')))
+      }
+    }
+    const collationOf = async (table: string) =>
+      (
+        await ctx.db.queryOne<{ coll: string }>(
+          sql`SELECT table_collation AS coll FROM information_schema.tables WHERE table_schema = database() AND table_name = ${table}`,
+        )
+      )?.coll
+    const refusedWithNothingApplied = async (models: Parameters<SchemaManager['plan']>[0], message: RegExp) => {
+      const plan = await new SchemaManager(ctx.db).plan(models)
+      expect(plan.blockers.map((b) => b.message).join('\n')).toMatch(message)
+      await expect(new SchemaManager(ctx.db).sync(models)).rejects.toThrow(/Nothing was applied/)
+    }
+
+    it('a text key whose rows matched their parent only with trailing spaces ignored', async () => {
+      await oldTables([Group, Member])
+      await ctx.db.repository(Group, { userId: U1 }).create({ code: 'g' })
+      // PAD SPACE: 'g ' finds its parent 'g'
+      await ctx.db.repository(Member, { userId: U1 }).create({ groupCode: 'g ' })
+      await refusedWithNothingApplied(
+        [Group, Member],
+        /coll_members_group_code_fkey on coll_members: 1 row of coll_members\(group_code\) matches a row of coll_groups only with trailing spaces ignored/,
+      )
+      expect([await collationOf('coll_groups'), await collationOf('coll_members')]).toEqual([
+        'utf8mb4_bin',
+        'utf8mb4_bin',
+      ])
+      // fixed, it converts; the key is there again
+      await ctx.db.execute(sql`UPDATE coll_members SET group_code = 'g'`)
+      await new SchemaManager(ctx.db).sync([Group, Member])
+      expect((await new SchemaManager(ctx.db).plan([Group, Member])).isEmpty).toBe(true)
+      await expect(ctx.db.repository(Member, { userId: U1 }).create({ groupCode: 'g ' })).rejects.toThrow()
+    })
+
+    it('a text key to a table outside the models in another collation, either way', async () => {
+      await ctx.db.execute(
+        sql.raw(
+          'CREATE TABLE coll_legacy (code varchar(20) NOT NULL PRIMARY KEY) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+        ),
+      )
+      // a new model referencing it: its key could never be added
+      await refusedWithNothingApplied(
+        [Linked],
+        /references coll_legacy, a table outside the models whose text is utf8mb4_bin/,
+      )
+      expect(await collationOf('coll_linked')).toBeUndefined()
+      // a table outside the models referencing a model's table that needs converting
+      await oldTables([Team])
+      await ctx.db.execute(
+        sql.raw(
+          'CREATE TABLE coll_outside (code varchar(20), CONSTRAINT coll_outside_fk FOREIGN KEY (code) REFERENCES coll_teams (code)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+        ),
+      )
+      await refusedWithNothingApplied([Team], /table coll_outside, outside the models, has foreign key coll_outside_fk/)
+      expect(await collationOf('coll_teams')).toBe('utf8mb4_bin')
     })
   },
   (id) => id === 'mariadb',

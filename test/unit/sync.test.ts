@@ -248,7 +248,7 @@ describe('schema sync II: pure pieces', () => {
         { phase: 'alter', sql: `ALTER TABLE \`p\` CONVERT TO CHARACTER SET utf8mb4 COLLATE ${to}` },
       ])
       expect(describeChange(changes[1]!)).toBe(
-        `convert text of c to ${to} (from utf8mb4_bin, ${to}): compared byte for byte, trailing spaces included; the table is rebuilt`,
+        `convert every text column of c to ${to} (from utf8mb4_bin, ${to}): compared byte for byte, trailing spaces included; the table is rebuilt`,
       )
     }
     // PostgreSQL tables have no collation of their own: nothing to convert
