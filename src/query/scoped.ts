@@ -95,8 +95,13 @@ function scopedDriver(db: Database, plugin: ScopePlugin, issued: WeakSet<object>
       if (scoped.decoders.size > 0) decodeRows(rows as UnknownRow[], scoped.decoders, db.dialect.codec)
       return { rows }
     },
-    async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
-      yield await connection.executeQuery<R>(compiled)
+    // refused rather than answered with every row at once: a stream promises flat memory
+    // biome-ignore lint/correctness/useYield: it refuses before its first row
+    async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+      invalid(
+        'A scoped query builder does not stream: read large sets with repository.stream(…) or page(…), or page this query by a key (where + orderBy + limit)',
+        [],
+      )
     },
   }
   const noTransactions = async () =>

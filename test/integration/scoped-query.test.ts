@@ -291,6 +291,11 @@ describeEngines('scoped queries (db.scoped)', (ctx) => {
     expect(await ctx.db.repository(Note, { tenantId: T1 }).count()).toBe(1)
   })
 
+  it('does not stream (it would hold every row): a typed refusal pointing to pages', async () => {
+    const rows = t1().selectFrom('sq_notes').select(['body']).stream()
+    await expect(rows.next()).rejects.toThrow(/does not stream: read large sets with repository.stream/)
+  })
+
   it("runs only what its own compiler handed out: not another scope's query, not a copy with other SQL", async () => {
     // executeQuery is Kysely's, left out of the scoped builder's type: reached as a caller could
     type Runs = { executeQuery(q: unknown): Promise<{ rows: unknown[] }> }
