@@ -47,7 +47,10 @@ export async function upsert<M extends Model>(
     ctx.dialect,
   )
   const find = plan('read', function* (): PlanSteps<string | undefined> {
-    return (yield lock).rows[0]?.id as string | undefined
+    const { rows } = yield lock
+    // a unique key finds one live record at most; anything else would overwrite an arbitrary one
+    if (rows.length > 1) invalidOn(`on: [${on.map((f) => f.name).join(', ')}] matched ${rows.length} records`)
+    return rows[0]?.id as string | undefined
   })
   const attempt = () =>
     core.db.transaction(async (tx) => {
@@ -68,11 +71,17 @@ export async function upsert<M extends Model>(
   }
 }
 
-/** The fields of `on`: user fields that are unique (alone, or together as a unique model index). */
+const invalidOn = (message: string): never => {
+  throw new ValidationError('Invalid upsert', [{ code: 'custom', message, path: ['on'] }])
+}
+
+/**
+ * The fields of `on`: user fields that are unique (alone, or together as a unique model index) over
+ * every live row of the tenant. A unique index with a `where` (indexWhere) is unique only among the
+ * rows it covers: the same values may be held by several records outside it, so it is no upsert key.
+ */
 function upsertKey(def: ModelDef, on: unknown): FieldDef[] {
-  const bad = (message: string): never => {
-    throw new ValidationError('Invalid upsert', [{ code: 'custom', message, path: ['on'] }])
-  }
+  const bad = invalidOn
   if (!Array.isArray(on) || on.length === 0) bad('upsert needs { on: [unique fields] }')
   const fields = (on as unknown[]).map((name) => {
     const f = typeof name === 'string' ? def.byName.get(name) : undefined
@@ -80,13 +89,16 @@ function upsertKey(def: ModelDef, on: unknown): FieldDef[] {
     return f
   })
   const names = new Set(fields.map((f) => f.name))
-  const single = fields.length === 1 && fields[0]!.options.unique
-  const composite = def.indexes.some(
-    (i) =>
-      i.unique &&
-      i.columns.length === names.size &&
-      i.columns.every((c) => names.has(c) || names.has(def.byColumn.get(c)?.name ?? '')),
-  )
-  if (!single && !composite) bad(`on: [${[...names].join(', ')}] is not a unique key of ${def.table}`)
+  const covers = (columns: readonly string[]) =>
+    columns.length === names.size && columns.every((c) => names.has(c) || names.has(def.byColumn.get(c)?.name ?? ''))
+  const field = fields.length === 1 && fields[0]!.options.unique ? fields[0]! : undefined
+  const indexes = def.indexes.filter((i) => i.unique && covers(i.columns))
+  const whole = (field && field.options.indexWhere === undefined) || indexes.some((i) => i.where === undefined)
+  if (!whole) {
+    const partial = field !== undefined || indexes.length > 0
+    bad(
+      `on: [${[...names].join(', ')}] is not a unique key of ${def.table}${partial ? ' (its unique index has a where: it is unique only among the rows the predicate covers)' : ''}`,
+    )
+  }
   return fields
 }
