@@ -152,10 +152,13 @@ export function deleteManyPlan(k: WriteKit, scope: Scope, where: readonly Fragme
   const codec = ctx.dialect.codec
   return plan('transaction', function* (): PlanSteps<number> {
     let total = 0
+    // one timestamp for the whole operation, read by the first batch's lock
+    let opTs: Date | undefined
     for (;;) {
       // deleted rows no longer match: every batch starts from the beginning
       const { rows } = yield lockBatch(k, condition, undefined)
       if (rows.length === 0) break
+      opTs ??= rows[0]!.ff_now as Date
       const ids = rows.map((row) => q`${row[ctx.def.roles.id.column]}`)
       const writes = [k.compile(q`DELETE FROM ${ctx.main} WHERE ${idCol} IN (${join(ids)})`)]
       if (strategy.audited) {
@@ -167,7 +170,7 @@ export function deleteManyPlan(k: WriteKit, scope: Scope, where: readonly Fragme
             new: null,
           })),
         )
-        for (const a of auditInserts(ctx, entries, 'DELETE', rows[0]!.ff_now as Date, r.actor, r.transactionId)) {
+        for (const a of auditInserts(ctx, entries, 'DELETE', opTs, r.actor, r.transactionId)) {
           writes.push(k.compile(a))
         }
       }

@@ -5,6 +5,7 @@ import {
   defineModel,
   field,
   type Repository,
+  sql,
   TemporalStrategyError,
   ValidationError,
 } from '../../src/index.js'
@@ -113,6 +114,23 @@ describeEngines('set operations (updateMany, deleteMany, restoreMany, upsert)', 
       ['amount', '1.5000'],
     ])
     await expect(hard().restoreMany({ name: 'x' })).rejects.toThrow(TemporalStrategyError)
+  })
+
+  it('a hard deleteMany of several batches (MariaDB: 500 rows each) has one timestamp and one transaction', async () => {
+    const hard = ctx.db.repository(HardAudited, { tenantId: T1, userId: U1 })
+    await hard.createMany(
+      Array.from({ length: 1_200 }, (_, i) => ({ name: `batch-${i}`, amount: '1' })),
+      {
+        returning: false,
+      },
+    )
+    const [mark] = await ctx.db.query<{ m: unknown }>(sql`SELECT max(audit_id) AS m FROM hard_audited_audit`)
+    expect(await hard.deleteMany({ name: { like: 'batch-%' } })).toBe(1_200)
+    const [row] = await ctx.db.query<{ ts: unknown; tx: unknown; n: unknown }>(
+      sql`SELECT count(DISTINCT changed_at) AS ts, count(DISTINCT transaction_id) AS tx, count(*) AS n
+            FROM hard_audited_audit WHERE operation = 'DELETE' AND field_name = 'name' AND audit_id > ${mark?.m ?? 0}`,
+    )
+    expect([Number(row!.ts), Number(row!.tx), Number(row!.n)]).toEqual([1, 1, 1_200])
   })
 
   it('refuses an empty where without { all: true }, and bad input, before SQL', async () => {
