@@ -96,6 +96,10 @@ function predicate(
     if (typeof value !== 'string') return bad(`${op} takes a string pattern`)
     const problem = textProblem(value)
     if (problem) return bad(`the pattern ${problem}`)
+    // `\` escapes the next character (% _ or \) on every engine; a last one escapes nothing, and
+    // the engines disagree on it (an error, no match, a literal backslash)
+    if (/(?:^|[^\\])(?:\\\\)*\\$/.test(value))
+      return bad(`the pattern ends with a lone escape character (\\): write a literal backslash as \\\\`)
     if (op === 'like') return q`${col} LIKE ${value}`
     return ctx.dialect.readSql.ilike(col, value)
   }

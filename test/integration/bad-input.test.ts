@@ -60,6 +60,13 @@ describeEngines('bad input', (ctx) => {
     ['negative limits', (r) => r.list({ limit: -1, offset: 1.5 }), /limit[\s\S]*offset/],
     ['a userId that is no UUID', (r, id) => r.update(id, { age: 3 }, { userId: 'admin' }), /userId must be a UUID/],
     ['a where that is no object', (r) => r.list({ where: 'age > 1' }), /where must be a plain object/],
+    // engines disagree on a last lone backslash (an error, no match, a literal): refused everywhere
+    ['a pattern ending in a lone escape', (r) => r.list({ where: { name: { like: 'a\\' } } }), /lone escape/],
+    [
+      'an ilike pattern ending in a lone escape',
+      (r) => r.count({ where: { name: { ilike: '%\\\\\\' } } }),
+      /lone escape/,
+    ],
   ]
 
   for (const [name, call, message] of cases) {
@@ -72,6 +79,15 @@ describeEngines('bad input', (ctx) => {
       }
     })
   }
+
+  it('matches an escaped backslash, % and _ literally on every engine', async () => {
+    const repo = ctx.db.repository(Audited, { tenantId: T1, userId: U1 })
+    const made = await repo.create({ ...sample(40), name: 'lit\\% _x' })
+    const names = async (like: string) => (await repo.list({ where: { name: { like } } })).map((r) => r.id)
+    expect(await names('lit\\\\\\%%')).toEqual([made.id])
+    expect(await names('lit\\\\\\% \\_x')).toEqual([made.id])
+    expect(await names('lit\\\\\\% \\_y')).toEqual([])
+  })
 
   it('rejects bad asOf and version arguments on scd2', async () => {
     const repo = closed.repository(Versioned, { tenantId: T1 })
