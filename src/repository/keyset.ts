@@ -58,6 +58,14 @@ export class Keyset {
           message: `"${f.name}" holds JSON or an array: it cannot be a page key`,
           path: ['orderBy', f.name],
         })
+      // a JS number holds 15 significant digits exactly: past that, the cursor's value would be
+      // rounded and rows equal to it skipped or repeated
+      else if (t.kind === 'decimal' && t.asNumber && t.precision > 15)
+        issues.push({
+          code: 'custom',
+          message: `"${f.name}" is a decimal of ${t.precision} digits read as a JS number, which holds 15 exactly: it cannot be a page key (declare it with z.string() to read it exactly)`,
+          path: ['orderBy', f.name],
+        })
     }
     if (issues.length) throw new ValidationError('Invalid orderBy', issues)
     const { def } = ctx
@@ -93,6 +101,9 @@ export class Keyset {
       if (v === undefined || v === null) return null
       if (typeof v === 'bigint') return v.toString()
       if (v instanceof Date) return v.toISOString()
+      // a decimal read as a number: its text at the column's scale (String(1e-7) is '1e-7')
+      const t = valueType(f.type)
+      if (typeof v === 'number' && t?.kind === 'decimal') return v.toFixed(t.scale)
       return v
     })
     const payload = Buffer.from(JSON.stringify(values)).toString('base64url')

@@ -321,3 +321,38 @@ describeEngines('pages and streams', (ctx) => {
     }
   })
 })
+
+const Measures = defineModel({
+  table: 'page_measures',
+  multiTenant: false,
+  fields: {
+    small: field(z.number(), { precision: 12, scale: 8 }),
+    wide: field(z.number().optional(), { precision: 30, scale: 0 }),
+  },
+})
+
+describeEngines('pages over decimals read as numbers', (ctx) => {
+  beforeAll(() => createTables(ctx.db, [Measures]))
+
+  it('cursors carry the decimal text at the column scale (1e-8 is 0.00000001), so every row comes once', async () => {
+    const repo = ctx.db.repository(Measures, { userId: U1 })
+    await repo.createMany([3e-8, 1e-8, 2e-8, 2e-8].map((small) => ({ small })))
+    const seen: number[] = []
+    let after: string | null = null
+    do {
+      const page: { records: { small: number }[]; next: string | null } = await repo.page({
+        orderBy: { small: 'asc' },
+        limit: 1,
+        after,
+      })
+      seen.push(...page.records.map((r) => r.small))
+      after = page.next
+    } while (after !== null && seen.length < 10)
+    expect(seen).toEqual([1e-8, 2e-8, 2e-8, 3e-8])
+  })
+
+  it('refuses a decimal of more than 15 digits read as a number as a page key (its cursor would round)', async () => {
+    const repo = ctx.db.repository(Measures, { userId: U1 })
+    await expect(repo.page({ orderBy: { wide: 'asc' }, limit: 1 })).rejects.toThrow(/holds 15 exactly/)
+  })
+})
