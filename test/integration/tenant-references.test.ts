@@ -91,6 +91,17 @@ describeEngines('references never reach another tenant', (ctx) => {
     ).resolves.toBe(2)
   })
 
+  it('createMany checks more distinct parents than one query holds (chunks of 500)', async () => {
+    const parents = (await parentsA().createMany(Array.from({ length: 600 }, (_, i) => ({ name: `p${i}` })))) as {
+      id: string
+    }[]
+    const theirs = await parentsB().create({ name: 'B' })
+    const inputs = parents.map((p) => ({ code: code(), parentId: p.id }))
+    const refused = await refusal(a().createMany(inputs.map((x, i) => (i === 550 ? { ...x, parentId: theirs.id } : x))))
+    expect(refused.issues.map((i) => i.path)).toEqual([[550, 'parentId']])
+    await expect(a().createMany(inputs, { returning: false })).resolves.toBe(600)
+  })
+
   it("update and updateMany refuse another tenant's parent and change nothing", async () => {
     const ours = await parentsA().create({ name: 'A' })
     const theirs = await parentsB().create({ name: 'B' })
