@@ -4,6 +4,7 @@ import { uuidv7 } from '../ids.js'
 import type { FieldDef, Model, ModelDef } from '../model/define-model.js'
 import type { ModelInput, ModelPatch, ModelRecord, ModelTenantId } from '../model/types.js'
 import type { Id } from '../scope/scope.js'
+import { q, id as sqlId } from '../sql/fragment.js'
 import { writePlans } from '../temporal/plans.js'
 import { type ChangeRequest, NOW } from '../temporal/requests.js'
 import {
@@ -16,6 +17,7 @@ import {
   validatePatch,
   WRITE_OPTIONS,
 } from './io.js'
+import { checkCreateReferences, checkPatchReferences, checkTransferReferences } from './references.js'
 import type { CreateManyOptions, UpdateOptions, WriteOptions } from './repository.js'
 import { type RepositoryCore, written } from './writes-core.js'
 
@@ -44,7 +46,9 @@ export class RecordWrites<M extends Model> {
 
   async create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
     options = readOptions(options, WRITE_OPTIONS) as WriteOptions
-    const [record] = await this.#insertPrepared(this.#prepare([input]), options.userId)
+    const rows = this.#prepare([input])
+    await checkCreateReferences(this.#core, rows, () => [])
+    const [record] = await this.#insertPrepared(rows, options.userId)
     return record!
   }
 
@@ -64,6 +68,8 @@ export class RecordWrites<M extends Model> {
     const requested = options.batchSize ?? 1_000
     const batch = Math.max(1, Math.min(requested, Math.floor(30_000 / columns)))
     const prepared = this.#prepare(inputs)
+    // every reference of every batch, before the first batch is written
+    await checkCreateReferences(this.#core, prepared, (index) => (inputs.length > 1 ? [index] : []))
     const out: ModelRecord<M>[] = []
     let count = 0
     for (let i = 0; i < prepared.length; i += batch) {
@@ -124,6 +130,7 @@ export class RecordWrites<M extends Model> {
     options = readOptions(options, UPDATE_OPTIONS) as UpdateOptions
     if (options.expectedVersion !== undefined) requireStrategy(def, 'scd2', 'expectedVersion')
     const set = validatePatch(ctx, patch)
+    await checkPatchReferences(this.#core, set, this.#target(id))
     const result = await this.#change({
       ...this.#request(id, 'live', 'UPDATE', set, [...set.keys()], scope.actor(options.userId)),
       ...(options.expectedVersion !== undefined && { expectedVersion: options.expectedVersion }),
@@ -142,6 +149,11 @@ export class RecordWrites<M extends Model> {
       }
     }
     return record
+  }
+
+  /** The live record `id` within the scope, on alias `r` (what a reference check reads). */
+  #target(id: string) {
+    return [q`r.${sqlId(this.#core.def.roles.id.column)} = ${id}`, ...this.#core.scope.writeTarget('r', 'live')]
   }
 
   /** A change of one row: what every update, delete, restore and transfer sends. */
@@ -216,7 +228,9 @@ export class RecordWrites<M extends Model> {
     options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const tenant = def.system.tenant
     if (!tenant) throw new TemporalStrategyError(`${def.table} is not multi-tenant: nothing to transfer`)
-    newTenantId = requireId(def.tenantIdType, newTenantId, 'newTenantId') as ModelTenantId<M>
+    const tenantId = requireId(def.tenantIdType, newTenantId, 'newTenantId')
+    newTenantId = tenantId as ModelTenantId<M>
+    await checkTransferReferences(this.#core, this.#target(id), tenantId)
     const set = new Map<FieldDef, unknown>([[tenant, newTenantId]])
     const actor = scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
