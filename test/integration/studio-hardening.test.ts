@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { runCli } from '../../src/cli/run.js'
 import { defineModel, type Studio, serveStudio, ValidationError } from '../../src/index.js'
 import { describeEngines } from '../helpers/engines.js'
 import { createTables } from '../helpers/models.js'
@@ -192,5 +194,52 @@ describeEngines('studio hardening', (ctx) => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff')
       expect(res.headers.get('referrer-policy')).toBe('no-referrer')
     }
+  })
+})
+
+describe('ff-storage studio: usage errors', () => {
+  const cli = async (args: string[]) => {
+    let stdout = ''
+    let stderr = ''
+    const sink = (add: (s: string) => void) =>
+      new Writable({
+        write(chunk, _enc, done) {
+          add(String(chunk))
+          done()
+        },
+      })
+    const code = await runCli(args, {
+      stdout: sink((s) => (stdout += s)),
+      stderr: sink((s) => (stderr += s)),
+      env: {},
+    })
+    return { code, stdout, stderr }
+  }
+
+  it('an unknown option, a missing or empty value is one line pointing at --help, exit 1', async () => {
+    for (const [args, text] of [
+      [['--bogus'], /Unknown option '--bogus'/],
+      [['--models'], /--models/],
+      [['--models', 'm.ts', '--url', 'pglite:x', '--port', ''], /--port needs a value/],
+      [['--models', 'm.ts', '--url', 'pglite:x', '--port', '1e3'], /--port must be an integer/],
+      [['--models', '', '--url', 'pglite:x'], /--models needs a value/],
+      [['--models', 'm.ts', '--url', 'pglite:x', '--tenant', ''], /--tenant needs a value/],
+      [['--models', 'm.ts', 'extra'], /Unexpected argument/],
+    ] as const) {
+      const r = await cli(['studio', ...args])
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1)
+      expect(r.stderr).toMatch(/^ff-storage: /)
+      expect(r.stderr).not.toMatch(/TypeError/)
+      expect(r.stderr).toMatch(text)
+      expect(r.stderr).toMatch(/see ff-storage studio --help/)
+    }
+  })
+
+  it('help studio prints the studio options', async () => {
+    const r = await cli(['help', 'studio'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Usage: ff-storage studio --models/)
+    expect(r.stdout).toContain('--allow-writes')
   })
 })
