@@ -106,8 +106,8 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
       if (m.def.multiTenant && !tenant) counts[m.def.table] = null
       else
         counts[m.def.table] = await (async () => repo(m, tenant).count())().catch((error: unknown) => {
-          if (error instanceof StudioError && error.status === 403) throw error
-          if (!(error instanceof FFStorageError)) throw error
+          // a tenant that is not an id of this model (400) is this model's entry; anything else fails
+          if (!((error instanceof StudioError && error.status === 400) || error instanceof ValidationError)) throw error
           return { error: error.message, code: error.code }
         })
     }

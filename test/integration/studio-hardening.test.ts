@@ -60,6 +60,8 @@ describeEngines('studio hardening', (ctx) => {
         ValidationError,
       )
     }
+    // a string is not a list of its characters (each of which is a text tenant id)
+    await expect(serveStudio(ctx.db, [TextTenant], { tenants: ORG } as never)).rejects.toThrow(/array/)
     // a tenant id of some model is fine (a bigint in decimal, a text id)
     const mixed = await start(ctx.db, [...seed.models, BigTenant, TextTenant], { tenants: ['42', ORG, ACME] })
     expect((await call(mixed, 'api/meta')).body.tenants).toEqual(['42', ORG, ACME])
