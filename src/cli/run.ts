@@ -117,6 +117,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           io.stdout.write(`${COMMANDS[topic as Command].help}\n`)
           return 0
         }
+        if (command === 'help' && topic === 'studio') {
+          io.stdout.write(`${(await import('./studio-command.js')).STUDIO_HELP}\n`)
+          return 0
+        }
         ;(command === undefined ? io.stderr : io.stdout).write(`${USAGE}\n`)
         return command === undefined ? 1 : 0
       }

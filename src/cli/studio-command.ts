@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { connect, serveStudio } from '../index.js'
 import { loadModels } from './load-models.js'
-import type { CliIo } from './run.js'
+import { type CliIo, UsageError } from './run.js'
 
-const HELP = `Usage: ff-storage studio --models <module> [--url <url>] [--port <n>]
+export const STUDIO_HELP = `Usage: ff-storage studio --models <module> [--url <url>] [--port <n>]
                          [--tenants <id,id,…>] [--allow-writes --actor <user id>]
 
 Serves the history studio on 127.0.0.1: records per tenant, audit trails, versions, a time slider.
@@ -25,33 +25,21 @@ Stops on Ctrl-C.`
  * on a usage error.
  */
 export async function studioCommand(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      models: { type: 'string' },
-      url: { type: 'string' },
-      port: { type: 'string' },
-      tenant: { type: 'string', multiple: true },
-      tenants: { type: 'string' },
-      'allow-writes': { type: 'boolean', default: false },
-      actor: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  })
+  const values = parseStudioArgs(args)
   if (values.help) {
-    io.stdout.write(`${HELP}\n`)
+    io.stdout.write(`${STUDIO_HELP}\n`)
     return 0
   }
-  if (!values.models) throw new Error('--models <module> is required (a module exporting your models)')
-  const url = values.url ?? process.env.DATABASE_URL
-  if (!url) throw new Error('studio needs --url or DATABASE_URL (pglite:./path for an embedded database)')
-  const port = values.port === undefined ? 0 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error('--port must be an integer 0…65535')
+  if (!values.models) throw usage('--models <module> is required (a module exporting your models)')
+  const url = values.url ?? (process.env.DATABASE_URL || undefined)
+  if (!url) throw usage('studio needs --url <url> or DATABASE_URL (pglite:./path for an embedded database)')
+  const port = values.port === undefined ? 0 : /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN
+  if (!(port >= 0 && port <= 65_535))
+    throw usage(`--port must be an integer 0…65535, not ${JSON.stringify(values.port)}`)
   if (values['allow-writes'] && !values.actor)
-    throw new Error('--allow-writes needs --actor <user id> (recorded as the one who restored or reverted)')
+    throw usage('--allow-writes needs --actor <user id> (recorded as the one who restored or reverted)')
   const tenants = [...(values.tenants?.split(',') ?? []), ...(values.tenant ?? [])].map((t) => t.trim())
-  if (tenants.some((t) => t === '')) throw new Error('--tenants / --tenant: an empty tenant id')
+  if (tenants.some((t) => t === '')) throw usage('--tenants / --tenant: an empty tenant id')
   const models = await loadModels(values.models)
   const db = await connect(url)
   try {
@@ -70,6 +58,35 @@ export async function studioCommand(args: string[], io: CliIo, signal?: AbortSig
   } finally {
     await db.close()
   }
+}
+
+const usage = (message: string) => new UsageError(`${message} (see ff-storage studio --help)`)
+
+const OPTIONS = {
+  models: { type: 'string' },
+  url: { type: 'string' },
+  port: { type: 'string' },
+  tenant: { type: 'string', multiple: true },
+  tenants: { type: 'string' },
+  'allow-writes': { type: 'boolean', default: false },
+  actor: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies NonNullable<ParseArgsConfig['options']>
+
+/** The studio's options through `util.parseArgs`; a mistake (unknown option, no or empty value) is a UsageError. */
+function parseStudioArgs(args: string[]) {
+  const values = (() => {
+    try {
+      return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values
+    } catch (error) {
+      // parseArgs explains in several sentences; the first one names the problem
+      throw usage((error instanceof Error ? error.message : String(error)).split(/\.(\s|$)/)[0]!)
+    }
+  })()
+  for (const [name, value] of Object.entries(values)) {
+    if (value === '' || (Array.isArray(value) && value.includes(''))) throw usage(`--${name} needs a value`)
+  }
+  return values
 }
 
 /** Resolves on SIGINT or SIGTERM (Ctrl-C), or when `signal` aborts. */

@@ -4,6 +4,8 @@ import { FFStorageError, NotFoundError, TemporalStrategyError, ValidationError }
 import type { FieldDef, Model } from '../model/define-model.js'
 import '../repository/register.js'
 import type { Repository } from '../repository/repository.js'
+import { actorFor, idFromText, TenantGate } from './ids.js'
+import { date, int, json, limit, MAX_LIMIT, mapBounded, StudioError } from './params.js'
 
 /** What the studio API needs to know besides the database and models. */
 export interface StudioApiOptions {
@@ -20,16 +22,6 @@ export interface StudioApiOptions {
 type AnyRepo = Repository<Model>
 type Row = Record<string, unknown>
 
-/** Thrown for a request the studio refuses on its own (bad parameter, unknown model). */
-class StudioError extends FFStorageError {
-  constructor(
-    readonly status: 400 | 403 | 404 | 405,
-    message: string,
-  ) {
-    super('STUDIO_REQUEST', message)
-  }
-}
-
 const fieldKind = (f: FieldDef): string => (f.type.kind === 'native' ? (f.type.value?.kind ?? 'native') : f.type.kind)
 
 /**
@@ -38,32 +30,12 @@ const fieldKind = (f: FieldDef): string => (f.type.kind === 'native' ? (f.type.v
  */
 const NEWEST_FIRST = { id: 'desc' }
 
+/** How many records of a list are rebuilt at once (getStateAt, copy_on_change with asOf). */
+const REBUILD_WIDTH = 8
+
 /** JSON that keeps bigints (as strings) and dates (ISO). */
 export const toJson = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
-
-function date(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined || value === '') return undefined
-  const d = new Date(value)
-  if (Number.isNaN(d.getTime())) throw new StudioError(400, `${name} must be an ISO date`)
-  return d
-}
-
-function json(value: string | undefined, name: string): unknown {
-  if (value === undefined || value === '') return undefined
-  try {
-    return JSON.parse(value)
-  } catch {
-    throw new StudioError(400, `${name} must be JSON`)
-  }
-}
-
-function int(value: string | undefined, name: string, fallback?: number): number {
-  if ((value === undefined || value === '') && fallback !== undefined) return fallback
-  const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < 1) throw new StudioError(400, `${name} must be a positive integer`)
-  return n
-}
 
 /** What the page needs first: the models, the tenants to offer, read-only or not (also inlined in the page). */
 export function studioMeta(models: readonly Model[], options: StudioApiOptions) {
@@ -94,12 +66,12 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
     if (!m) throw new StudioError(404, `unknown model "${table}"`)
     return m
   }
-  const repo = (m: Model, tenant: string | undefined, userId?: string): AnyRepo => {
-    if (!m.def.multiTenant) return db.repository(m, userId ? { userId } : {}) as AnyRepo
-    if (!tenant) throw new StudioError(400, 'pick a tenant (tenant=…)')
-    if (options.tenants && !options.tenants.includes(tenant))
-      throw new StudioError(403, `tenant ${tenant} is not one the studio was started for`)
-    return db.repository(m, { tenantId: tenant, ...(userId && { userId }) }) as AnyRepo
+  const gate = new TenantGate(models, options.tenants)
+  const repo = (m: Model, tenant: string | undefined, actor?: string): AnyRepo => {
+    const userId = actor === undefined ? undefined : actorFor(m, actor)
+    if (!m.def.multiTenant) return db.repository(m, userId === undefined ? {} : { userId }) as AnyRepo
+    const tenantId = gate.tenant(m, tenant)
+    return db.repository(m, { tenantId, ...(userId !== undefined && { userId }) }) as AnyRepo
   }
   const strategy = (m: Model, temporal: Model['def']['temporal'], what: string) => {
     if (m.def.temporal !== temporal)
@@ -125,11 +97,19 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
 
   app.get('/meta', () => send(studioMeta(models, options)))
 
+  // per model: a count, null (no tenant picked yet), or why that model was not counted (another
+  // model's tenant ids); a tenant outside the allowlist is refused as a whole (403)
   app.get('/counts', async (c) => {
     const tenant = c.req.query('tenant')
-    const counts: Record<string, number | null> = {}
+    const counts: Record<string, number | null | { error: string; code?: string }> = {}
     for (const m of models) {
-      counts[m.def.table] = m.def.multiTenant && !tenant ? null : await repo(m, tenant).count()
+      if (m.def.multiTenant && !tenant) counts[m.def.table] = null
+      else
+        counts[m.def.table] = await (async () => repo(m, tenant).count())().catch((error: unknown) => {
+          // a tenant that is not an id of this model (400) is this model's entry; anything else fails
+          if (!((error instanceof StudioError && error.status === 400) || error instanceof ValidationError)) throw error
+          return { error: error.message, code: error.code }
+        })
     }
     return send(counts)
   })
@@ -141,20 +121,21 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
     const includeDeleted = c.req.query('includeDeleted') === 'true'
     const where = json(c.req.query('where'), 'where') as never
     const orderBy = (json(c.req.query('orderBy'), 'orderBy') ?? NEWEST_FIRST) as never
-    const limit = int(c.req.query('limit'), 'limit', 25)
+    const size = limit(c.req.query('limit'), 25)
     const after = c.req.query('after') || null
     if (asOf && m.def.temporal === 'copy_on_change') {
       // the list as it was then: the records in scope (deleted ones too), each rebuilt from its trail
-      const page = await r.page({ where, orderBy, limit, after, includeDeleted: true })
-      const states = await Promise.all(
-        page.records.map((rec) => r.getStateAt((rec as { id: string }).id, asOf, { includeDeleted })),
+      const page = await r.page({ where, orderBy, limit: size, after, includeDeleted: true })
+      // one statement per record: a few at a time, so that one request cannot take the whole pool
+      const states = await mapBounded(page.records, REBUILD_WIDTH, (rec) =>
+        r.getStateAt((rec as { id: string }).id, asOf, { includeDeleted }),
       )
       return send({ records: states.filter((s) => s !== null), next: page.next, rebuilt: true })
     }
     const page = await r.page({
       where,
       orderBy,
-      limit,
+      limit: size,
       after,
       includeDeleted,
       ...(asOf && m.def.temporal === 'scd2' && { asOf }),
@@ -231,10 +212,10 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
     const m = model(c.req.param('table'))
     strategy(m, 'copy_on_change', 'changes by user')
     const user = c.req.query('user') ?? ''
-    const entries = await repo(m, c.req.query('tenant')).getChangesByUser(user, {
+    const entries = await repo(m, c.req.query('tenant')).getChangesByUser(idFromText(m.def.actorIdType, user) ?? user, {
       ...(date(c.req.query('from'), 'from') && { from: date(c.req.query('from'), 'from')! }),
       ...(date(c.req.query('to'), 'to') && { to: date(c.req.query('to'), 'to')! }),
-      limit: int(c.req.query('limit'), 'limit', 500),
+      limit: limit(c.req.query('limit'), MAX_LIMIT),
     })
     return send({ transactions: byTransaction(entries) })
   })
@@ -244,7 +225,7 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
     writable(options)
     const m = model(c.req.param('table'))
     const record = await repo(m, c.req.query('tenant'), options.actor).restore(c.req.param('id'), {
-      userId: options.actor!,
+      userId: actorFor(m, options.actor!),
     })
     if (!record) throw new NotFoundError(`${m.def.table} ${c.req.param('id')} not found`)
     return send({ record })
@@ -256,7 +237,7 @@ export function studioApi(db: Database, models: readonly Model[], options: Studi
     strategy(m, 'scd2', 'revert')
     const version = int(c.req.query('version'), 'version')
     const record = await repo(m, c.req.query('tenant'), options.actor).revertTo(c.req.param('id'), version, {
-      userId: options.actor!,
+      userId: actorFor(m, options.actor!),
     })
     return send({ record })
   })

@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import { isModel, type Model } from '../model/define-model.js'
 import { studioApi, studioMeta, toJson } from './api.js'
+import { checkActor, checkTenants } from './ids.js'
 
 /** Options of `serveStudio`. */
 export interface StudioOptions {
@@ -17,12 +18,16 @@ export interface StudioOptions {
   /**
    * The tenants the page offers, and the only ones it serves (any other is refused with 403).
    * Without it the page lists no tenant: the operator types a tenant id. The studio never reads
-   * tenant ids out of the tables.
+   * tenant ids out of the tables. An array of tenant ids as text (a bigint tenant id in decimal),
+   * each compared as the model's `tenantIdType` normalizes it (UUIDs in any case).
    */
   readonly tenants?: readonly string[]
   /** Offer restore (soft-delete models) and revert (scd2), recorded with `actor`. Default false. */
   readonly allowWrites?: boolean
-  /** The acting user recorded for restore and revert; required with `allowWrites`. */
+  /**
+   * The acting user recorded for restore and revert; required with `allowWrites`, and checked at
+   * start against the `actorIdType` of every model offering restore or revert.
+   */
   readonly actor?: string
   /** The URL token (default: 32 random bytes, base64url). */
   readonly token?: string
@@ -78,11 +83,9 @@ export async function serveStudio(
     throw bad('serveStudio needs a list of models')
   const tables = new Set(models.map((m) => m.def.table))
   if (tables.size !== models.length) throw bad('serveStudio: two models share a table name')
-  const tenants = options.tenants === undefined ? undefined : [...new Set(options.tenants)]
-  if (tenants && (tenants.length === 0 || !tenants.every((t) => typeof t === 'string' && t !== '')))
-    throw bad('tenants must list at least one tenant id (leave it out to type tenant ids in the page)')
+  const tenants = checkTenants(models, options.tenants)
   const allowWrites = options.allowWrites === true
-  if (allowWrites && !options.actor) throw bad('allowWrites needs actor: the user id recorded for restore and revert')
+  if (allowWrites) checkActor(models, options.actor)
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw bad('port must be an integer 0…65535')
   const token = options.token ?? randomBytes(32).toString('base64url')
@@ -166,6 +169,12 @@ export async function serveStudio(
 function deny(status: 401 | 403 | 405, message: string, headers: Record<string, string> = {}): Response {
   return new Response(toJson({ error: message }), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      ...headers,
+    },
   })
 }
