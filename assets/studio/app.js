@@ -91,7 +91,7 @@ function App() {
         ${meta.models.map(
           (m) => html`<button data-testid=${`model-${m.table}`} class=${m.table === table ? 'active' : ''} onClick=${() => setTable(m.table)}>
             <span>${m.table}<br /><span class="strategy">${m.temporal}</span></span>
-            <span class="badge" data-testid=${`count-${m.table}`}>${counts[m.table] ?? '–'}</span>
+            <span class="badge" data-testid=${`count-${m.table}`}>${typeof counts[m.table] === 'number' ? counts[m.table] : '–'}</span>
           </button>`,
         )}
         ${model?.temporal === 'copy_on_change' ? html`<${UserChanges} ...${ctx} onOpen=${setSelected} />` : null}
