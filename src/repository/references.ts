@@ -29,6 +29,12 @@ interface TenantReference {
 
 const resolved = new WeakMap<ModelDef, readonly TenantReference[]>()
 
+/**
+ * True when writes of `def` have references to check. Callers test it before awaiting a check, so a
+ * write without references keeps its exact timing (no extra turn of the event loop before its SQL).
+ */
+export const checksReferences = (def: ModelDef): boolean => tenantReferences(def).length > 0
+
 /** The model references of `def` to multi-tenant models (none when `def` is not multi-tenant). */
 function tenantReferences(def: ModelDef): readonly TenantReference[] {
   let refs = resolved.get(def)

@@ -7,7 +7,7 @@ import type { Fragment } from '../sql/fragment.js'
 import { writePlans } from '../temporal/plans.js'
 import { NOW, type SetChangeRequest } from '../temporal/requests.js'
 import { readOptions, SET_WRITE_OPTIONS, validatePatch } from './io.js'
-import { checkPatchReferences } from './references.js'
+import { checkPatchReferences, checksReferences } from './references.js'
 import type { SetWriteOptions, Where } from './repository.js'
 import { compileWhere } from './where.js'
 import { type RepositoryCore, written } from './writes-core.js'
@@ -29,7 +29,8 @@ export class SetWrites<M extends Model> {
     const set = validatePatch(ctx, patch)
     const actor = scope.actor(options.userId)
     if (set.size === 0) return 0
-    await checkPatchReferences(this.#core, set, [...predicates, ...scope.writeTarget('r', 'live')])
+    if (checksReferences(this.#core.def))
+      await checkPatchReferences(this.#core, set, [...predicates, ...scope.writeTarget('r', 'live')])
     return this.#changeMany({
       where: predicates,
       filter: 'live',

@@ -17,7 +17,7 @@ import {
   validatePatch,
   WRITE_OPTIONS,
 } from './io.js'
-import { checkCreateReferences, checkPatchReferences, checkTransferReferences } from './references.js'
+import { checkCreateReferences, checkPatchReferences, checksReferences, checkTransferReferences } from './references.js'
 import type { CreateManyOptions, UpdateOptions, WriteOptions } from './repository.js'
 import { type RepositoryCore, written } from './writes-core.js'
 
@@ -47,7 +47,7 @@ export class RecordWrites<M extends Model> {
   async create(input: ModelInput<M>, options: WriteOptions = {}): Promise<ModelRecord<M>> {
     options = readOptions(options, WRITE_OPTIONS) as WriteOptions
     const rows = this.#prepare([input])
-    await checkCreateReferences(this.#core, rows, () => [])
+    if (checksReferences(this.#core.def)) await checkCreateReferences(this.#core, rows, () => [])
     const [record] = await this.#insertPrepared(rows, options.userId)
     return record!
   }
@@ -69,7 +69,8 @@ export class RecordWrites<M extends Model> {
     const batch = Math.max(1, Math.min(requested, Math.floor(30_000 / columns)))
     const prepared = this.#prepare(inputs)
     // every reference of every batch, before the first batch is written
-    await checkCreateReferences(this.#core, prepared, (index) => (inputs.length > 1 ? [index] : []))
+    if (checksReferences(this.#core.def))
+      await checkCreateReferences(this.#core, prepared, (index) => (inputs.length > 1 ? [index] : []))
     const out: ModelRecord<M>[] = []
     let count = 0
     for (let i = 0; i < prepared.length; i += batch) {
@@ -130,7 +131,7 @@ export class RecordWrites<M extends Model> {
     options = readOptions(options, UPDATE_OPTIONS) as UpdateOptions
     if (options.expectedVersion !== undefined) requireStrategy(def, 'scd2', 'expectedVersion')
     const set = validatePatch(ctx, patch)
-    await checkPatchReferences(this.#core, set, this.#target(id))
+    if (checksReferences(def)) await checkPatchReferences(this.#core, set, this.#target(id))
     const result = await this.#change({
       ...this.#request(id, 'live', 'UPDATE', set, [...set.keys()], scope.actor(options.userId)),
       ...(options.expectedVersion !== undefined && { expectedVersion: options.expectedVersion }),
@@ -230,7 +231,7 @@ export class RecordWrites<M extends Model> {
     if (!tenant) throw new TemporalStrategyError(`${def.table} is not multi-tenant: nothing to transfer`)
     const tenantId = requireId(def.tenantIdType, newTenantId, 'newTenantId')
     newTenantId = tenantId as ModelTenantId<M>
-    await checkTransferReferences(this.#core, this.#target(id), tenantId)
+    if (checksReferences(this.#core.def)) await checkTransferReferences(this.#core, this.#target(id), tenantId)
     const set = new Map<FieldDef, unknown>([[tenant, newTenantId]])
     const actor = scope.actor(options.userId)
     const result = await this.#change(this.#request(id, 'live', 'TRANSFER', set, [tenant], actor))
