@@ -44,19 +44,31 @@ export function parseTarget(url: string | undefined): Target {
   let parsed: URL
   try {
     parsed = new URL(url)
-  } catch (cause) {
-    throw new ConfigurationError(`connect(): invalid database URL "${redact(url)}"`, { cause })
+  } catch {
+    // not the URL parser's error as the cause: it holds the whole URL, password included
+    throw new ConfigurationError(
+      `connect(): invalid database URL "${redact(url)}" (a password with / @ # ? or % must be percent-encoded)`,
+    )
   }
   if (!parsed.hostname) {
     throw new ConfigurationError(`connect(): the URL "${redact(url)}" names no host`)
   }
   const display = redact(url)
-  const at = (family: string, defaultPort: number) =>
-    `${family}://${parsed.hostname.toLowerCase()}:${parsed.port || defaultPort}/${decodeURIComponent(parsed.pathname.slice(1)) || '-'}`
+  // the same server however the URL names it: every loopback spelling is one host, and a URL
+  // without a database reaches the one PostgreSQL picks (the user's name)
+  const host = parsed.hostname.toLowerCase()
+  const server = LOOPBACK.has(host) ? 'localhost' : host
+  const at = (family: string, defaultPort: number, defaultDatabase = '-') =>
+    `${family}://${server}:${parsed.port || defaultPort}/${decodeURIComponent(parsed.pathname.slice(1)) || defaultDatabase}`
   switch (scheme) {
     case 'postgres':
     case 'postgresql':
-      return { kind: 'postgres', url, display, identity: at('postgres', 5432) }
+      return {
+        kind: 'postgres',
+        url,
+        display,
+        identity: at('postgres', 5432, decodeURIComponent(parsed.username) || '-'),
+      }
     case 'mysql':
     case 'mariadb':
       return { kind: 'mysql', url: url.replace(/^mariadb:/i, 'mysql:'), display, identity: at('mysql', 3306) }
@@ -67,7 +79,21 @@ export function parseTarget(url: string | undefined): Target {
   }
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
 /** The URL without its password, for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    // not parseable: nothing after the scheme can be told apart from a password
+    return scheme ? `${scheme}://…` : '(not a URL)'
+  }
+  // scheme, user, host, port and database only: never the password, and no query string (it may
+  // hold ?password=, ?sslpassword=…)
+  const user = parsed.username ? `${parsed.username}${parsed.password ? ':***' : ''}@` : parsed.password ? ':***@' : ''
+  if (!parsed.host) return `${scheme}://…`
+  return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}${parsed.search ? '?…' : ''}`
 }

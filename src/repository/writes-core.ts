@@ -59,15 +59,19 @@ export function repositoryCore<M extends Model>(
 
 /**
  * The table as cache stores know it: a store may serve several databases (Redis across processes,
- * one memory store given to two connections), and a table name may exist in several schemas.
- * Generations are per table, so a write through any model of the table invalidates every shape.
+ * one memory store given to two connections). Generations are per table name, whatever schema a
+ * model names: a model without `schema` and one with the schema it resolves to (`public`, or the
+ * database itself on MySQL, where `schema` is ignored) are the same table, so a write through
+ * either invalidates both. Two tables of one name in two schemas share a generation (a write to one
+ * costs the other a miss, never a stale read). A write through any model of the table invalidates
+ * every shape.
  */
 function cacheTable(core: RepositoryCore): string {
-  return `${core.db.runtime.identity}|${core.def.schema ?? ''}.${core.def.table}`
+  return `${core.db.runtime.identity}|${core.def.table}`
 }
 
 /**
- * Cached reads, keyed by the table (database, schema, table) and its generation, the model's shape,
+ * Cached reads, keyed by the table (database, table, the model's schema) and its generation, the model's shape,
  * the scope, the method and its arguments; copies in, copies out.
  */
 export async function cachedRead<T>(
@@ -80,7 +84,8 @@ export async function cachedRead<T>(
   if (!cache || core.db.inTransaction) return load()
   const table = cacheTable(core)
   const generation = await cache.store.generation(table)
-  const key = `${table}:${generation}:${core.ctx.shape}:${cache.scopeKey}:${method}:${stableKey(args)}`
+  // the schema keeps the entries of two tables of one name apart (their generation is shared)
+  const key = `${table}|${core.def.schema ?? ''}:${generation}:${core.ctx.shape}:${cache.scopeKey}:${method}:${stableKey(args)}`
   const hit = await cache.store.get(key)
   if (hit !== undefined) return (hit as { v: T }).v
   const value = await load()

@@ -186,6 +186,23 @@ describeEngines('read cache keys identify database, schema and table', (ctx) => 
     }
   })
 
+  it('a model without schema and one naming the schema it resolves to are one table: writes through either invalidate both', async () => {
+    const Plain = defineModel({ table: 'cache_resolved', fields: { label: z.string().max(20) } })
+    // PostgreSQL: the default schema; MySQL/MariaDB: schema is ignored (the connection's database)
+    const Named = defineModel({ table: 'cache_resolved', schema: 'public', fields: { label: z.string().max(20) } })
+    await createTables(ctx.db, [Plain])
+    for (const [, store] of stores()) {
+      const plain = ctx.db.repository(Plain, { tenantId: T1, cache: { store } })
+      const named = ctx.db.repository(Named, { tenantId: T1, cache: { store } })
+      const r = await plain.create({ label: 'v1' })
+      expect((await named.get(r.id))?.label).toBe('v1')
+      await plain.update(r.id, { label: 'v2' })
+      expect((await named.get(r.id))?.label).toBe('v2')
+      await named.update(r.id, { label: 'v3' })
+      expect((await plain.get(r.id))?.label).toBe('v3')
+    }
+  })
+
   // schemas exist on the PostgreSQL family only (a model's schema is ignored on MySQL/MariaDB)
   if (ctx.family !== 'postgres') return
   it('two models of one table name in two schemas keep their rows apart', async () => {

@@ -40,9 +40,41 @@ describe('parseTarget', () => {
     expect(() => parseTarget('hello')).toThrow(/not a database URL/)
   })
 
-  it('redacts passwords', () => {
+  it('redacts passwords, wherever a careless URL puts them', () => {
     expect(redact('postgres://user:pa:ss@host/db')).toBe('postgres://user:***@host/db')
     expect(redact('mysql://root@host/db')).toBe('mysql://root@host/db')
+    expect(redact('postgres://postgres:p@ss@127.0.0.1:1/test')).not.toContain('ss@')
+    expect(redact('postgres://postgres:pa/ss@127.0.0.1:1/test')).not.toContain('pa')
+    expect(redact('postgres://u@h/db?password=TOPSECRET&sslpassword=X')).toBe('postgres://u@h/db?…')
+    expect(redact('mysql://u:%25bad@h/db')).not.toContain('bad')
+    for (const url of [
+      'postgres://postgres:pa/ss@127.0.0.1:1/test',
+      'postgres:u:secret@host/db',
+      'mysql://u:se%cret@h/db',
+      'postgres://u@h/db?password=TOPSECRET',
+    ]) {
+      const error = (() => {
+        try {
+          return parseTarget(url)
+        } catch (e) {
+          return e as Error
+        }
+      })()
+      // what reaches messages and logs: an error's message and cause, or a target's display
+      const text = error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : error.display
+      for (const secret of ['ss@', 'secret', 'cret', 'TOPSECRET']) expect(text).not.toContain(secret)
+    }
+  })
+
+  it('gives one server one identity however the URL spells it (the cache invalidates across spellings)', () => {
+    const id = (url: string) => parseTarget(url).identity
+    expect(id('postgres://u@127.0.0.1/db')).toBe(id('postgres://u@localhost:5432/db'))
+    expect(id('postgres://u@[::1]:5432/db')).toBe(id('postgres://u@LOCALHOST/db'))
+    expect(id('mysql://root@127.0.0.1/db')).toBe(id('mysql://root@localhost:3306/db'))
+    // PostgreSQL picks the user's name when the URL names no database
+    expect(id('postgres://app@h/')).toBe(id('postgres://app@h/app'))
+    expect(id('postgres://u@h/db1')).not.toBe(id('postgres://u@h/db2'))
+    expect(id('postgres://u@h:5433/db')).not.toBe(id('postgres://u@h/db'))
   })
 })
 
