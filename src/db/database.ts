@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { FFStorageError } from '../errors.js'
 import type { Statement, StatementResult } from '../sql/statement.js'
 import type { DialectInfo } from './dialect-info.js'
 import type { PoolStats } from './drivers/types.js'
@@ -14,6 +15,7 @@ import {
   type Fold,
   savepoint,
   savepointFold,
+  TransactionState,
   transactionAttempt,
   transactionFold,
 } from './transactions.js'
@@ -50,23 +52,23 @@ export class Database {
   readonly kysely: Kysely<any>
   readonly #runtime: Runtime
   readonly #depth: number
-  /** Run after the outermost transaction commits (shared by nested savepoint scopes). */
-  readonly #afterCommit: AfterCommit[]
+  /** What the statements of this transaction share (nested savepoint scopes included). */
+  readonly #tx: TransactionState
 
   /** @internal */
   // biome-ignore lint/suspicious/noExplicitAny: see `kysely`
-  constructor(runtime: Runtime, kysely: Kysely<any>, depth = 0, afterCommit: AfterCommit[] = []) {
+  constructor(runtime: Runtime, kysely: Kysely<any>, depth = 0, tx: TransactionState = new TransactionState()) {
     this.#runtime = runtime
     this.dialect = runtime.dialect
     this.kysely = kysely
     this.#depth = depth
-    this.#afterCommit = afterCommit
+    this.#tx = tx
   }
 
   /** @internal run `fn` once the current transaction commits (at once outside a transaction). */
   async afterCommit(fn: AfterCommit): Promise<void> {
     if (this.#depth === 0) await fn()
-    else this.#afterCommit.push(fn)
+    else this.#tx.afterCommit.push(fn)
   }
 
   /** True inside `transaction(…)`. */
@@ -117,7 +119,18 @@ export class Database {
 
   /** @internal run a generated statement; every driver error leaves here converted. */
   run<R = Record<string, unknown>>(statement: Statement, control = false): Promise<StatementResult<R>> {
-    return runStatement<R>(this.#runtime, this.kysely, this.#depth, statement, control)
+    const running = runStatement<R>(this.#runtime, this.kysely, this.#depth, statement, control)
+    if (this.#depth === 0 || control) return running
+    // inside a transaction: the first error the server answered is remembered (see TransactionState)
+    return running.catch((error: unknown) => {
+      if (error instanceof FFStorageError && error.dbCode !== undefined) this.#tx.failure ??= error
+      throw error
+    })
+  }
+
+  /** @internal a savepoint was rolled back to: the errors inside it no longer abort the transaction. */
+  recovered(): void {
+    this.#tx.failure = undefined
   }
 
   /**
@@ -173,7 +186,7 @@ export class Database {
   }
 
   #savepoint<T>(fn: (tx: Database) => Promise<T>, fold?: (name: string) => Fold): Promise<T> {
-    const nested = new Database(this.#runtime, this.kysely, this.#depth + 1, this.#afterCommit)
+    const nested = new Database(this.#runtime, this.kysely, this.#depth + 1, this.#tx)
     return savepoint(this.#runtime, this, nested, this.#depth, fn, fold)
   }
 

@@ -1,14 +1,24 @@
 import type { Kysely } from 'kysely'
-import { ConnectionError, FFStorageError } from '../errors.js'
+import { ConnectionError, FFStorageError, QueryError } from '../errors.js'
 import type { Database } from './database.js'
 import { held, type Runtime } from './runtime.js'
 
 /** Work queued to run once the outermost transaction has committed. */
 export type AfterCommit = () => Promise<void>
 
+/**
+ * What the statements of one transaction (its savepoints included) share: the work to run once it
+ * commits, and the first error the server reported in it and that no savepoint undid — on engines
+ * where an error aborts the transaction (PostgreSQL), a COMMIT after it commits nothing.
+ */
+export class TransactionState {
+  readonly afterCommit: AfterCommit[] = []
+  failure: FFStorageError | undefined
+}
+
 /** Makes the `tx` a transaction body runs with: a database on `kysely` at `depth`. */
 // biome-ignore lint/suspicious/noExplicitAny: the untyped builder of a connection
-export type OpenScope = (kysely: Kysely<any>, depth: number, afterCommit: AfterCommit[]) => Database
+export type OpenScope = (kysely: Kysely<any>, depth: number, state: TransactionState) => Database
 
 /**
  * A transaction (or savepoint) whose opening and closing statements travel with the first and last
@@ -71,8 +81,8 @@ async function onConnection<T>(
   try {
     return await kysely.connection().execute(async (connection) =>
       hold(async () => {
-        const afterCommit: AfterCommit[] = []
-        const tx = open(connection, 1, afterCommit)
+        const state = new TransactionState()
+        const tx = open(connection, 1, state)
         if (!fold) await tx.run(BEGIN, true)
         let result: T
         try {
@@ -88,6 +98,16 @@ async function onConnection<T>(
           }
           throw error
         }
+        // the callback caught an error the server answered: PostgreSQL has aborted the transaction,
+        // and its COMMIT would roll back without an error — the caller must hear that nothing committed
+        if (state.failure && runtime.dialect.capabilities.errorAbortsTransaction) {
+          const first = state.failure
+          await tx.run(ROLLBACK, true).catch(() => {})
+          throw new QueryError(
+            `The transaction was rolled back, nothing was committed: a statement in it failed (${first.message}), which aborts a ${runtime.dialect.name} transaction, and the callback went on. Rethrow the error, or run the statement that may fail in a nested db.transaction (a savepoint) to recover from it.`,
+            { cause: first },
+          )
+        }
         try {
           if (!fold || (fold.begun && !fold.ended)) await tx.run(COMMIT, true)
         } catch (error) {
@@ -99,7 +119,7 @@ async function onConnection<T>(
           }
           throw error
         }
-        for (const after of afterCommit) await after()
+        for (const after of state.afterCommit) await after()
         return result
       }),
     )
@@ -127,8 +147,11 @@ export async function savepoint<T>(
     if (!folded || (folded.begun && !folded.ended)) await db.run({ sql: `release savepoint ${name}`, parameters: [] })
     return result
   } catch (error) {
-    if (!folded) await db.run({ sql: `rollback to savepoint ${name}`, parameters: [] }, true)
-    else if (folded.begun) {
+    if (!folded) {
+      await db.run({ sql: `rollback to savepoint ${name}`, parameters: [] }, true)
+      // undone: the transaction goes on as before the savepoint
+      nested.recovered()
+    } else if (folded.begun) {
       await db.run({ sql: folded.undo, parameters: [] }, true).catch(() => {
         // the savepoint was never made (the first statement did not run): nothing to undo
       })

@@ -50,6 +50,11 @@ export interface Capabilities {
    * there put the predicates into the branches of a top-level `UNION ALL` instead.
    */
   readonly inlineDerivedUnions: boolean
+  /**
+   * An error in a statement aborts the whole transaction (PostgreSQL: every later statement fails
+   * and COMMIT rolls back); MySQL/MariaDB undo only the failed statement.
+   */
+  readonly errorAbortsTransaction: boolean
 }
 
 export interface StatementContext {

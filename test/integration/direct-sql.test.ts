@@ -118,6 +118,40 @@ describeEngines('direct SQL', (ctx) => {
     expect(rows.map((r) => Number(r.id))).toEqual([1, 3, 4])
   })
 
+  it('never reports a commit when the server aborted the transaction (PostgreSQL: an error the callback caught)', async () => {
+    await ctx.db.execute(sql`create table swallow (id int primary key)`)
+    let committed = false
+    const run = ctx.db.transaction(async (tx) => {
+      await tx.afterCommit(async () => {
+        committed = true
+      })
+      await tx.execute(sql`insert into swallow values (1)`)
+      // "insert, ignore duplicates": the error is caught and the callback goes on
+      await tx.execute(sql`insert into swallow values (1)`).catch(() => undefined)
+      return 'done'
+    })
+    const count = async () => Number((await ctx.db.queryOne<{ n: unknown }>(sql`select count(*) as n from swallow`))!.n)
+    if (isPg) {
+      // PostgreSQL aborted the transaction at the error: its COMMIT rolls back, so this must not resolve
+      await expect(run).rejects.toThrow(/rolled back, nothing was committed/)
+      expect(await count()).toBe(0)
+      expect(committed).toBe(false)
+    } else {
+      // MySQL/MariaDB undo the failed statement only: the rest commits
+      expect(await run).toBe('done')
+      expect(await count()).toBe(1)
+      expect(committed).toBe(true)
+    }
+    // a savepoint recovers on every engine: the nested transaction is undone, the outer one commits
+    await ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into swallow values (2)`)
+      await tx.transaction((inner) => inner.execute(sql`insert into swallow values (2)`)).catch(() => undefined)
+      await tx.execute(sql`insert into swallow values (3)`)
+    })
+    const ids = await ctx.db.query<{ id: unknown }>(sql`select id from swallow order by id`)
+    expect(ids.map((r) => Number(r.id))).toEqual(isPg ? [2, 3] : [1, 2, 3])
+  })
+
   it('returns the value of the transaction callback and rethrows its error untouched', async () => {
     expect(await ctx.db.transaction(async () => 42)).toBe(42)
     const own = new Error('mine')

@@ -49,6 +49,7 @@ export const mysqlDialect: Dialect = Object.freeze({
     statementTimeout: true,
     correlatedTopN: false,
     inlineDerivedUnions: false,
+    errorAbortsTransaction: false,
   }),
   createAdapter: () => new MysqlAdapter(),
   createQueryCompiler: () => new MysqlQueryCompiler(),

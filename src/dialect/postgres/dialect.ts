@@ -27,6 +27,7 @@ export const postgresDialect: Dialect = Object.freeze({
     statementTimeout: true,
     correlatedTopN: true,
     inlineDerivedUnions: true,
+    errorAbortsTransaction: true,
   }),
   createAdapter: () => new PostgresAdapter(),
   createQueryCompiler: () => new PostgresQueryCompiler(),
