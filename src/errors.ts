@@ -1,7 +1,7 @@
 /**
  * Typed errors. Every error the library throws extends {@link FFStorageError} and carries a stable
- * `code`; errors that come from a statement also carry its `sql` and `parameters`, and the driver's
- * error as `cause`.
+ * `code`; errors that come from a statement also carry its `sql` and `parameters` (not enumerable, so
+ * a serialized error shows no bound values), and the driver's error as `cause`.
  *
  * @example
  * try { await users.create(input) } catch (e) {
@@ -37,7 +37,10 @@ export class FFStorageError extends Error {
     this.code = code
     this.transient = context.transient ?? false
     if (context.sql !== undefined) this.sql = context.sql
-    if (context.parameters !== undefined) this.parameters = context.parameters
+    // not enumerable: a logger that serializes the error must not print the bound values (user data)
+    // unless asked to (the library's own logs include them only with logParameters)
+    if (context.parameters !== undefined)
+      Object.defineProperty(this, 'parameters', { value: context.parameters, enumerable: false })
     if (context.dbCode !== undefined) this.dbCode = context.dbCode
     if (context.constraint !== undefined) this.constraint = context.constraint
   }

@@ -23,6 +23,8 @@ export interface TypeSpelling {
   readonly texts: readonly string[]
   /** The test for other pairs of types, where the engine's casts allow one. */
   roundTrip?(column: string, from: string, to: string): string
+  /** The length in characters of any column's value as text (PostgreSQL has no char_length(integer)). */
+  charLength?(column: string): string
   readonly keysBlockTypeChange: boolean
 }
 
@@ -42,9 +44,16 @@ const INT_RANK: Record<string, number> = { smallint: 1, int: 2, integer: 2, bigi
  * unchanged. PostgreSQL's explicit cast truncates strings and rounds numbers silently, so narrowing
  * is checked against the data first.
  */
-export function misfitCondition(column: string, from: string, to: string): string | undefined {
+export function misfitCondition(
+  column: string,
+  from: string,
+  to: string,
+  charLength: (column: string) => string = (c) => `CHAR_LENGTH(${c})`,
+): string | undefined {
   const length = /^(?:character varying|varchar|character|char)\((\d+)\)$/.exec(to)
-  if (length) return `CHAR_LENGTH(${column}) > ${Number(length[1])}`
+  // text to shorter text; from another type (an integer, say) its text must fit
+  const textFrom = /^(?:character varying|varchar|character|char|text|longtext|mediumtext|tinytext)\b/.test(from)
+  if (length) return `${textFrom ? `CHAR_LENGTH(${column})` : charLength(column)} > ${Number(length[1])}`
   const decimal = /^(?:numeric|decimal)\((\d+),(\d+)\)$/.exec(to)
   const exactFrom = /^(?:numeric|decimal)\b/.test(from) || from in INT_RANGE
   if (decimal && exactFrom) {
@@ -94,7 +103,7 @@ export function typeChangeRules(spelling: TypeSpelling): TypeChangeRules {
   return Object.freeze({
     isWidening,
     misfit(column: string, from: string, to: string) {
-      const exact = misfitCondition(column, from, to)
+      const exact = misfitCondition(column, from, to, spelling.charLength)
       if (exact !== undefined) return { sql: exact, exact: true }
       const roundTrip = spelling.roundTrip?.(column, from, to)
       return roundTrip === undefined ? undefined : { sql: roundTrip, exact: false }

@@ -179,6 +179,29 @@ describeEngines('direct SQL', (ctx) => {
     expect(restrict).toBeInstanceOf(ForeignKeyViolationError)
   })
 
+  it('keeps row values out of constraint messages and bound values out of serialized errors', async () => {
+    await ctx.db.execute(sql`create table priv_parent (id int primary key)`)
+    await ctx.db.execute(
+      sql`create table priv (id int primary key, code varchar(40), parent_id int, constraint priv_code_check check (code <> 'forbidden-secret-value'), constraint priv_parent_fk foreign key (parent_id) references priv_parent (id))`,
+    )
+    const check = (await ctx.db
+      .execute(sql`insert into priv values (1, ${'forbidden-secret-value'}, null)`)
+      .catch((e: unknown) => e)) as Error
+    const fk = (await ctx.db
+      .execute(sql`insert into priv values (2, 'ok', ${987654})`)
+      .catch((e: unknown) => e)) as Error
+    for (const [error, secret] of [
+      [check, 'forbidden-secret-value'],
+      [fk, '987654'],
+    ] as const) {
+      expect(error.message).not.toContain(secret)
+      // what a logger prints of the error: no bound values (they are still there for who asks)
+      expect(JSON.stringify(error)).not.toContain(secret)
+      expect((error as { parameters?: unknown[] }).parameters?.map(String)).toContain(secret)
+    }
+    expect(fk.message).toMatch(/priv_parent_fk/)
+  })
+
   it('exposes the query builder on the same connection and error conversion', async () => {
     await ctx.db.execute(sql`create table qb (id int primary key, name varchar(20))`)
     await ctx.db.query(

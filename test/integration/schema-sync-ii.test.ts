@@ -50,6 +50,20 @@ describeEngines('schema sync II', (ctx) => {
       expect(kinds(await manager().plan([slim]))).toEqual(['alterColumnType narrow_s.s'])
     })
 
+    it('checks an integer column becoming short text by its values, not with a text function the integer lacks', async () => {
+      const wide = defineModel({ table: 'narrow_i', multiTenant: false, fields: { n: z.int() } })
+      await manager().sync([wide])
+      const repo = ctx.db.repository(wide)
+      const r = await repo.create({ n: 123456 })
+      const slim = defineModel({ table: 'narrow_i', multiTenant: false, fields: { n: z.string().max(5) } })
+      // a refusal with the count (a SchemaSyncError), not the engine's "char_length(integer) does not exist"
+      const error = await failure(manager().sync([slim], { allowDestructive: true }))
+      expect(error.message).toMatch(/Nothing was applied[\s\S]*narrow_i\.n[\s\S]*1 row/)
+      await ctx.db.execute(sql`UPDATE narrow_i SET n = 42`)
+      await converge([slim])
+      expect((await ctx.db.repository(slim).get(r.id))?.n).toBe('42')
+    })
+
     it('refuses decimal scale and integer range narrowing that would round or overflow, and applies it once the data fits', async () => {
       const wide = defineModel({
         table: 'narrow_n',

@@ -33,20 +33,23 @@ export function convertPostgresError(error: unknown, context: StatementContext):
     ...(code !== undefined && { dbCode: code }),
     ...(e.constraint !== undefined && { constraint: e.constraint }),
   }
-  const detail = e.detail ? ` (${e.detail})` : ''
+  // the key's columns, never its values, nor the failing row's (they stay in `cause`, for whoever may see them)
+  const columns = /^Key \(([^)]*)\)=/.exec(e.detail ?? '')?.[1]
+  const on = columns ? ` on (${columns})` : ''
   switch (code) {
-    case '23505': {
-      // the key's columns, never its values (they stay in `cause` for whoever may see them)
-      const columns = /^Key \(([^)]*)\)=/.exec(e.detail ?? '')?.[1]
-      return new UniqueViolationError(
-        `Unique constraint ${e.constraint ?? ''} violated${columns ? ` on (${columns})` : ''}`,
-        base,
-      )
+    case '23505':
+      return new UniqueViolationError(`Unique constraint ${e.constraint ?? ''} violated${on}`, base)
+    case '23503': {
+      // which side: a missing parent (insert/update) or a row still referenced (delete)
+      const side = /is still referenced/.test(e.detail ?? '')
+        ? ': the row is still referenced'
+        : /is not present/.test(e.detail ?? '')
+          ? ': no such row in the referenced table'
+          : ''
+      return new ForeignKeyViolationError(`Foreign key ${e.constraint ?? ''} violated${on}${side}`, base)
     }
-    case '23503':
-      return new ForeignKeyViolationError(`Foreign key ${e.constraint ?? ''} violated${detail}`, base)
     case '23514':
-      return new CheckViolationError(`Check constraint ${e.constraint ?? ''} violated${detail}`, base)
+      return new CheckViolationError(`Check constraint ${e.constraint ?? ''} violated`, base)
     case '23502':
       return new NotNullViolationError(message, base)
     case '57014':

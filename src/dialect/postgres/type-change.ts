@@ -9,5 +9,6 @@ export const postgresTypeChange = typeChangeRules({
   decimal: /^numeric\((\d+),(\d+)\)$/,
   texts: ['text'],
   roundTrip: (column, from, to) => `CAST(CAST(${column} AS ${to}) AS ${from}) IS DISTINCT FROM ${column}`,
+  charLength: (column) => `CHAR_LENGTH(CAST(${column} AS text))`,
   keysBlockTypeChange: false,
 })
