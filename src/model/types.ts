@@ -78,7 +78,10 @@ export type ModelInput<M extends Model> = {
 
 /** What `update` accepts: any subset of the model's own fields. */
 export type ModelPatch<M extends Model> = {
-  [K in keyof Fields<ConfigOf<M>>]?: z.input<SchemaOf<Fields<ConfigOf<M>>[K]>>
+  // null clears an optional field (its column holds NULL); undefined leaves it as it is
+  [K in keyof Fields<ConfigOf<M>>]?:
+    | z.input<SchemaOf<Fields<ConfigOf<M>>[K]>>
+    | (undefined extends z.input<SchemaOf<Fields<ConfigOf<M>>[K]>> ? null : never)
 }
 
 /** Property names usable in `where` and `orderBy`. */

@@ -149,6 +149,8 @@ export async function revertTo<M extends Model>(
   const old = await version<M>(r, recordId, n)
   if (!old) throw new NotFoundError(`${r.ctx.def.table} ${recordId} has no version ${n}`)
   const patch: Record<string, unknown> = {}
-  for (const f of r.ctx.def.userFields) patch[f.name] = (old as Record<string, unknown>)[f.name]
+  // a field the version does not hold (unset then, or added since) is cleared: null, not "not given"
+  for (const f of r.ctx.def.userFields)
+    patch[f.name] = (old as Record<string, unknown>)[f.name] ?? (f.nullable ? null : undefined)
   return update(recordId, patch as ModelPatch<M>, options)
 }

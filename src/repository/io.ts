@@ -227,9 +227,18 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
       })
     } else userKeys[key] = value
   }
+  const values = new Map<FieldDef, unknown>()
+  // null clears a field whose column holds NULL: an `.optional()` field too, whose schema knows only
+  // undefined (which a patch reads as "not given"), so that a set value can be taken back
+  for (const key of Object.keys(userKeys)) {
+    const f = def.byName.get(key)
+    if (userKeys[key] === null && f && f.nullable && !f.system) {
+      values.set(f, null)
+      delete userKeys[key]
+    }
+  }
   const parsed = def.patchSchema.safeParse(userKeys)
   if (!parsed.success) issues.push(...parsed.error.issues)
-  const values = new Map<FieldDef, unknown>()
   if (parsed.success) {
     for (const [key, value] of Object.entries(parsed.data as Record<string, unknown>)) {
       if (!Object.hasOwn(userKeys, key)) continue

@@ -1,11 +1,39 @@
 import { beforeAll, expect, it } from 'vitest'
-import { NotFoundError, VersionConflictError } from '../../src/index.js'
+import { z } from 'zod'
+import { defineModel, NotFoundError, VersionConflictError } from '../../src/index.js'
 import { describeEngines } from '../helpers/engines.js'
 import { pause, sample, T1, T2, T3, U1, U2, Versioned } from '../helpers/fixtures.js'
 import { createTables } from '../helpers/models.js'
 
+const Sparse = defineModel({
+  table: 'scd2_sparse',
+  temporal: 'scd2',
+  fields: {
+    name: z.string().max(20),
+    extra: z.string().max(10).optional(),
+    doc: z.object({ a: z.int() }).optional(),
+    note: z.string().max(10).nullable(),
+  },
+})
+
 describeEngines('scd2', (ctx) => {
-  beforeAll(() => createTables(ctx.db, [Versioned]))
+  beforeAll(() => createTables(ctx.db, [Versioned, Sparse]))
+
+  it('revertTo(n) gives a version equal to n: optional fields unset then are cleared; null clears an optional field', async () => {
+    const repo = ctx.db.repository(Sparse, { tenantId: T1, userId: U1 })
+    const r = await repo.create({ name: 'v1', note: null })
+    await repo.update(r.id, { name: 'v2', extra: 'x', doc: { a: 1 }, note: 'y' })
+    const reverted = await repo.revertTo(r.id, 1)
+    expect(reverted.version).toBe(3)
+    const diff = await repo.compareVersions(r.id, 1, 3)
+    expect(Object.entries(diff).filter(([, d]) => d.changed)).toEqual([])
+    expect(await repo.get(r.id)).toMatchObject({ name: 'v1', note: null })
+    expect((await repo.get(r.id))?.extra ?? null).toBeNull()
+    // a patch clears an optional field with null (undefined leaves it as it is)
+    await repo.update(r.id, { extra: 'z' })
+    expect((await repo.update(r.id, { extra: undefined })).extra).toBe('z')
+    expect((await repo.update(r.id, { extra: null })).extra ?? null).toBeNull()
+  })
   const repo = (tenantId = T1, userId = U1) => ctx.db.repository(Versioned, { tenantId, userId })
   let n = 0
 
