@@ -1,4 +1,5 @@
 import type { CacheStore } from './cache-store.js'
+import { checkConnectOptions } from './check-options.js'
 import type { CircuitBreakerOptions } from './circuit-breaker.js'
 
 /** A pino-compatible logger: any object with these methods (pino, or `console` wrapped). */
@@ -29,6 +30,10 @@ export interface RetryOptions {
   readonly maxDelayMs?: number
 }
 
+/**
+ * Checked before anything opens: an unknown key (`statementTimeout`, `ssl`: TLS goes in the URL) or a
+ * value of the wrong type or range (durations are whole ms from 1) is a `ConfigurationError`.
+ */
 export interface ConnectOptions {
   /** `postgres://…`, `mysql://…`, `mariadb://…`, `pglite:<dir>`; absent → PGlite in memory. */
   readonly url?: string | undefined
@@ -90,7 +95,9 @@ export interface ResolvedOptions {
   readonly preparedStatements: boolean
 }
 
+/** Defaults filled in, after {@link checkConnectOptions} refused unknown keys and out-of-range values. */
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  checkConnectOptions(options)
   return {
     pool: { ...DEFAULT_POOL, ...definedOnly(options.pool ?? {}) },
     statementTimeoutMs: options.statementTimeoutMs,

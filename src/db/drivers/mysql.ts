@@ -4,6 +4,7 @@ import { COMPOUND } from '../../dialect/mysql/compound.js'
 import { mariadbDialect, mysqlDialect } from '../../dialect/mysql/dialect.js'
 import { PoolExhaustedError } from '../../errors.js'
 import type { ResolvedOptions } from '../options.js'
+import { sessionSqlMode } from './mysql-sql-mode.js'
 import type { Engine } from './types.js'
 
 /** mysql2's column types (ColumnDefinition.columnType) that need a conversion. */
@@ -104,6 +105,13 @@ function neverDirty(conn: PoolConnection): PoolConnection {
   return c
 }
 
+/**
+ * For tests only: runs on every new connection before the library sets its session up, so a test
+ * can give the session what a server's configuration would (`SET SESSION sql_mode = …`) without
+ * changing global settings that other users of the server share.
+ */
+export const mysqlTestHooks: { onNewConnection?: ((conn: PoolConnection) => void) | undefined } = {}
+
 export async function openMysql(url: string, options: ResolvedOptions): Promise<Engine> {
   const { pool: p } = options
   const pool = mysql.createPool({
@@ -127,6 +135,7 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
   // Idle connection errors are emitted on the connection; never let them crash the process.
   pool.on('connection', (conn) => {
     conn.on('error', (err) => options.logger?.warn({ err }, 'ff-storage: MySQL connection failed'))
+    mysqlTestHooks.onNewConnection?.(conn)
   })
 
   const all = pool as unknown as {
@@ -181,15 +190,14 @@ export async function openMysql(url: string, options: ResolvedOptions): Promise<
     dialect: new MysqlDialect({
       pool: guarded,
       async onCreateConnection(connection) {
-        if (flavour === undefined) {
-          const { rows } = await connection.executeQuery<{ v: string }>(CompiledQuery.raw('select version() as v'))
-          flavour = /mariadb/i.test(rows[0]?.v ?? '') ? 'mariadb' : 'mysql'
-        }
-        // ANSI_QUOTES: raw SQL fragments in models ("order" >= 0) mean the same on every engine
-        const set = [
-          "time_zone = '+00:00'",
-          "sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ANSI_QUOTES')",
-        ]
+        const { rows } = await connection.executeQuery<{ v: string; m: string }>(
+          CompiledQuery.raw('select version() as v, @@session.sql_mode as m'),
+        )
+        flavour ??= /mariadb/i.test(rows[0]?.v ?? '') ? 'mariadb' : 'mysql'
+        // the server's mode without the flags that change what generated SQL means, plus ANSI_QUOTES
+        // (raw SQL fragments in models, "order" >= 0, mean the same on every engine): mysql-sql-mode.ts
+        const mode = sessionSqlMode(rows[0]?.m ?? '')
+        const set = ["time_zone = '+00:00'", `sql_mode = '${mode.replace(/[^A-Z0-9_,]/g, '')}'`]
         if (options.statementTimeoutMs !== undefined) {
           set.push(
             flavour === 'mariadb'

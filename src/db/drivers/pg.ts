@@ -49,25 +49,36 @@ const CONFIGURED = Symbol('ff-storage.configured')
 type Configured = pg.PoolClient & { [CONFIGURED]?: true }
 
 /**
- * statement_timeout and idle_in_transaction_session_timeout, set without startup parameters (which
- * PgBouncer refuses: "unsupported startup parameter"): `SET` once when a connection opens — that
- * covers every statement on a direct connection or through a session-mode pooler — and `SET LOCAL`
- * folded into every BEGIN (no extra round trip), because a transaction-mode pooler hands each
- * transaction whichever server connection is free and a session SET does not follow it. Outside a
- * transaction, through such a pooler, set them on the role (`ALTER ROLE app SET statement_timeout
- * = '30s'`); docs/production.md says so.
+ * What every session runs with, whatever the role or database says (`ALTER DATABASE … SET DateStyle
+ * = 'SQL, DMY'`): the type parsers read ISO dates and instants, floats print every digit they have
+ * (`extra_float_digits = 0` read 0.1 + 0.2 back as 0.3), generated DDL literals keep their
+ * backslashes (standard_conforming_strings), and intervals print as PostgreSQL does by default.
  */
-function sessionSettings(options: ResolvedOptions): { session: string; transaction: string } | undefined {
-  const parts: string[] = []
+const FIXED = [
+  "DateStyle = 'ISO, MDY'",
+  'IntervalStyle = postgres',
+  'extra_float_digits = 3',
+  'standard_conforming_strings = on',
+]
+
+/**
+ * Those and statement_timeout and idle_in_transaction_session_timeout, set without startup
+ * parameters (which PgBouncer refuses: "unsupported startup parameter"): `SET` once when a
+ * connection opens — that covers every statement on a direct connection or through a session-mode
+ * pooler — and `SET LOCAL` folded into every BEGIN (no extra round trip), because a
+ * transaction-mode pooler hands each transaction whichever server connection is free and a session
+ * SET does not follow it. Outside a transaction, through such a pooler, set them on the role
+ * (`ALTER ROLE app SET statement_timeout = '30s'`); docs/production.md says so. resolveOptions has
+ * checked that the limits are whole numbers of ms.
+ */
+function sessionSettings(options: ResolvedOptions): { session: string; transaction: string } {
+  const parts = [...FIXED]
   if (options.statementTimeoutMs !== undefined) {
-    parts.push(`statement_timeout = ${Math.max(0, Math.trunc(Number(options.statementTimeoutMs)))}`)
+    parts.push(`statement_timeout = ${Math.trunc(Number(options.statementTimeoutMs))}`)
   }
   if (options.idleInTransactionTimeoutMs !== undefined) {
-    parts.push(
-      `idle_in_transaction_session_timeout = ${Math.max(0, Math.trunc(Number(options.idleInTransactionTimeoutMs)))}`,
-    )
+    parts.push(`idle_in_transaction_session_timeout = ${Math.trunc(Number(options.idleInTransactionTimeoutMs))}`)
   }
-  if (parts.length === 0) return undefined
   return {
     session: parts.map((p) => `set ${p}`).join('; '),
     transaction: parts.map((p) => `; set local ${p}`).join(''),
@@ -106,8 +117,12 @@ export function openPostgres(url: string, options: ResolvedOptions): Engine {
     async connect() {
       const full = pool.totalCount >= p.max
       try {
-        const client = await pool.connect()
-        if (settings && !(client as Configured)[CONFIGURED]) {
+        // listening for 'error' before the session SET: a connection that drops during it would
+        // otherwise emit an unheard error and end the process
+        const client = neverDirty(await pool.connect(), (err) =>
+          options.logger?.warn({ err }, 'ff-storage: PostgreSQL connection failed while in use'),
+        )
+        if (!(client as Configured)[CONFIGURED]) {
           try {
             await client.query(settings.session)
           } catch (error) {
@@ -118,9 +133,7 @@ export function openPostgres(url: string, options: ResolvedOptions): Engine {
           withTransactionSettings(client, settings.transaction)
         }
         prepared?.attach(client)
-        return neverDirty(client, (err) =>
-          options.logger?.warn({ err }, 'ff-storage: PostgreSQL connection failed while in use'),
-        )
+        return client
       } catch (cause) {
         if (cause instanceof Error && /timeout exceeded when trying to connect/i.test(cause.message)) {
           if (full || pool.totalCount >= p.max) {
