@@ -6,6 +6,7 @@ import type { FieldDef } from '../model/define-model.js'
 import { type IdType, normalizeId } from '../model/id-type.js'
 import { timestampProblem } from '../model/storable.js'
 import type { Id } from '../scope/scope.js'
+import { protoKeyIssues } from './json-keys.js'
 
 /**
  * The repository's input and output: what callers pass is read here (own data properties, options
@@ -185,6 +186,7 @@ export function validateCreate(
       issues.push({ code: 'custom', message: SYSTEM_MESSAGE(key), path: [...path, key] })
     else userInput[key] = value
   }
+  issues.push(...protoKeyIssues(def.byName, userInput, path))
   const parsed = def.createSchema.safeParse(userInput)
   if (!parsed.success)
     issues.push(...parsed.error.issues.map((i) => ({ ...i, path: [...path, ...i.path] as (string | number)[] })))
@@ -237,6 +239,7 @@ export function validatePatch(ctx: ModelContext, patch: unknown): Map<FieldDef, 
       delete userKeys[key]
     }
   }
+  issues.push(...protoKeyIssues(def.byName, userKeys, []))
   const parsed = def.patchSchema.safeParse(userKeys)
   if (!parsed.success) issues.push(...parsed.error.issues)
   if (parsed.success) {

@@ -60,6 +60,17 @@ describeEngines('bad input', (ctx) => {
     ['negative limits', (r) => r.list({ limit: -1, offset: 1.5 }), /limit[\s\S]*offset/],
     ['a userId that is no UUID', (r, id) => r.update(id, { age: 3 }, { userId: 'admin' }), /userId must be a UUID/],
     ['a where that is no object', (r) => r.list({ where: 'age > 1' }), /where must be a plain object/],
+    // a JSON parser (Zod's too) drops such a key: it would vanish from the value and the audit trail
+    [
+      'a __proto__ key inside a JSON value',
+      (r) => r.create({ ...sample(7), meta: JSON.parse('{"theme":"x","nested":{"__proto__":{"a":1}}}') }),
+      /__proto__[\s\S]*cannot be stored/,
+    ],
+    [
+      'a __proto__ key inside a JSON patch',
+      (r, id) => r.update(id, { meta: JSON.parse('{"__proto__":{}}') }),
+      /__proto__/,
+    ],
     // engines disagree on a last lone backslash (an error, no match, a literal): refused everywhere
     ['a pattern ending in a lone escape', (r) => r.list({ where: { name: { like: 'a\\' } } }), /lone escape/],
     [
