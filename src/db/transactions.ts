@@ -105,7 +105,8 @@ async function onConnection<T>(
           await tx.run(ROLLBACK, true).catch(() => {})
           throw new QueryError(
             `The transaction was rolled back, nothing was committed: a statement in it failed (${first.message}), which aborts a ${runtime.dialect.name} transaction, and the callback went on. Rethrow the error, or run the statement that may fail in a nested db.transaction (a savepoint) to recover from it.`,
-            { cause: first },
+            // a deadlock or serialization failure the callback caught: the whole transaction may be re-run
+            { cause: first, transient: first.transient },
           )
         }
         try {
