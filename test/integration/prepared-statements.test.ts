@@ -110,6 +110,16 @@ describeEngines(
         expect(await read(db)).toEqual({ n: '5' })
       })
 
+    // on PGlite there is no other connection
+    if (ctx.id !== 'pglite')
+      it('re-runs a transaction whose prepared statement went stale by another connection (the next attempt prepares afresh)', async () => {
+        const db = await openOne(ctx)
+        const read = await preparedRead(db, 'ps_in_tx')
+        await ctx.db.execute(sql`alter table ps_in_tx alter column n type text`) // another pool: not seen here
+        expect(await db.transaction(async (tx) => read(tx))).toEqual({ n: '5' })
+        expect(db.metrics().retries).toBeGreaterThan(0)
+      })
+
     it('re-prepares after the server forgot its statements (DEALLOCATE ALL, DISCARD ALL)', async () => {
       const db = await openOne(ctx)
       const read = () => db.queryOne<{ n: number }>(sql`select ${41}::int + 1 as n`)

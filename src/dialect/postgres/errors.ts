@@ -58,6 +58,11 @@ export function convertPostgresError(error: unknown, context: StatementContext):
     case '40P01':
       return new SerializationError(message, base)
   }
+  if ((code === '0A000' && /cached plan must not change result type/.test(message)) || code === '26000') {
+    // a prepared statement the schema outdated (or the server forgot): the driver prepares afresh
+    // on the connection's next statement, so the whole operation (a transaction) may be re-run
+    return new QueryError(`A prepared statement went stale: ${message}`, { ...base, transient: true })
+  }
   if (code === '08P01') {
     // protocol violation: the statement itself is malformed (too many parameters, say); the
     // connection is fine and running it again would fail the same way
