@@ -30,7 +30,9 @@ const TRIAL: CircuitTicket = -1
  * Only the trial decides while the circuit is not closed: a call admitted before the circuit changed
  * state (its ticket carries the old epoch) that ends later says nothing about the server now, so it
  * neither re-opens the circuit (restarting the cooldown, logging again) nor closes it mid-outage.
- * A transaction is one call: it enters before it takes a connection and leaves with its outcome.
+ * A transaction is one call: it enters before it takes a connection and leaves with its outcome;
+ * as the half-open trial it leaves as soon as its BEGIN is answered (the server is back), so other
+ * calls do not wait for the rest of the trial transaction.
  */
 export class CircuitBreaker {
   #state: CircuitState = 'closed'
@@ -94,6 +96,11 @@ export class CircuitBreaker {
     }
     this.#failures = 0
     if (trial) this.#set('closed')
+  }
+
+  /** True for the half-open trial's ticket (a transaction's trial is decided by its first answer). */
+  isTrial(ticket: CircuitTicket): boolean {
+    return ticket === TRIAL
   }
 
   snapshot(): CircuitSnapshot {

@@ -57,12 +57,20 @@ export async function transactionAttempt<T>(
 ): Promise<T> {
   const { breaker } = runtime
   const ticket = breaker.enter()
+  let left = false
+  const leave = (error?: unknown) => {
+    if (left) return
+    left = true
+    breaker.leave(ticket, error)
+  }
+  // the half-open trial is decided by its BEGIN's answer: the calls waiting on it go on at once
+  const answered = breaker.isTrial(ticket) ? () => leave() : undefined
   try {
-    const result = await onConnection(runtime, kysely, open, fn, fold)
-    breaker.leave(ticket)
+    const result = await onConnection(runtime, kysely, open, fn, fold, answered)
+    leave()
     return result
   } catch (error) {
-    breaker.leave(ticket, error)
+    leave(error)
     throw error
   }
 }
@@ -74,6 +82,7 @@ async function onConnection<T>(
   open: OpenScope,
   fn: (tx: Database) => Promise<T>,
   fold: Fold | undefined,
+  answered?: () => void,
 ): Promise<T> {
   let callbackFailed = false
   const hold = <R>(body: () => Promise<R>) =>
@@ -83,7 +92,10 @@ async function onConnection<T>(
       hold(async () => {
         const state = new TransactionState()
         const tx = open(connection, 1, state)
-        if (!fold) await tx.run(BEGIN, true)
+        if (!fold) {
+          await tx.run(BEGIN, true)
+          answered?.()
+        }
         let result: T
         try {
           result = await fn(tx)

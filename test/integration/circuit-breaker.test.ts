@@ -67,6 +67,32 @@ describeEngines(
       await db.close()
     })
 
+    it('a half-open trial transaction frees the circuit once its BEGIN is answered, not when it ends', async () => {
+      const { db } = await open(300)
+      await proxy.down()
+      await Promise.all(Array.from({ length: 3 }, () => tx(db).catch(() => undefined)))
+      expect((await db.health()).circuit.state).toBe('open')
+      await proxy.up()
+      await wait(400)
+      // the trial: a transaction that holds on after its first statement
+      let release = () => {}
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const trial = db.transaction(async (t) => {
+        await t.query(sql`select 1 as one`)
+        await held
+      })
+      await wait(150)
+      // the server answered the trial's BEGIN: others are not refused while it runs on
+      const others = await Promise.all(Array.from({ length: 3 }, () => tx(db).catch((e: unknown) => e)))
+      expect(others.filter((e) => e instanceof CircuitOpenError)).toHaveLength(0)
+      expect((await db.health()).circuit.state).toBe('closed')
+      release()
+      await trial
+      await db.close()
+    })
+
     it('a transaction admitted before the outage that ends with a server error does not close the circuit', async () => {
       const { db, circuitLogs } = await open(60_000)
       await db.query(sql`select 1`)
