@@ -3,6 +3,9 @@ import { ConfigurationError, ConnectionError, ValidationError } from '../errors.
 import type { Statement, StatementResult } from '../sql/statement.js'
 import { holding, type Runtime } from './runtime.js'
 
+/** Errors of statements refused before anything was sent (a COMMIT among them was never applied). */
+export const NOT_SENT = new WeakSet<object>()
+
 /**
  * Send one statement on `kysely` (the pool, or a transaction's connection at `depth` > 0) and return
  * its rows; every driver error leaves here converted. Checks, breaker, timing, slow-query log and
@@ -17,7 +20,11 @@ export async function runStatement<R>(
   control: boolean,
 ): Promise<StatementResult<R>> {
   const { dialect, options, breaker, metrics } = runtime
-  if (runtime.closed) throw new ConnectionError('The database has been closed')
+  if (runtime.closed) {
+    const closed = new ConnectionError('The database has been closed')
+    NOT_SENT.add(closed)
+    throw closed
+  }
   if (depth === 0 && holding(runtime)) {
     // the transaction holds the only connection: waiting for it would never end
     throw new ConfigurationError(

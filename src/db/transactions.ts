@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { ConnectionError, FFStorageError, QueryError } from '../errors.js'
 import type { Database } from './database.js'
+import { NOT_SENT } from './run-statement.js'
 import { held, type Runtime } from './runtime.js'
 
 /** Work queued to run once the outermost transaction has committed. */
@@ -124,7 +125,8 @@ async function onConnection<T>(
         try {
           if (!fold || (fold.begun && !fold.ended)) await tx.run(COMMIT, true)
         } catch (error) {
-          if (error instanceof ConnectionError) {
+          // refused before it was sent (the database was closed meanwhile): nothing was applied
+          if (error instanceof ConnectionError && !NOT_SENT.has(error)) {
             throw new ConnectionError(
               'The connection failed during COMMIT: the transaction may or may not have been applied',
               { cause: error, transient: false },

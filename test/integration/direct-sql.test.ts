@@ -294,6 +294,23 @@ describeEngines('closing', (ctx) => {
     await db.close()
     await expect(db.query(sql`select 1`)).rejects.toBeInstanceOf(ConnectionError)
   })
+
+  it('never calls a COMMIT refused after close "may or may not have been applied": it was not sent', async () => {
+    const db = ctx.id === 'pglite' ? await (await import('../../src/index.js')).connect() : await ctx.open()
+    let closing: Promise<void> | undefined
+    const error = await db
+      .transaction(
+        async (tx) => {
+          await tx.query(sql`select 1 as one`)
+          closing = db.close()
+        },
+        { retry: { attempts: 1 } },
+      )
+      .catch((e: unknown) => e as Error)
+    await closing
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect((error as Error).message).not.toMatch(/may or may not have been applied/)
+  })
 })
 
 describeEngines(
