@@ -94,9 +94,14 @@ describeEngines(
       roundTrip(db, Odd))
 
     it('a transaction runs with the settings even on a connection whose session lost them (transaction-mode pooler)', async () => {
-      await db.execute(sql`reset all`) // back to the database's defaults, as another server connection would be
-      expect((await db.queryOne<{ ds: string }>(sql`select current_setting('DateStyle') as ds`))?.ds).toBe('SQL, DMY')
-      const inside = await db.transaction((tx) =>
+      // the configuration a transaction-mode pooler needs (preparedStatements: false): every BEGIN
+      // carries the settings, since the session may be another client's
+      const pooled = await ctx.open({ pool: { max: 1 }, preparedStatements: false })
+      await pooled.execute(sql`reset all`) // back to the database's defaults, as another server connection would be
+      expect((await pooled.queryOne<{ ds: string }>(sql`select current_setting('DateStyle') as ds`))?.ds).toBe(
+        'SQL, DMY',
+      )
+      const inside = await pooled.transaction((tx) =>
         tx.queryOne<{ ds: string; scs: string }>(
           sql`select current_setting('DateStyle') as ds, current_setting('standard_conforming_strings') as scs`,
         ),

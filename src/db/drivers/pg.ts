@@ -79,9 +79,13 @@ function sessionSettings(options: ResolvedOptions): { session: string; transacti
   if (options.idleInTransactionTimeoutMs !== undefined) {
     parts.push(`idle_in_transaction_session_timeout = ${Math.trunc(Number(options.idleInTransactionTimeoutMs))}`)
   }
+  // every BEGIN carries the timeouts (as before), and the fixed formats only where the connection's
+  // session may not be ours: behind a transaction-mode pooler, which needs preparedStatements: false
+  // (with them on, a direct connection's session SET covers every transaction; no extra work per BEGIN)
+  const local = options.preparedStatements ? parts.slice(FIXED.length) : parts
   return {
     session: parts.map((p) => `set ${p}`).join('; '),
-    transaction: parts.map((p) => `; set local ${p}`).join(''),
+    transaction: local.map((p) => `; set local ${p}`).join(''),
   }
 }
 
